@@ -1,0 +1,24 @@
+// Build step after `n8n-node build`: bundles csv-parse's incremental core parser into dist/, so the nodes
+// import it by a relative path and the package keeps no runtime dependency. Only the core `transform`
+// is bundled: csv-parse's stream wrappers need Node streams and timers, which n8n's scanner refuses.
+const path = require('path');
+const esbuild = require('esbuild');
+
+const CSV_PARSE_CORE = path.join(path.dirname(require.resolve('csv-parse/package.json')), 'lib', 'api', 'index.js');
+const TARGET = path.join(__dirname, 'dist', 'nodes', 'shared', 'vendor', 'csvParse.js');
+
+async function bundleCsvParse() {
+	await esbuild.build({
+		entryPoints: [CSV_PARSE_CORE],
+		outfile: TARGET,
+		bundle: true,
+		platform: 'node',
+		format: 'cjs',
+		target: 'es2019',
+		legalComments: 'inline',
+		logLevel: 'warning',
+	});
+}
+
+exports.bundleCsvParse = bundleCsvParse;
+exports.default = bundleCsvParse;

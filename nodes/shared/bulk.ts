@@ -1,0 +1,116 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { ChunkLimits } from './chunk';
+import { packChunks } from './chunk';
+import { CancelledError } from './rateLimit';
+import { ItemResults } from './results';
+
+export interface BulkEntry<P> {
+	itemIndex: number;
+	payload: P;
+}
+
+/** What the vendor said about one entry of a request. */
+export type EntryOutcome = { json: IDataObject } | { error: unknown };
+
+export interface BulkOptions<P> {
+	/** Builds and validates one item's payload; throws (e.g. `invalidField`) for bad input. */
+	prepare: (itemIndex: number) => P;
+	limits: ChunkLimits;
+	units?: (payload: P) => number;
+	bytes?: (payload: P) => number;
+	/** Requests in flight at once; pacing still comes from the rate limiter the sender uses. */
+	concurrency?: number;
+	/**
+	 * Keys (e.g. a profile id) of a payload. A request that shares a key with an earlier one waits for it,
+	 * so retries under concurrency never apply two changes of one record out of order.
+	 */
+	keys?: (payload: P) => string[];
+	/** Sends one request; returns one outcome per entry, in the order given. Throwing fails the whole batch. */
+	send: (batch: Array<BulkEntry<P>>, batchNumber: number) => Promise<EntryOutcome[]>;
+	/** What a failed batch request is called in errors, e.g. "The import request". */
+	requestName?: string;
+}
+
+export interface BulkRun {
+	results: ItemResults;
+	requests: number;
+}
+
+/**
+ * The shared bulk path: validate every item first (bad ones fail before anything is sent), pack the rest
+ * into as few requests as the limits allow, send them with bounded concurrency, and give every input item
+ * exactly one outcome.
+ */
+export async function runBulk<P>(ctx: IExecuteFunctions, itemCount: number, options: BulkOptions<P>): Promise<BulkRun> {
+	const results = new ItemResults(ctx, itemCount);
+	const entries: Array<BulkEntry<P>> = [];
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			entries.push({ itemIndex, payload: options.prepare(itemIndex) });
+		} catch (error) {
+			results.fail(itemIndex, error);
+		}
+	}
+	results.throwFirstFailureUnlessContinuing();
+
+	const { chunks, oversize } = packChunks(entries, options.limits, {
+		units: options.units ? (entry) => options.units!(entry.payload) : undefined,
+		bytes: options.bytes ? (entry) => options.bytes!(entry.payload) : undefined,
+	});
+	for (const { entry, reason } of oversize) {
+		results.fail(
+			entry.itemIndex,
+			new NodeOperationError(ctx.getNode(), `Item ${entry.itemIndex}: the item ${reason}`, {
+				itemIndex: entry.itemIndex,
+				description: 'Split this record or remove data from it; nothing was sent for it.',
+			}),
+		);
+	}
+	results.throwFirstFailureUnlessContinuing();
+
+	const signal = ctx.getExecutionCancelSignal?.();
+	const lastChunkWithKey = new Map<string, Promise<void>>();
+	let next = 0;
+	const worker = async () => {
+		while (next < chunks.length) {
+			const batchNumber = next++;
+			const batch = chunks[batchNumber];
+			let release!: () => void;
+			const done = new Promise<void>((resolve) => (release = resolve));
+			const waitFor = new Set<Promise<void>>();
+			if (options.keys) {
+				for (const entry of batch) {
+					for (const key of options.keys(entry.payload)) {
+						const previous = lastChunkWithKey.get(key);
+						if (previous) waitFor.add(previous);
+						lastChunkWithKey.set(key, done);
+					}
+				}
+			}
+			try {
+				await Promise.all(waitFor);
+				if (signal?.aborted) throw new CancelledError();
+				const outcomes = await options.send(batch, batchNumber);
+				batch.forEach((entry, position) => {
+					const outcome = outcomes[position];
+					if (outcome === undefined) {
+						results.fail(entry.itemIndex, new Error('The service returned no result for this item'));
+					} else if ('error' in outcome) {
+						results.fail(entry.itemIndex, outcome.error, options.requestName);
+					} else {
+						results.succeed(entry.itemIndex, outcome.json);
+					}
+				});
+			} catch (error) {
+				for (const entry of batch) results.fail(entry.itemIndex, error, options.requestName);
+			} finally {
+				release();
+			}
+		}
+	};
+	const workers = Math.max(1, Math.min(options.concurrency ?? 1, chunks.length));
+	await Promise.all(Array.from({ length: workers }, worker));
+	return { results, requests: chunks.length };
+}

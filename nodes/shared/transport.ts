@@ -1,0 +1,198 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+} from 'n8n-workflow';
+
+import type { Clock } from './clock';
+import { realClock } from './clock';
+import type { RateLimiter } from './rateLimit';
+import type { RetryPolicy, RetryVerdict } from './retry';
+import {
+	DEFAULT_RETRY_POLICY,
+	isRetryableStatus,
+	networkErrorCode,
+	parseRetryAfter,
+	RetriesExhaustedError,
+	withRetry,
+} from './retry';
+
+export type RequestContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+export interface VendorResponse<T = unknown> {
+	statusCode: number;
+	headers: Record<string, unknown>;
+	body: T;
+}
+
+export interface VendorRequest {
+	method: IHttpRequestMethods;
+	/** A path under the transport's base URL, or an absolute URL (download links). */
+	path: string;
+	qs?: IDataObject;
+	body?: unknown;
+	headers?: IDataObject;
+	/** Paces this request; `records` is what it costs against a per-record budget. */
+	limiter?: RateLimiter;
+	records?: number;
+	/** `stream` hands back the body unread, for downloads too large for memory. */
+	encoding?: 'json' | 'text' | 'stream' | 'arraybuffer';
+	/** Extra statuses that mean "busy, try again later" for this request (e.g. a task already running). */
+	retryStatuses?: number[];
+}
+
+export interface TransportOptions {
+	/** The credential type whose `authenticate` signs the request. */
+	credentialType: string;
+	baseUrl: string;
+	retry?: Partial<RetryPolicy>;
+	clock?: Clock;
+	timeoutMs?: number;
+	/** Pulls the vendor's human-readable message out of an error body. */
+	errorMessage?: (body: unknown, statusCode: number) => string | undefined;
+}
+
+/** A non-2xx answer that retrying will not fix (or that kept failing until the retry budget ran out). */
+export class VendorHttpError extends Error {
+	constructor(
+		readonly statusCode: number,
+		readonly body: unknown,
+		message: string,
+		readonly attempts = 1,
+	) {
+		super(message);
+	}
+}
+
+/** A request that never got an HTTP answer (connection reset, time-out) after every retry. */
+export class VendorNetworkError extends Error {
+	constructor(
+		message: string,
+		readonly code: string | undefined,
+		readonly attempts: number,
+	) {
+		super(message);
+	}
+}
+
+const MAX_BODY_IN_MESSAGE = 300;
+
+function bodyText(body: unknown): string {
+	if (body === undefined || body === null || body === '') return '';
+	const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
+	return text.length > MAX_BODY_IN_MESSAGE ? `${text.slice(0, MAX_BODY_IN_MESSAGE)}…` : text;
+}
+
+/** Headers arrive with any casing; vendors' `Retry-After` is looked up case-insensitively. */
+export function header(headers: Record<string, unknown> | undefined, name: string): unknown {
+	if (!headers) return undefined;
+	const wanted = name.toLowerCase();
+	for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
+	return undefined;
+}
+
+/**
+ * The only door to HTTP for every vendor node: signs requests with the vendor credential, paces them,
+ * retries 429/5xx/network failures with backoff (honouring `Retry-After`) and turns final failures into
+ * errors whose messages carry the vendor's text but never the credential.
+ */
+export class Transport {
+	/** Retries made so far, across requests; surfaced in outputs and benchmarks. */
+	retries = 0;
+	readonly policy: RetryPolicy;
+	readonly clock: Clock;
+
+	constructor(
+		private readonly ctx: RequestContext,
+		readonly options: TransportOptions,
+	) {
+		this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+		this.clock = options.clock ?? realClock;
+	}
+
+	get signal(): AbortSignal | undefined {
+		const ctx = this.ctx as Partial<IExecuteFunctions>;
+		return typeof ctx.getExecutionCancelSignal === 'function' ? ctx.getExecutionCancelSignal() : undefined;
+	}
+
+	async request<T = unknown>(request: VendorRequest): Promise<VendorResponse<T>> {
+		const signal = this.signal;
+		const absolute = /^https?:\/\//i.test(request.path);
+		const options: IHttpRequestOptions = {
+			method: request.method,
+			url: absolute ? request.path : `${this.options.baseUrl.replace(/\/+$/, '')}${request.path}`,
+			qs: request.qs,
+			headers: request.headers,
+			body: request.body as IHttpRequestOptions['body'],
+			json: request.encoding === undefined || request.encoding === 'json',
+			encoding: request.encoding === 'stream' || request.encoding === 'arraybuffer' ? request.encoding : undefined,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: this.options.timeoutMs ?? 120_000,
+		};
+		if (request.encoding === 'text') options.encoding = 'text';
+
+		const classify = (outcome: { value?: VendorResponse<T>; error?: unknown }): RetryVerdict => {
+			if (outcome.error !== undefined) {
+				const code = networkErrorCode(outcome.error);
+				return code ? { retry: true, reason: `network error ${code}` } : { retry: false };
+			}
+			const response = outcome.value as VendorResponse<T>;
+			const status = response.statusCode;
+			if (!isRetryableStatus(status) && !request.retryStatuses?.includes(status)) return { retry: false };
+			const afterMs = parseRetryAfter(header(response.headers, 'retry-after'), this.clock.now());
+			if (status === 429 && afterMs !== undefined) request.limiter?.pauseUntil(this.clock.now() + afterMs);
+			return { retry: true, afterMs, reason: `HTTP ${status}` };
+		};
+
+		const settled = await withRetry(
+			async () => {
+				await request.limiter?.acquire(request.records ?? 1, signal);
+				const raw = (await this.ctx.helpers.httpRequestWithAuthentication.call(
+					this.ctx,
+					this.options.credentialType,
+					options,
+				)) as { statusCode: number; headers: Record<string, unknown>; body: T };
+				return { statusCode: raw.statusCode, headers: raw.headers ?? {}, body: raw.body };
+			},
+			classify,
+			this.policy,
+			{ clock: this.clock, signal, onRetry: () => this.retries++ },
+		).then(
+			(response) => ({ response }),
+			(error: unknown) => ({ error }),
+		);
+		if ('error' in settled) throw this.finalError(settled.error);
+		const response = settled.response;
+		if (response.statusCode < 200 || response.statusCode > 299) throw this.httpError(response, 1);
+		return response;
+	}
+
+	private finalError(error: unknown): unknown {
+		if (error instanceof RetriesExhaustedError) {
+			const last = error.lastError as VendorResponse | undefined;
+			if (last && typeof last === 'object' && 'statusCode' in last) return this.httpError(last, error.attempts);
+			const code = networkErrorCode(error.lastError);
+			return new VendorNetworkError(
+				`The request failed after ${error.attempts} attempts: ${code ?? 'network error'}`,
+				code,
+				error.attempts,
+			);
+		}
+		const code = networkErrorCode(error);
+		return code ? new VendorNetworkError(`The request failed: ${code}`, code, 1) : error;
+	}
+
+	private httpError(response: VendorResponse<unknown>, attempts: number): VendorHttpError {
+		const vendorText = this.options.errorMessage?.(response.body, response.statusCode) ?? bodyText(response.body);
+		const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+		return new VendorHttpError(
+			response.statusCode,
+			response.body,
+			`The service answered ${response.statusCode}${tries}${vendorText ? `: ${vendorText}` : ''}`,
+			attempts,
+		);
+	}
+}
