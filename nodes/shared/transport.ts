@@ -50,6 +50,11 @@ export interface TransportOptions {
 	retry?: Partial<RetryPolicy>;
 	clock?: Clock;
 	timeoutMs?: number;
+	/**
+	 * Statuses that mean "token expired" for credentials with `preAuthentication`: they are left to n8n,
+	 * which refreshes the stored token once and resends the request.
+	 */
+	refreshOnStatus?: number[];
 	/** Pulls the vendor's human-readable message out of an error body. */
 	errorMessage?: (body: unknown, statusCode: number) => string | undefined;
 }
@@ -129,7 +134,9 @@ export class Transport {
 			json: request.encoding === undefined || request.encoding === 'json',
 			encoding: request.encoding === 'stream' || request.encoding === 'arraybuffer' ? request.encoding : undefined,
 			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
+			ignoreHttpStatusErrors: this.options.refreshOnStatus
+				? { ignore: true, except: this.options.refreshOnStatus }
+				: true,
 			timeout: this.options.timeoutMs ?? 120_000,
 		};
 		if (request.encoding === 'text') options.encoding = 'text';
@@ -154,6 +161,9 @@ export class Transport {
 					this.ctx,
 					this.options.credentialType,
 					options,
+					this.options.refreshOnStatus
+						? { preAuthenticationRetryStatusCode: this.options.refreshOnStatus }
+						: undefined,
 				)) as { statusCode: number; headers: Record<string, unknown>; body: T };
 				return { statusCode: raw.statusCode, headers: raw.headers ?? {}, body: raw.body };
 			},
@@ -182,7 +192,12 @@ export class Transport {
 			);
 		}
 		const code = networkErrorCode(error);
-		return code ? new VendorNetworkError(`The request failed: ${code}`, code, 1) : error;
+		if (code) return new VendorNetworkError(`The request failed: ${code}`, code, 1);
+		const httpCode = Number((error as { httpCode?: unknown })?.httpCode);
+		if (this.options.refreshOnStatus?.includes(httpCode)) {
+			return new VendorHttpError(httpCode, undefined, `The service answered ${httpCode}: the credential was refused, even with a fresh token`);
+		}
+		return error;
 	}
 
 	private httpError(response: VendorResponse<unknown>, attempts: number): VendorHttpError {

@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// The nodes import csv-parse's core parser by a relative path that only the build fills in (see
+// gulpfile.js); tests resolve that path to the library's source.
+const csvParseCore = fileURLToPath(new URL('./node_modules/csv-parse/lib/api/index.js', import.meta.url));
+const alias = [{ find: /^.*\/vendor\/csvParse$/, replacement: csvParseCore }];
+
+export default defineConfig({
+	resolve: { alias },
+	test: {
+		projects: [
+			{
+				resolve: { alias },
+				test: {
+					name: 'unit',
+					include: ['test/unit/**/*.test.{ts,mts}', 'test/sandbox/**/*.test.{ts,mts}'],
+					testTimeout: 60_000,
+				},
+			},
+			{
+				resolve: { alias },
+				test: {
+					name: 'e2e',
+					include: ['test/e2e/**/*.test.mts'],
+					globalSetup: ['test/e2e/globalSetup.mts'],
+					// Each file drives real n8n processes; on a 2-core machine they run one file at a time.
+					fileParallelism: false,
+					testTimeout: 15 * 60_000,
+					hookTimeout: 20 * 60_000,
+				},
+			},
+		],
+		coverage: {
+			provider: 'v8',
+			include: ['nodes/**/*.ts', 'credentials/**/*.ts'],
+			reporter: ['text-summary', 'html'],
+			reportsDirectory: 'coverage',
+		},
+	},
+});
