@@ -203,9 +203,20 @@ export function create(): VendorModule {
 
 	const statusOf = (task: Task, at: number): string => (at < task.startedAt ? 'pending' : at < task.doneAt ? 'processing' : 'done');
 
-	const findBy = (field: string, value: string): [number, Contact] | undefined => {
-		for (const entry of contacts) if (entry[1][field] === value) return entry;
-		return undefined;
+	/** An index of the store by one field, built once per task so large imports stay linear. */
+	const indexBy = (field: string) => {
+		const index = new Map<string, number>();
+		for (const [id, contact] of contacts) {
+			const value = contact[field];
+			if (value !== undefined && value !== null && !index.has(String(value))) index.set(String(value), id);
+		}
+		return {
+			find: (value: string): [number, Contact] | undefined => {
+				const id = index.get(value);
+				return id === undefined ? undefined : [id, contacts.get(id)!];
+			},
+			add: (value: string, id: number) => index.set(value, id),
+		};
 	};
 
 	/** All-or-nothing row validation; returns the failure body, or undefined when every row is valid (§9.7). */
@@ -249,17 +260,19 @@ export function create(): VendorModule {
 		let updated = 0;
 		const mismatched: string[] = [];
 		const stamp = taipeiTime(task.doneAt);
+		const keyIndex = indexBy(task.surface === 'profileApi' ? task.importKey! : MAAC_FIELD_MAP[task.importKey!]);
 		for (const source of task.rows) {
 			if (task.surface === 'profileApi') {
 				// Upsert: a value overwrites, null clears, an absent field stays (§9.8 A).
 				const keyValue = String(source[task.importKey!]);
 				const keyField = task.importKey!;
 				const value = keyField === 'display_mobile' ? normaliseMobile(keyValue) : keyValue;
-				let found = findBy(keyField, value);
+				let found = keyIndex.find(value);
 				if (!found) {
 					const id = nextContactId++;
 					found = [id, { created_at: stamp, updated_at: stamp, tags: [] }];
 					contacts.set(id, found[1]);
+					keyIndex.add(value, id);
 					created++;
 				} else updated++;
 				const contact = found[1];
@@ -277,7 +290,7 @@ export function create(): VendorModule {
 				// MAAC v1: only non-empty values overwrite, tags only grow, unknown contacts are mismatches (§9.8 B).
 				const keyField = MAAC_FIELD_MAP[task.importKey!];
 				const raw = String(source[task.importKey!]);
-				const found = findBy(keyField, keyField === 'display_mobile' ? normaliseMobile(raw) : raw);
+				const found = keyIndex.find(keyField === 'display_mobile' ? normaliseMobile(raw) : raw);
 				if (!found || found[1].status === 'blocked') {
 					mismatched.push(raw);
 					continue;

@@ -93,7 +93,7 @@ describe('Crescendo Lab sandbox', () => {
 
 	it('answers the 16th task start in a window with 429 and Retry-After, and a second import while one runs with the busy status', async () => {
 		// The first task stays running; a 10-minute window (6 s scaled) keeps the count stable on a slow machine.
-		await config({ knobs: { processingMsPer1000: 10_000_000, rateWindowMs: 600_000 } });
+		await config({ knobs: { processingMsPer1000: 1e9, rateWindowMs: 600_000 } });
 		const body = { import_key: 'customer_id', data: [{ customer_id: 'c1' }] };
 		const first = await call('POST', '/cdh/v1/member/import', profile, body);
 		expect(first.status).toBe(200);

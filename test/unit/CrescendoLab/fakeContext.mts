@@ -95,8 +95,9 @@ export class FakeContext {
 			parameters: {},
 		};
 		const fake = this;
+		const inputData = items.map((json) => ({ json }) as INodeExecutionData);
 		const ctx = {
-			getInputData: () => items.map((json) => ({ json }) as INodeExecutionData),
+			getInputData: () => inputData,
 			getNode: () => node,
 			continueOnFail: () => fake.options.continueOnFail === true,
 			getExecutionCancelSignal: () => fake.abort.signal,
