@@ -60,7 +60,9 @@ export class ItemResults {
 			}
 			if ('error' in outcome) {
 				if (!continueOnFail) throw outcome.error;
-				items.push({ json: errorJson(outcome.error, i), pairedItem: { item: i } });
+				// `error` on the item is what routes it to the error output ("On Error: Continue (using error
+				// output)"): n8n only moves items that carry it, or whose JSON holds nothing but the error.
+				items.push({ json: errorJson(outcome.error, i), error: asNodeError(this.ctx, outcome.error, i), pairedItem: { item: i } });
 				continue;
 			}
 			const item: INodeExecutionData = { json: outcome.json, pairedItem: { item: i } };
@@ -69,6 +71,12 @@ export class ItemResults {
 		}
 		return [items];
 	}
+}
+
+/** The n8n error an error item carries; errors from `requestFailed` already are one. */
+export function asNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(ctx.getNode(), error, { itemIndex });
 }
 
 export function errorJson(error: Error, itemIndex: number): IDataObject {
