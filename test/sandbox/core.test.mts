@@ -37,7 +37,7 @@ describe('sandbox core', () => {
 		expect(response.status).toBe(201);
 		const state = await (await fetch(`${running.url}/__sandbox/state`)).json();
 		expect(state).toEqual({ writes: [{ id: 'a/b', body: { x: 1 } }] });
-		const stats = await (await fetch(`${running.url}/__sandbox/stats`)).json();
+		const stats = (await (await fetch(`${running.url}/__sandbox/stats`)).json()) as { byRoute: unknown };
 		expect(stats.byRoute).toEqual({ 'POST /items/:id': 1 });
 		await fetch(`${running.url}/__sandbox/reset`, { method: 'POST' });
 		expect(await (await fetch(`${running.url}/__sandbox/state`)).json()).toEqual({ writes: [] });
@@ -70,9 +70,9 @@ describe('sandbox core', () => {
 
 	it('changes faults and the time scale at run time through the config route', async () => {
 		running = await startVendor(echoVendor());
-		const config = await (
+		const config = (await (
 			await fetch(`${running.url}/__sandbox/config`, { method: 'POST', body: JSON.stringify({ timeScale: 0.5, faults: { error5xxRate: 1 } }), headers: { 'content-type': 'application/json' } })
-		).json();
+		).json()) as { timeScale: number };
 		expect(config.timeScale).toBe(0.5);
 		const response = (await call('/items/1', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })) as Response;
 		expect(response.status).toBeGreaterThanOrEqual(500);
