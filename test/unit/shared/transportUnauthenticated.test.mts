@@ -17,7 +17,7 @@ describe('Transport: requests without the credential', () => {
 		expect(response.body).toBe('a,b\n1,2\n');
 		expect(signed).not.toHaveBeenCalled();
 		expect(plain).toHaveBeenCalledTimes(1);
-		const options = plain.mock.calls[0][0] as { url: string; ignoreHttpStatusErrors: unknown };
+		const options = (plain.mock.calls[0] as unknown[])[0] as { url: string; ignoreHttpStatusErrors: unknown };
 		expect(options.url).toBe('https://files.example.test/x.csv');
 		expect(options.ignoreHttpStatusErrors).toBe(true);
 

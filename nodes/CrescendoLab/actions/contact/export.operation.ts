@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
-import { errorJson } from '../../../shared/results';
+import { asNodeError, errorJson } from '../../../shared/results';
 import { BUSY_STATUSES, crescendoLimiter, crescendoTransport, FAILED_STATES, PATHS } from '../../transport';
 import { pollingOptions, readTiming, requireProfileApi, taskIdFrom, waitForTask } from '../common';
 
@@ -161,7 +161,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		} catch (error) {
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The export');
 			if (!this.continueOnFail()) throw failure;
-			output.push({ json: errorJson(failure, itemIndex), pairedItem: { item: itemIndex } });
+			output.push({ json: errorJson(failure, itemIndex), error: asNodeError(this, failure, itemIndex), pairedItem: { item: itemIndex } });
 		}
 	}
 	return [output];
