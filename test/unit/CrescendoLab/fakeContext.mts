@@ -45,6 +45,8 @@ export class FakeContext {
 	constructor(readonly options: FakeContextOptions) {}
 
 	private async http(options: IHttpRequestOptions, headers: Record<string, string>, credentialType?: string): Promise<unknown> {
+		// When the node let the request go (before the body is serialised), which is what pacing governs.
+		const at = Date.now();
 		const url = new URL(options.url);
 		for (const [key, value] of Object.entries(options.qs ?? {})) url.searchParams.set(key, String(value));
 		const allHeaders: Record<string, string> = { ...(options.headers as Record<string, string>), ...headers };
@@ -60,7 +62,7 @@ export class FakeContext {
 			headers: allHeaders,
 			body: options.body,
 			bytes: payload ? Buffer.byteLength(payload) : 0,
-			at: Date.now(),
+			at,
 		});
 		const response = await fetch(url, { method: options.method ?? 'GET', headers: allHeaders, body: payload });
 		const responseHeaders = Object.fromEntries(response.headers.entries());

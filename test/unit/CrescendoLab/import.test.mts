@@ -213,6 +213,23 @@ describe('Crescendo Lab import: tasks', () => {
 		expect(status.output![0][0].json).toMatchObject({ taskId: '1001', status: expect.stringMatching(/pending|processing|done/) });
 	});
 
+	it('with "Wait for Completion" off, still waits for each task before starting the next, but not for the last', async () => {
+		const items = Array.from({ length: MAX_CONTACTS_PER_IMPORT + 1 }, (_, i) => ({ customer_id: `n${i}` }));
+		const run = await runNode(sandbox, { items, parameters: importParams({}, { waitForCompletion: false }) });
+		expect(run.error).toBeUndefined();
+		const out = run.output![0];
+		expect(out).toHaveLength(items.length);
+		expect(out.every((item) => item.json.outcome === 'started')).toBe(true);
+		expect(out[0].json.taskId).toBe('1001');
+		expect(out[MAX_CONTACTS_PER_IMPORT].json.taskId).toBe('1002');
+		const polled = new Set(run.fake.sent.filter((r) => r.method === 'GET').map((r) => r.url.replace(/.*\//, '')));
+		expect([...polled]).toEqual(['1001']);
+		const { tasks } = await sandboxState(sandbox);
+		expect(tasks[1].createdAt).toBeGreaterThanOrEqual(tasks[0].doneAt);
+		const stats = await sandboxCall(sandbox, 'GET', '/__sandbox/stats');
+		expect(stats.byStatus['429'] ?? 0).toBe(0);
+	});
+
 	it('fails items with the task ID when the task outlasts Max Wait', async () => {
 		await resetSandbox(sandbox, { processingMsPer1000: 1e9 });
 		const run = await runNode(sandbox, {

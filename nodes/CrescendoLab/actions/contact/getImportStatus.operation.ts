@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { invalidField } from '../../../shared/errors';
 import { ItemResults } from '../../../shared/results';
-import { crescendoLimiter, crescendoTransport, PATHS } from '../../transport';
+import { crescendoLimiter, crescendoTransport, DEFAULT_REQUESTS_PER_MINUTE, PATHS } from '../../transport';
 import { isFinished, readTiming, surfaceOf, type TaskStatus } from '../common';
 
 const properties: INodeProperties[] = [
@@ -28,7 +28,7 @@ const properties: INodeProperties[] = [
 				name: 'maxRequestsPerMinute',
 				type: 'number',
 				typeOptions: { minValue: 1 },
-				default: 15,
+				default: DEFAULT_REQUESTS_PER_MINUTE,
 				description: 'Request budget of the node across all items',
 			},
 		],
