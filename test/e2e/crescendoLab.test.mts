@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 
 import type { Sandbox } from '../sandbox/index.mts';
 import { startSandbox } from '../sandbox/index.mts';
-import { credentials as profileKey, exportColumns, exportRow } from '../sandbox/crescendoLab.mts';
+import { credentials as profileKey, exportColumns, exportRow, maacCredentials } from '../sandbox/crescendoLab.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 
@@ -12,6 +12,8 @@ import { linearWorkflow } from './workflows.mts';
 const TIME_SCALE = 0.05;
 const OPTIONS = { maxRequestsPerMinute: 300, pollIntervalSeconds: 0.25, maxWaitSeconds: 120 };
 const CREDENTIAL = { id: 'crescendoSandbox01', name: 'Crescendo Lab sandbox' };
+const MAAC_CREDENTIAL = { id: 'crescendoMaacSbx01', name: 'Crescendo Lab MAAC sandbox' };
+const uid = (n: number) => `U${n.toString(16).padStart(32, '0')}`;
 const CONTACTS = 25_000;
 
 let sandbox: Sandbox;
@@ -29,8 +31,10 @@ async function vendor(path: string, body?: unknown): Promise<any> {
 beforeAll(async () => {
 	sandbox = await startSandbox({ only: ['crescendoLab'], ports: 'random', timeScale: TIME_SCALE });
 	n8n = N8n.create();
+	const baseUrl = sandbox.vendor('crescendoLab').url;
 	await n8n.importCredentials([
-		{ ...CREDENTIAL, type: 'crescendoLabApi', data: { ...sandbox.credentials.crescendoLab, baseUrl: sandbox.vendor('crescendoLab').url } },
+		{ ...CREDENTIAL, type: 'crescendoLabApi', data: { ...sandbox.credentials.crescendoLab, baseUrl } },
+		{ ...MAAC_CREDENTIAL, type: 'crescendoLabMaacApi', data: { ...maacCredentials, baseUrl } },
 	]);
 });
 
@@ -115,12 +119,13 @@ describe('Crescendo Lab in real n8n', () => {
 		);
 	});
 
-	it('exports the store to items and to a CSV file, and routes bad import items to the error output', async () => {
+	it('exports the store to items and to a CSV file, routes bad import items to the error output, and imports over MAAC v1', async () => {
 		await vendor('/__sandbox/reset', {});
 		const seed = [
 			{ customer_id: 'q1', display_name: '王小明, "Ming"', note: 'line one\nline two\r\nline three', cl_custom_points: '12', tags: ['vip', 'tw'] },
 			{ customer_id: 'q2', display_name: '山田太郎', city: '東京', cl_custom_tier: 'gold' },
 			{ customer_id: 'q3', display_name: 'สมชาย ใจดี', city: 'กรุงเทพมหานคร', address: '"quoted" street, 5' },
+			{ line_uid: uid(1), display_name: 'LINE friend', tags: ['line'] },
 			...Array.from({ length: 2000 }, (_, i) => ({ customer_id: `s${i}`, display_email: `s${i}@example.com`, note: `row ${i}, with a comma` })),
 		];
 		await vendor('/__sandbox/config', { knobs: { contacts: seed } });
@@ -172,19 +177,43 @@ describe('Crescendo Lab in real n8n', () => {
 					credentials: { crescendoLabApi: CREDENTIAL },
 					onError: 'continueErrorOutput',
 				},
+				{
+					name: 'LINE Input',
+					type: 'n8n-nodes-base.code',
+					typeVersion: 2,
+					parameters: {
+						jsCode: `return [{ json: { line_uid: '${uid(1)}', email: 'friend@example.com', mobile: '0912345678' } }, { json: { line_uid: '${uid(2)}' } }];`,
+					},
+					after: { node: 'Input' },
+				},
+				{
+					name: 'MAAC Import',
+					type: 'crescendoLab',
+					parameters: {
+						authentication: 'maacApi',
+						resource: 'contact',
+						operation: 'import',
+						importKey: 'line_uid',
+						columns: { mappingMode: 'autoMapInputData', value: null },
+						options: { ...OPTIONS, tags: 'n8n' },
+					},
+					credentials: { crescendoLabMaacApi: MAAC_CREDENTIAL },
+				},
 			],
 		});
 		const run = await n8n.run(workflow);
 		expect(run.status, run.logs.slice(-3000)).toBe('success');
 
-		// The store as the export snapshot saw it (before "Import Mixed" added its two contacts).
+		// The store, less the contacts the imports in this run created or changed (the exports may have run
+		// before or after them).
 		const state = await vendor('/__sandbox/state');
-		const seeded = state.contacts.filter((c: any) => !String(c.customer_id).startsWith('ok-'));
+		const untouched = (c: any) => !String(c.customer_id).startsWith('ok-') && c.line_uid !== uid(1);
+		const seeded = state.contacts.filter(untouched);
 		const columns = exportColumns(seeded);
 		const expected = seeded.map((contact: any) => exportRow(contact, columns));
-		expect(expected).toHaveLength(seed.length);
+		expect(expected).toHaveLength(seed.length - 1);
 
-		const rows = run.items('Export Items').map((item) => item.json);
+		const rows = run.items('Export Items').map((item) => item.json).filter(untouched);
 		expect(rows).toEqual(expected);
 		expect(rows[0]).toMatchObject({ display_name: '王小明, "Ming"', note: 'line one\nline two\r\nline three', tags: 'vip,tw', cl_custom_points: '12' });
 
@@ -192,7 +221,7 @@ describe('Crescendo Lab in real n8n', () => {
 		expect(file.binary?.data).toMatchObject({ fileName: 'contacts.csv', mimeType: 'text/csv' });
 		const [read] = run.items('Read File');
 		const text = Buffer.from(read.json.base64, 'base64').toString('utf8');
-		expect(parse(text, { bom: true, columns: true })).toEqual(expected);
+		expect((parse(text, { bom: true, columns: true }) as any[]).filter(untouched)).toEqual(expected);
 		expect(state.downloadsWithCredential).toBe(0);
 		expect(state.tasks.filter((t: any) => t.kind === 'export')).toHaveLength(2);
 
@@ -206,6 +235,17 @@ describe('Crescendo Lab in real n8n', () => {
 			['Item 1, field "customer_id": is empty; every contact needs a value for the import key', { item: 1 }],
 			['Item 2, field "birthday": must be a date written YYYY-MM-DD', { item: 2 }],
 		]);
+
+		// MAAC v1 through n8n's own credential signing (Bearer), with the mismatch file read without it.
+		const maac = run.items('MAAC Import').map((item) => item.json);
+		expect(maac).toMatchObject([
+			{ keyValue: uid(1), outcome: 'imported', taskResult: { success: true, updated_num: 1, mismatch_num: 1 } },
+			{ keyValue: uid(2), outcome: 'notMatched' },
+		]);
+		const friend = state.contacts.find((c: any) => c.line_uid === uid(1));
+		expect(friend).toMatchObject({ display_name: 'LINE friend', display_email: 'friend@example.com', display_mobile: '+886912345678', tags: ['line', 'n8n'] });
+		expect(state.tasks.find((t: any) => t.surface === 'maacApi')).toMatchObject({ importKey: 'line_uid', rows: 2 });
 		expect(run.logs).not.toContain(profileKey.apiKey);
+		expect(run.logs).not.toContain(maacCredentials.accessToken);
 	});
 });
