@@ -91,6 +91,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. Nickname, ShippingCountry',
 		description: 'Comma-separated attribute names to remove from the profile (sent as null)',
+		displayOptions: { hide: { attributesMode: ['none'] } },
 	},
 	audienceListField('audiencesToAdd', 'Audience IDs to Add', "add the profile to, by Talon.One's numeric audience ID"),
 	audienceListField('audiencesToRemove', 'Audience IDs to Remove', "remove the profile from, by Talon.One's numeric audience ID"),
@@ -181,7 +182,9 @@ function attributesOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 	}
 	const policy = ctx.getNodeParameter('options.emptyValues', itemIndex, 'keep') as EmptyValuePolicy;
 	attributes = applyEmptyPolicy(attributes, policy);
-	for (const name of names(ctx.getNodeParameter('deleteAttributes', itemIndex, ''))) attributes[name] = null;
+	if (mode !== 'none') {
+		for (const name of names(ctx.getNodeParameter('deleteAttributes', itemIndex, ''))) attributes[name] = null;
+	}
 	return attributes;
 }
 
