@@ -194,7 +194,8 @@ describe('Talon.One fake: limits and errors', () => {
 	});
 
 	it('answers 429 "Too many requests" over the per-key rate, with Retry-After only when configured', async () => {
-		module.configure({ requestsPerSecond: 60, burst: 3 });
+		// A trickle of refill keeps the test independent of how fast the calls run.
+		module.configure({ requestsPerSecond: 0.01, burst: 3 });
 		const statuses: number[] = [];
 		for (let i = 0; i < 5; i++) statuses.push((await call('PUT', '/cdp/customer_profiles/audiences', { data: [] })).status);
 		expect(statuses).toEqual([204, 204, 204, 429, 429]);

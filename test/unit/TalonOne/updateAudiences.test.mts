@@ -204,7 +204,7 @@ describe('Customer Profile → Update Audiences', () => {
 	});
 
 	it('retries 429 answers from the gateway and still applies every change once', async () => {
-		sandbox.configure({ requestsPerSecond: 5, burst: 1 });
+		sandbox.configure({ requestsPerSecond: 2, burst: 1 });
 		const items = Array.from({ length: 4 }, (_, i) => ({ profileId: `r${i}`, adds: ids(1000), deletes: [] }));
 		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items });
 		const [output] = await runNode(ctx);
