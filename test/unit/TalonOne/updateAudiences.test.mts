@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { splitChange } from '../../../nodes/TalonOne/actions/customerProfile/updateAudiences.operation';
+import { MAX_ISOLATION_REQUESTS, splitChange } from '../../../nodes/TalonOne/actions/customerProfile/updateAudiences.operation';
 import { MAX_AUDIENCE_CHANGES_PER_REQUEST } from '../../../nodes/TalonOne/transport';
 import { fakeContext, runNode } from './context.mts';
 import type { TalonSandbox } from './sandbox.mts';
@@ -178,29 +178,48 @@ describe('Customer Profile → Update Audiences', () => {
 		await expect(runNode(emptyId)).rejects.toThrow('Item 0, field "Customer Profile ID": must not be empty');
 	});
 
-	it('maps a refused request back to every item it carried, with the vendor message', async () => {
+	it('halves a refused request to find the items at fault; the others still apply', async () => {
 		const items = [
 			{ profileId: 'p1', adds: [audiences[0]], deletes: [] },
 			{ profileId: 'p2', adds: [9999], deletes: [] },
+			{ profileId: 'p3', adds: [audiences[1]], deletes: [] },
+			{ profileId: 'p4', adds: [audiences[2]], deletes: [] },
 		];
 		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items, continueOnFail: true });
 		const [output] = await runNode(ctx);
-		expect(ctx.sent.map((request) => request.status)).toEqual([404]);
-		for (const item of output) {
-			expect(item.json.error).toMatch(/Request 1, which carried this item with 1 other profile change\(s\), failed\. The service answered 404: Not Found \[request [0-9a-f-]{36}\]/);
-		}
-		// Nothing applied: the gateway refuses the whole request.
-		expect(memberships(sandbox.state(), 'p1')).toEqual([]);
+		// [p1 p2 p3 p4] refused → [p1 p2] refused → [p1] ok, [p2] refused → [p3 p4] ok.
+		expect(ctx.sent.map((request) => [request.status, request.body.data.map((entry: any) => entry.customerProfileId)])).toEqual([
+			[404, ['p1', 'p2', 'p3', 'p4']],
+			[404, ['p1', 'p2']],
+			[204, ['p1']],
+			[404, ['p2']],
+			[204, ['p3', 'p4']],
+		]);
+		expect(output[0].json.requests).toEqual([3]);
+		expect(output[1].json.error).toMatch(/^Item 1: Request 4 failed\. The service answered 404: Not Found \[request [0-9a-f-]{36}\]$/);
+		expect(output[2].json.requests).toEqual([5]);
+		expect(output[3].json.requests).toEqual([5]);
+		expect(memberships(sandbox.state(), 'p1')).toEqual([audiences[0]]);
+		expect(memberships(sandbox.state(), 'p2')).toEqual([]);
 		expect(JSON.stringify(output)).not.toContain(String(sandbox.credentials.apiKey));
 
 		const stopping = fakeContext({
 			params: params(),
 			credentials: sandbox.credentials,
-			items: [...items, { profileId: 'p3', adds: ids(1000), deletes: [] }],
+			items: [...items.slice(0, 2), { profileId: 'p5', adds: ids(1000), deletes: [] }],
 		});
-		await expect(runNode(stopping)).rejects.toThrow(/Item 0: Request 1/);
-		// The second request is not sent once the first failed and the node does not continue on fail.
-		expect(stopping.sent).toHaveLength(1);
+		await expect(runNode(stopping)).rejects.toThrow(/^Item 1: Request 3 failed\. The service answered 404/);
+		// Without Continue On Fail nothing is sent after the first refused item: p5's request never goes out.
+		expect(stopping.sent.map((request) => request.status)).toEqual([404, 204, 404]);
+	});
+
+	it('bounds the extra requests when every entry is refused', async () => {
+		const items = Array.from({ length: 200 }, (_, i) => ({ profileId: `bad-${i}`, adds: [9000 + i], deletes: [] }));
+		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items, continueOnFail: true });
+		const [output] = await runNode(ctx);
+		expect(ctx.sent.length).toBeLessThanOrEqual(1 + MAX_ISOLATION_REQUESTS);
+		expect(output).toHaveLength(200);
+		expect(output.every((item) => typeof item.json.error === 'string' && item.json.error.includes('404'))).toBe(true);
 	});
 
 	it('retries 429 answers from the gateway and still applies every change once', async () => {

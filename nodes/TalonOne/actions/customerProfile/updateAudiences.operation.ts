@@ -7,6 +7,7 @@ import { ItemResults } from '../../../shared/results';
 import { audienceNumbers, audienceTexts, requiredText } from '../../helpers';
 import type { TalonOneApi } from '../../transport';
 import { MAX_AUDIENCE_CHANGES_PER_REQUEST, MAX_ID_LENGTH } from '../../transport';
+import { VendorHttpError } from '../../../shared/transport';
 import { audienceListField, profileIdField } from './shared';
 
 const properties: INodeProperties[] = [
@@ -48,6 +49,19 @@ export const description = updateDisplayOptions(
 );
 
 type AudienceRef = number | string;
+
+/**
+ * Statuses with which Talon.One refuses a membership request for what it carries (an unknown audience or
+ * profile ID, reference §7), applying none of it (§9.7, inferred atomicity). Such a request is halved and
+ * resent so that only the items at fault fail.
+ */
+const ISOLATE_ON_STATUS = [400, 404];
+
+/**
+ * Extra requests one execution may spend on halving refused requests. Bounded so that an error that hits
+ * every entry (e.g. a deployment the gateway cannot resolve, also a 404) costs few requests.
+ */
+export const MAX_ISOLATION_REQUESTS = 64;
 
 interface ProfileChange {
 	customerProfileId: string;
@@ -123,13 +137,25 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 	const { chunks } = packChunks(pieces, { maxUnits: MAX_AUDIENCE_CHANGES_PER_REQUEST }, { units: changeUnits });
 	const requestsOf = new Map<number, number[]>();
 	const continueOnFail = this.continueOnFail();
+	let sentRequests = 0;
+	let isolationBudget = MAX_ISOLATION_REQUESTS;
 	let stoppedAt: number | undefined;
-	// One request at a time, in item order: a profile's later changes never overtake its earlier ones.
-	for (let chunkIndex = 0; chunkIndex < chunks.length; chunkIndex++) {
-		// A split profile whose earlier part failed sends nothing more.
-		const batch = chunks[chunkIndex].filter((piece) => !results.isSettled(piece.itemIndex));
-		if (batch.length === 0) continue;
-		const requestNumber = chunkIndex + 1;
+
+	const fail = (batch: Piece[], requestNumber: number, error: unknown) => {
+		for (const piece of batch) {
+			const applied = requestsOf.get(piece.itemIndex)?.length ?? 0;
+			const shared = batch.length > 1 ? ` (with ${batch.length - 1} other profile change(s))` : '';
+			const part =
+				piece.parts > 1
+					? ` (part ${piece.part} of ${piece.parts} of this profile's changes; ${applied} part(s) already applied)`
+					: '';
+			results.fail(piece.itemIndex, requestFailed(this.getNode(), error, piece.itemIndex, `Request ${requestNumber}${shared}${part}`));
+		}
+	};
+
+	/** Sends one request; when Talon.One refuses it for its content, halves it to find the refused entries. */
+	const send = async (batch: Piece[]): Promise<boolean> => {
+		const requestNumber = ++sentRequests;
 		try {
 			await api.transport.request({
 				method: 'PUT',
@@ -143,25 +169,33 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 				},
 				limiter: api.limiter,
 			});
-			for (const piece of batch) {
-				const sent = requestsOf.get(piece.itemIndex) ?? [];
-				sent.push(requestNumber);
-				requestsOf.set(piece.itemIndex, sent);
-			}
 		} catch (error) {
-			for (const piece of batch) {
-				const applied = requestsOf.get(piece.itemIndex)?.length ?? 0;
-				const what =
-					piece.parts > 1
-						? `Request ${requestNumber} (part ${piece.part} of ${piece.parts} of this profile's changes; ${applied} part(s) already applied)`
-						: `Request ${requestNumber}, which carried this item with ${batch.length - 1} other profile change(s),`;
-				results.fail(piece.itemIndex, requestFailed(this.getNode(), error, piece.itemIndex, what));
+			const refusedForContent = error instanceof VendorHttpError && ISOLATE_ON_STATUS.includes(error.statusCode);
+			if (batch.length > 1 && refusedForContent && isolationBudget >= 2) {
+				isolationBudget -= 2;
+				const middle = Math.ceil(batch.length / 2);
+				if (!(await send(batch.slice(0, middle)))) return false;
+				// A split profile whose earlier part just failed sends nothing more.
+				const rest = batch.slice(middle).filter((piece) => !results.isSettled(piece.itemIndex));
+				return rest.length === 0 || (await send(rest));
 			}
-			if (!continueOnFail) {
-				stoppedAt = requestNumber;
-				break;
-			}
+			fail(batch, requestNumber, error);
+			if (!continueOnFail) stoppedAt = requestNumber;
+			return continueOnFail;
 		}
+		for (const piece of batch) {
+			const sent = requestsOf.get(piece.itemIndex) ?? [];
+			sent.push(requestNumber);
+			requestsOf.set(piece.itemIndex, sent);
+		}
+		return true;
+	};
+
+	// One request at a time, in item order: a profile's later changes never overtake its earlier ones.
+	for (const chunk of chunks) {
+		// A split profile whose earlier part failed sends nothing more.
+		const batch = chunk.filter((piece) => !results.isSettled(piece.itemIndex));
+		if (batch.length > 0 && !(await send(batch))) break;
 	}
 
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
