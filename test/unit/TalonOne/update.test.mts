@@ -177,4 +177,18 @@ describe('Customer Profile → Update', () => {
 		expect(order).toEqual([0, 2, 4, 6, 8, 10]);
 		expect(profile('same').attributes).toEqual({ Score: 10 });
 	});
+
+	it('paces requests under 60 per second, so the gateway never answers 429', async () => {
+		const items = Array.from({ length: 90 }, (_, i) => ({ id: `paced-${i}`, attributes: { Score: i } }));
+		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items });
+		const started = Date.now();
+		const [output] = await runNode(ctx);
+		const elapsed = Date.now() - started;
+		expect(output).toHaveLength(90);
+		expect(ctx.sent.map((request) => request.status).every((status) => status === 200)).toBe(true);
+		expect(ctx.sent).toHaveLength(90);
+		// 60 start at once, the other 30 wait for the one-second window (plus the limiter's margin) to move on.
+		expect(elapsed).toBeGreaterThanOrEqual(1000);
+	});
 });
+
