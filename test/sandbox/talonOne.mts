@@ -44,6 +44,13 @@ export interface TalonKnobs {
 	updateIdMismatch: 'pathWins' | 'reject';
 	/** Scope of the audience ID uniqueness check (§9.6, inferred). */
 	duplicateScope: 'deployment' | 'integration';
+	/**
+	 * Status for a single-profile update that overlaps another on the same profile (§8: 409 on V2; the CDP
+	 * answer is inferred to be 409 or 429); null accepts overlaps.
+	 */
+	profileOverlapStatus: 409 | 429 | null;
+	/** Time a single-profile update takes (vendor ms, scaled), so overlaps can happen at all. */
+	profileLatencyMs: number;
 }
 
 const DEFAULT_KNOBS: TalonKnobs = {
@@ -56,6 +63,8 @@ const DEFAULT_KNOBS: TalonKnobs = {
 	singularAlias: false,
 	updateIdMismatch: 'pathWins',
 	duplicateScope: 'deployment',
+	profileOverlapStatus: null,
+	profileLatencyMs: 0,
 };
 
 interface Audience {
@@ -144,6 +153,8 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 	let buckets = new Map<string, TokenBucket>();
 	let ruleEngine: RuleEngineRecord[] = [];
 	let membershipRequests: Array<{ route: string; profiles: number; changes: number }> = [];
+	const profilesInFlight = new Set<string>();
+	let profileOverlaps = 0;
 
 	const now = () => (ctx ? ctx.now() : Date.now());
 	const iso = () => new Date(now()).toISOString();
@@ -391,11 +402,26 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 		{
 			method: 'PUT',
 			path: '/cdp/customer_profile/:customerProfileId',
-			handler: cdp((req, store) =>
-				knobs.singularAlias && req.params.customerProfileId === 'audiences'
-					? bulkMemberships(false)(req, store)
-					: updateProfile(req, store),
-			),
+			handler: async (req: SandboxRequest): Promise<SandboxResponse> => {
+				const handle = cdp((request, store) =>
+					knobs.singularAlias && request.params.customerProfileId === 'audiences'
+						? bulkMemberships(false)(request, store)
+						: updateProfile(request, store),
+				);
+				if (knobs.profileLatencyMs <= 0) return handle(req);
+				const key = `${header(req, 'destination-hostname') ?? ''} ${req.params.customerProfileId}`;
+				if (profilesInFlight.has(key) && knobs.profileOverlapStatus !== null) {
+					profileOverlaps++;
+					return cdpError(knobs.profileOverlapStatus, 'Another request is updating this customer profile');
+				}
+				profilesInFlight.add(key);
+				try {
+					await new Promise((resolve) => setTimeout(resolve, scale(knobs.profileLatencyMs)));
+					return handle(req);
+				} finally {
+					profilesInFlight.delete(key);
+				}
+			},
 		},
 		{
 			method: 'POST',
@@ -457,13 +483,14 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 					profiles: [...store.profiles.values()].map((profile) => profileJson(store, profile)),
 				};
 			}
-			return { deployments: out, ruleEngine, membershipRequests };
+			return { deployments: out, ruleEngine, membershipRequests, profileOverlaps };
 		},
 		reset() {
 			deployments = new Map();
 			buckets = new Map();
 			ruleEngine = [];
 			membershipRequests = [];
+			profileOverlaps = 0;
 		},
 		configure(next) {
 			knobs = { ...knobs, ...(next as Partial<TalonKnobs>) };

@@ -29,6 +29,8 @@ export async function startTalon(): Promise<TalonSandbox> {
 				maxAudienceChanges: 1000,
 				capScope: 'request',
 				singularAlias: false,
+				profileLatencyMs: 0,
+				profileOverlapStatus: null,
 			});
 			vendor.setFaults({ error5xxRate: 0, rate429: 0, resetRate: 0, routes: [] });
 		},

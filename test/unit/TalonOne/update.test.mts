@@ -169,6 +169,8 @@ describe('Customer Profile → Update', () => {
 	});
 
 	it('sends updates of one profile one after another, in item order', async () => {
+		// Each update takes 30 ms at the fake, which refuses overlapping updates of one profile (reference §8).
+		sandbox.configure({ profileLatencyMs: 30, profileOverlapStatus: 409 });
 		const items = Array.from({ length: 12 }, (_, i) => ({ id: i % 2 === 0 ? 'same' : `other-${i}`, attributes: { Score: i } }));
 		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items });
 		const [output] = await runNode(ctx);
@@ -176,6 +178,24 @@ describe('Customer Profile → Update', () => {
 		const order = ctx.sent.filter((request) => request.url.includes('/same')).map((request) => request.body.attributes.Score);
 		expect(order).toEqual([0, 2, 4, 6, 8, 10]);
 		expect(profile('same').attributes).toEqual({ Score: 10 });
+		expect(ctx.sent.every((request) => request.status === 200)).toBe(true);
+		expect(sandbox.state().profileOverlaps).toBe(0);
+		// The fake does catch overlaps: two direct updates of "same" at once get one 409.
+		const direct = await Promise.all(
+			[0, 1].map(() =>
+				fetch(`${sandbox.vendor.url}/cdp/customer_profile/same`, {
+					method: 'PUT',
+					headers: {
+						authorization: `ApiKey-v1 ${sandbox.credentials.apiKey}`,
+						'destination-hostname': String(sandbox.credentials.deploymentHostname),
+						'customer-data-platform-name': String(sandbox.credentials.platformName),
+						'content-type': 'application/json',
+					},
+					body: '{}',
+				}).then((response) => response.status),
+			),
+		);
+		expect(direct.sort()).toEqual([200, 409]);
 	});
 
 	it('paces requests under 60 per second, so the gateway never answers 429', async () => {
