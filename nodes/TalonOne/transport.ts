@@ -7,15 +7,12 @@ import { Transport } from '../shared/transport';
 export const CREDENTIAL_TYPE = 'talonOneCdpApi';
 export const DEFAULT_BASE_URL = 'https://integration.talon.one';
 
-/** Reference §5.2–5.4, §8: `adds` + `deletes` items one membership request may carry. */
-export const MAX_AUDIENCE_CHANGES_PER_REQUEST = 1000;
-
 /**
- * Reference §5.3: the spec caps "the combined number of adds and deletes" without saying whether per request
- * or per profile entry. (inferred) We read it as the total across the whole request, the stricter reading, so
- * requests are valid under either.
+ * Reference §5.2–5.4, §8: `adds` + `deletes` items one membership request may carry. §5.3 does not say
+ * whether the cap counts the whole request or each profile entry (inferred); the node counts the whole
+ * request, the stricter reading, so its requests are valid under either.
  */
-export const AUDIENCE_CHANGE_CAP_SCOPE: 'request' | 'profile' = 'request';
+export const MAX_AUDIENCE_CHANGES_PER_REQUEST = 1000;
 
 /** Reference §8: profile integration IDs and audience IDs/names are 1–1000 characters. */
 export const MAX_ID_LENGTH = 1000;

@@ -140,6 +140,11 @@ describe('Customer Profile → Update', () => {
 			],
 			[{}, { id: 'x'.repeat(1001) }, 'Item 0, field "Customer Profile ID": is 1001 characters long; at most 1000'],
 			[{ audiencesToRemove: '0' }, { id: 'p' }, 'Item 0, field "Audience IDs to Remove": entry 0 ("0") is not an audience ID'],
+			[
+				{ audiencesToAdd: Array.from({ length: 600 }, () => 1), audiencesToRemove: Array.from({ length: 401 }, () => 2) },
+				{ id: 'p' },
+				'Item 0, field "Audience IDs to Add": with the audiences to remove, 1001 changes; one profile update allows at most 1000',
+			],
 		];
 		for (const [extra, item, message] of cases) {
 			const ctx = fakeContext({ params: params(extra), credentials: sandbox.credentials, items: [item] });

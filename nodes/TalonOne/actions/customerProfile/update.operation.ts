@@ -6,7 +6,7 @@ import type { EmptyValuePolicy } from '../../../shared/mapping';
 import { applyEmptyPolicy, parseJsonParameter } from '../../../shared/mapping';
 import { audienceNumbers, perItem, requiredText } from '../../helpers';
 import type { TalonOneApi } from '../../transport';
-import { MAX_ID_LENGTH } from '../../transport';
+import { MAX_AUDIENCE_CHANGES_PER_REQUEST, MAX_ID_LENGTH } from '../../transport';
 import { audienceListField, profileIdField } from './shared';
 
 const properties: INodeProperties[] = [
@@ -211,6 +211,14 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 				attributes,
 				runRuleEngine: this.getNodeParameter('options.runRuleEngine', itemIndex, false) as boolean,
 			};
+			if (adds.length + deletes.length > MAX_AUDIENCE_CHANGES_PER_REQUEST) {
+				throw invalidField(
+					this.getNode(),
+					itemIndex,
+					'Audience IDs to Add',
+					`with the audiences to remove, ${adds.length + deletes.length} changes; one profile update allows at most ${MAX_AUDIENCE_CHANGES_PER_REQUEST} (use Update Audiences for more)`,
+				);
+			}
 			if (adds.length > 0 || deletes.length > 0) body.audiencesChanges = { adds, deletes };
 			return {
 				customerProfileId,
