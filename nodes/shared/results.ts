@@ -60,9 +60,11 @@ export class ItemResults {
 			}
 			if ('error' in outcome) {
 				if (!continueOnFail) throw outcome.error;
-				// `error` on the item is what routes it to the error output ("On Error: Continue (using error
-				// output)"): n8n only moves items that carry it, or whose JSON holds nothing but the error.
-				items.push({ json: errorJson(outcome.error, i), error: asNodeError(this.ctx, outcome.error, i), pairedItem: { item: i } });
+				// n8n routes an item to the error output ("On Error: Continue (using error output)") only when it
+				// carries `error`, or when its json has no keys besides error/message/details.
+				const item: INodeExecutionData = { json: errorJson(outcome.error, i), pairedItem: { item: i } };
+				if (outcome.error instanceof NodeApiError || outcome.error instanceof NodeOperationError) item.error = outcome.error;
+				items.push(item);
 				continue;
 			}
 			const item: INodeExecutionData = { json: outcome.json, pairedItem: { item: i } };
@@ -71,12 +73,6 @@ export class ItemResults {
 		}
 		return [items];
 	}
-}
-
-/** The n8n error an error item carries; errors from `requestFailed` already are one. */
-export function asNodeError(ctx: IExecuteFunctions, error: Error, itemIndex: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(ctx.getNode(), error, { itemIndex });
 }
 
 export function errorJson(error: Error, itemIndex: number): IDataObject {

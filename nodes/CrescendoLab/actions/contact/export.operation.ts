@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
-import { asNodeError, errorJson } from '../../../shared/results';
+import { errorJson } from '../../../shared/results';
 import { BUSY_STATUSES, crescendoLimiter, crescendoTransport, FAILED_STATES, PATHS } from '../../transport';
 import { pollingOptions, readTiming, requireProfileApi, taskIdFrom, waitForTask } from '../common';
 
@@ -161,7 +161,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		} catch (error) {
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The export');
 			if (!this.continueOnFail()) throw failure;
-			output.push({ json: errorJson(failure, itemIndex), error: asNodeError(this, failure, itemIndex), pairedItem: { item: itemIndex } });
+			// Carrying `error` is what routes the item to the error output.
+			const item: INodeExecutionData = { json: errorJson(failure, itemIndex), pairedItem: { item: itemIndex } };
+			if (failure instanceof NodeApiError || failure instanceof NodeOperationError) item.error = failure;
+			output.push(item);
 		}
 	}
 	return [output];
