@@ -2,6 +2,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } f
 
 import type { RetryPolicy } from '../shared/retry';
 import { RateLimiter } from '../shared/rateLimit';
+import type { VendorRequest, VendorResponse } from '../shared/transport';
 import { Transport } from '../shared/transport';
 
 export const CREDENTIAL_TYPE = 'syneriseApi';
@@ -98,25 +99,38 @@ export function fieldErrors(body: unknown): FieldError[] {
 
 export interface SyneriseApi {
 	transport: Transport;
-	limiter: RateLimiter;
-	/** Headers every /v4 call carries. */
-	headers: IDataObject;
+	/** Sends one call with the headers every /v4 call carries, paced by the node's limiter. */
+	request<T = unknown>(request: VendorRequest): Promise<VendorResponse<T>>;
 }
 
 /** The node's only door to Synerise: base URL and auth mode from the credential, paced and retried. */
 export async function syneriseApi(ctx: IExecuteFunctions): Promise<SyneriseApi> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const jwt = credentials.authMethod !== 'basic';
 	const transport = new Transport(ctx, {
 		credentialType: CREDENTIAL_TYPE,
 		baseUrl: syneriseBaseUrl(credentials),
 		// JWT: an expired token answers 401; n8n logs in again and resends once (reference §3.2, §8).
-		refreshOnStatus: credentials.authMethod === 'basic' ? undefined : [401],
+		refreshOnStatus: jwt ? [401] : undefined,
 		errorMessage: (body) => syneriseErrorMessage(body),
 	});
 	const limiter = new RateLimiter({ requests: { limit: MAX_REQUESTS_PER_SECOND, windowMs: 1000 } });
+	const headers: IDataObject = { 'Api-Version': API_VERSION, Accept: 'application/json', 'Content-Type': 'application/json' };
+	// Without a stored token, n8n logs in before each call that finds none: the first call goes alone, so
+	// the calls after it find the token it stored instead of each logging in.
+	let first: Promise<unknown> | undefined;
 	return {
 		transport,
-		limiter,
-		headers: { 'Api-Version': API_VERSION, Accept: 'application/json', 'Content-Type': 'application/json' },
+		async request<T>(request: VendorRequest) {
+			const send = async () => await transport.request<T>({ limiter, ...request, headers: { ...headers, ...request.headers } });
+			if (!jwt) return await send();
+			if (!first) {
+				const call = send();
+				first = call.catch(() => undefined);
+				return await call;
+			}
+			await first;
+			return await send();
+		},
 	};
 }

@@ -47,20 +47,18 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			const value = profile[identifier] as string;
 			return {
 				keys: IDENTIFIER_FIELDS.filter((field) => typeof profile[field] === 'string').map((field) => `${field}:${profile[field] as string}`),
-				send: async ({ transport, limiter, headers }) => {
+				send: async (api) => {
 					if (!instant) {
-						const response = await transport.request({ method: 'POST', path: '/v4/clients', body: profile, headers, limiter });
+						const response = await api.request({ method: 'POST', path: '/v4/clients', body: profile });
 						return { accepted: true, statusCode: response.statusCode, [identifier]: value };
 					}
 					// The instant route answers once the profile is stored (reference §6.2); read it back by the
 					// identifier it was created with, as the answer itself carries no profile.
-					await transport.request({ method: 'POST', path: '/v4/clients/instant', body: profile, headers, limiter, encoding: 'text' });
+					await api.request({ method: 'POST', path: '/v4/clients/instant', body: profile, encoding: 'text' });
 					const segment = PROFILE_PATHS.getBy[identifier];
-					const stored = await transport.request<IDataObject>({
+					const stored = await api.request<IDataObject>({
 						method: 'GET',
 						path: `/v4/clients/${segment}/${encodeURIComponent(value)}`,
-						headers,
-						limiter,
 					});
 					return stored.body;
 				},

@@ -62,7 +62,6 @@ function errorsByEntry(body: unknown, size: number): Map<number, Array<{ field: 
 }
 
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
-	const { transport, limiter, headers } = api;
 	const node = this.getNode();
 	const send = async (batch: Array<BulkEntry<IDataObject>>): Promise<EntryOutcome[]> => {
 		const profiles = batch.map((entry) => entry.payload);
@@ -77,8 +76,8 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 				errors[0]?.field || undefined,
 			),
 		});
-		const outcome = await transport
-			.request({ method: 'POST', path: '/v4/clients/batch', body: profiles, headers, limiter, records: profiles.length })
+		const outcome = await api
+			.request({ method: 'POST', path: '/v4/clients/batch', body: profiles, records: profiles.length })
 			.then(
 				(response) => ({ response, failure: undefined }),
 				(failure: unknown) => ({ response: undefined, failure }),
@@ -95,12 +94,10 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			failure instanceof VendorHttpError && failure.statusCode === 400 ? errorsByEntry(failure.body, profiles.length) : new Map();
 		if (byEntry.size === 0 || byEntry.size === profiles.length) return profiles.map(() => ({ error: failure }));
 		const rest = profiles.map((_, position) => position).filter((position) => !byEntry.has(position));
-		await transport.request({
+		await api.request({
 			method: 'POST',
 			path: '/v4/clients/batch',
 			body: rest.map((position) => profiles[position]),
-			headers,
-			limiter,
 			records: rest.length,
 		});
 		return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : accepted(position)));

@@ -40,8 +40,8 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : `/v4/clients/${PROFILE_PATHS.deleteBy[type]}/${value}`;
 			return {
 				keys: [`${type}:${raw.toLowerCase()}`],
-				send: async ({ transport, limiter, headers }) => {
-					const response = await transport.request({ method: 'DELETE', path, headers, limiter });
+				send: async (api) => {
+					const response = await api.request({ method: 'DELETE', path });
 					return { deleted: true, statusCode: response.statusCode, [type]: raw };
 				},
 			};

@@ -43,8 +43,8 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : `/v4/clients/${PROFILE_PATHS.getBy[type]}/${value}`;
 			return {
 				keys: [],
-				send: async ({ transport, limiter, headers }) =>
-					(await transport.request<IDataObject>({ method: 'GET', path, headers, limiter })).body,
+				send: async (api) =>
+					(await api.request<IDataObject>({ method: 'GET', path })).body,
 			};
 		},
 		'The get request',

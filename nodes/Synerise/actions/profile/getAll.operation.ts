@@ -101,12 +101,10 @@ async function listProfiles(api: SyneriseApi, qs: IDataObject, wanted: number): 
 	// Every page of one query has the same size, so page N starts where page N-1 ended.
 	const size = Math.min(MAX_PAGE_SIZE, max);
 	for (let pageIndex = 1; profiles.length < max; pageIndex++) {
-		const response = await api.transport.request<IDataObject[]>({
+		const response = await api.request<IDataObject[]>({
 			method: 'GET',
 			path: '/v4/clients',
 			qs: { ...qs, pageIndex, pageSize: size },
-			headers: api.headers,
-			limiter: api.limiter,
 		});
 		const page = Array.isArray(response.body) ? response.body : [];
 		profiles.push(...page.slice(0, max - profiles.length));

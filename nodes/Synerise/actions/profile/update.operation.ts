@@ -64,8 +64,8 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : `/v4/clients/${PROFILE_PATHS.updateBy[type]}/${value}`;
 			return {
 				keys: [`${type}:${raw.toLowerCase()}`],
-				send: async ({ transport, limiter, headers }) => {
-					const response = await transport.request({ method: 'POST', path, body: profile, headers, limiter });
+				send: async (api) => {
+					const response = await api.request({ method: 'POST', path, body: profile });
 					return { accepted: true, statusCode: response.statusCode, [type]: raw, updatedFields: Object.keys(profile) };
 				},
 			};
