@@ -63,6 +63,11 @@ export interface Knobs {
 	rateBurst: number;
 	/** `Retry-After` seconds on 429 (scaled, rounded up). */
 	retryAfterSeconds: number;
+	/**
+	 * Email domains the workspace refuses, standing in for vendor-side rules a client cannot check in
+	 * advance (used to exercise per-item rejections).
+	 */
+	rejectEmailDomains: string[];
 	/** One-shot: expire every token issued so far. */
 	expireTokensNow?: boolean;
 }
@@ -82,6 +87,7 @@ const DEFAULT_KNOBS: Knobs = {
 	ratePerSecond: 0,
 	rateBurst: 50,
 	retryAfterSeconds: 1,
+	rejectEmailDomains: [],
 };
 
 const NATIVE_STRING_FIELDS = [
@@ -289,6 +295,9 @@ export function create(): VendorModule {
 			if (IDENTIFIERS.includes(field) && IDENTIFIER_FORBIDDEN.test(value)) add(field, 'contains forbidden characters', value);
 		}
 		if (typeof record.email === 'string' && record.email !== '' && !EMAIL.test(record.email)) add('email', 'must be a well-formed email address', record.email);
+		if (typeof record.email === 'string' && knobs.rejectEmailDomains.some((domain) => record.email!.toString().toLowerCase().endsWith(`@${domain}`))) {
+			add('email', 'email domain is not accepted by this workspace', record.email);
+		}
 		if (typeof record.phone === 'string' && record.phone !== '' && !PHONE.test(record.phone)) add('phone', 'must match the phone pattern', record.phone);
 		if (typeof record.birthDate === 'string' && record.birthDate !== '') {
 			const ok = /^\d{4}-\d{2}-\d{2}$/.test(record.birthDate) && !Number.isNaN(Date.parse(record.birthDate)) && record.birthDate > '1900-01-01';

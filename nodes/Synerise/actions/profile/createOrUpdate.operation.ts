@@ -72,7 +72,8 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			error: rejectedItem(
 				node,
 				batch[position].itemIndex,
-				errors.map((error) => (error.field ? `${error.field}: ${error.message}` : error.message)).join('; '),
+				// The first field is named in the error; other fields, if any, in the text.
+				errors.map((error) => (error.field && error.field !== errors[0].field ? `${error.field}: ${error.message}` : error.message)).join('; '),
 				errors[0]?.field || undefined,
 			),
 		});
