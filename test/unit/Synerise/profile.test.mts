@@ -1,3 +1,4 @@
+import type { IDataObject } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { LIST_WINDOW } from '../../../nodes/Synerise/transport';
@@ -21,7 +22,7 @@ const credential = () => ({ authMethod: 'jwt', apiKey: KEYS.full.apiKey, baseUrl
 const paths = (run: ReturnType<typeof syneriseContext>) =>
 	run.ctx.calls.filter((call) => !call.url.includes('/login/')).map((call) => `${call.method} ${new URL(call.url).pathname}${new URL(call.url).search}`);
 
-async function seed(profiles: Array<Record<string, unknown>>) {
+async function seed(profiles: IDataObject[]) {
 	const run = syneriseContext({ credential: credential(), items: profiles, params: autoMapped('upsert') });
 	await runNode(run);
 	return state().profiles as Array<Record<string, any>>;
