@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { NodeApiError } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { invalidField, requestFailed } from '../../../shared/errors';
@@ -139,7 +140,8 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 		} catch (error) {
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The list request');
 			if (!this.continueOnFail()) throw failure;
-			out.push({ json: errorJson(failure, itemIndex), pairedItem: { item: itemIndex } });
+			// `error` on the item sends it to the error output when the node is set to use one.
+			out.push({ json: errorJson(failure, itemIndex), error: failure as NodeApiError, pairedItem: { item: itemIndex } });
 		}
 	}
 	return [out];
