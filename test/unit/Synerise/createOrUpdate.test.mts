@@ -151,6 +151,17 @@ describe('Synerise Create or Update (batch)', () => {
 			[202, 2],
 		]);
 		expect(state().profiles).toHaveLength(2);
+
+		// When every entry is named, each item gets its own message and nothing is sent again.
+		vendor.module.reset();
+		vendor.module.configure({ applyDelayMs: 0, batchInvalidItems: 'reject400', rejectEmailDomains: ['blocked.test'] });
+		const allBad = syneriseContext({ credential: jwt(), items: [{ email: 'x@blocked.test' }, { email: 'y@blocked.test' }], params: autoMapped('upsert'), continueOnFail: true });
+		const refused = await runNode(allBad);
+		expect(refused.map((item) => item.json.error)).toEqual([
+			'Item 0, field "email": email domain is not accepted by this workspace',
+			'Item 1, field "email": email domain is not accepted by this workspace',
+		]);
+		expect(batchCalls(allBad)).toHaveLength(1);
 	});
 
 	it('retries 5xx answers and refreshes an expired token in the middle of a run', async () => {

@@ -93,14 +93,16 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 		const failure = outcome.failure;
 		const byEntry =
 			failure instanceof VendorHttpError && failure.statusCode === 400 ? errorsByEntry(failure.body, profiles.length) : new Map();
-		if (byEntry.size === 0 || byEntry.size === profiles.length) return profiles.map(() => ({ error: failure }));
+		if (byEntry.size === 0) return profiles.map(() => ({ error: failure }));
 		const rest = profiles.map((_, position) => position).filter((position) => !byEntry.has(position));
-		await api.request({
-			method: 'POST',
-			path: '/v4/clients/batch',
-			body: rest.map((position) => profiles[position]),
-			records: rest.length,
-		});
+		if (rest.length > 0) {
+			await api.request({
+				method: 'POST',
+				path: '/v4/clients/batch',
+				body: rest.map((position) => profiles[position]),
+				records: rest.length,
+			});
+		}
 		return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : accepted(position)));
 	};
 	const run = await runBulk<IDataObject>(this, this.getInputData().length, {
