@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { ChunkLimits } from './chunk';
-import { packChunks } from './chunk';
+import { jsonBytes, packChunks } from './chunk';
+import { invalidField } from './errors';
 import { CancelledError } from './rateLimit';
 import { ItemResults } from './results';
 
@@ -33,6 +34,26 @@ export interface BulkOptions<P> {
 	requestName?: string;
 }
 
+/**
+ * The field that makes an item too big: descends into the largest value at each level and returns the
+ * last property name on the way, so an oversize error can tell the user which field to shorten.
+ */
+export function largestField(payload: unknown): string | undefined {
+	let current: unknown = payload;
+	let name: string | undefined;
+	for (let depth = 0; depth < 32 && current !== null && typeof current === 'object'; depth++) {
+		let biggest: { key: string; value: unknown; bytes: number } | undefined;
+		for (const [key, value] of Object.entries(current as Record<string, unknown>)) {
+			const bytes = value === undefined ? 0 : jsonBytes(value);
+			if (!biggest || bytes > biggest.bytes) biggest = { key, value, bytes };
+		}
+		if (!biggest) break;
+		if (!Array.isArray(current)) name = biggest.key;
+		current = biggest.value;
+	}
+	return name;
+}
+
 export interface BulkRun {
 	results: ItemResults;
 	requests: number;
@@ -60,12 +81,15 @@ export async function runBulk<P>(ctx: IExecuteFunctions, itemCount: number, opti
 		bytes: options.bytes ? (entry) => options.bytes!(entry.payload) : undefined,
 	});
 	for (const { entry, reason } of oversize) {
+		const field = largestField(entry.payload);
 		results.fail(
 			entry.itemIndex,
-			new NodeOperationError(ctx.getNode(), `Item ${entry.itemIndex}: the item ${reason}`, {
-				itemIndex: entry.itemIndex,
-				description: 'Split this record or remove data from it; nothing was sent for it.',
-			}),
+			field === undefined
+				? new NodeOperationError(ctx.getNode(), `Item ${entry.itemIndex}: the item ${reason}`, {
+						itemIndex: entry.itemIndex,
+						description: 'Split this record or remove data from it; nothing was sent for it.',
+					})
+				: invalidField(ctx.getNode(), entry.itemIndex, field, `is the largest part of an item that ${reason}`),
 		);
 	}
 	results.throwFirstFailureUnlessContinuing();

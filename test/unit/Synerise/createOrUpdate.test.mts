@@ -71,7 +71,7 @@ describe('Synerise Create or Update (batch)', () => {
 		const run = syneriseContext({ credential: jwt(), items, params: autoMapped('upsert'), continueOnFail: true });
 		const out = await runNode(run);
 		expect(out[0].json).toMatchObject({ accepted: true, customId: 'fine' });
-		expect(out[1].json.error).toMatch(/^Item 1: the item is \d+ bytes, more than the 1000000 bytes/);
+		expect(out[1].json.error).toMatch(/^Item 1, field "pad": is the largest part of an item that is \d+ bytes, more than the 1000000 bytes/);
 		expect(state().profiles.map((p: { customId: string }) => p.customId)).toEqual(['fine']);
 	});
 

@@ -90,7 +90,9 @@ describe('runBulk', () => {
 			},
 		});
 		expect(sent).toEqual([0, 2]);
-		expect(run.results.output()[0][1].json.error).toMatch(/^Item 1: the item is \d+ bytes, more than the 100 bytes/);
+		expect(run.results.output()[0][1].json.error).toMatch(
+			/^Item 1, field "pad": is the largest part of an item that is \d+ bytes, more than the 100 bytes/,
+		);
 	});
 
 	it('runs requests concurrently but keeps requests that share a key in order', async () => {
