@@ -29,6 +29,29 @@ export const DEFAULT_REQUESTS_PER_MINUTE = 15;
 export const BUSY_STATUSES = [409, 429];
 /** Each tag name is at most 50 characters (reference §4.2). */
 export const MAX_TAG_LENGTH = 50;
+/**
+ * Length caps of profile fields (reference §4.2: the backend's limits, not the UI's). A longer value would
+ * fail the whole import task, so the node refuses it for its own item.
+ */
+export const MAX_FIELD_LENGTHS: Record<string, number> = {
+	display_name: 255,
+	display_email: 255,
+	email: 255,
+	display_mobile: 32,
+	mobile: 32,
+	city: 255,
+	address: 255,
+	company: 255,
+	member_level: 255,
+	customer_id: 1024,
+};
+/** Phone fields: a malformed number fails the whole task as `mobile_error` (reference §5B B2, §9.9). */
+export const PHONE_FIELDS = ['display_mobile', 'mobile'];
+/** Digits with an optional leading `+` (E.164 has at most 15 digits), once spaces, dashes and dots are removed. */
+export const PHONE_PATTERN = /^\+?\d{6,15}$/;
+/** Email fields "must be a valid email" (reference §4.2). */
+export const EMAIL_FIELDS = ['display_email', 'email'];
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** A LINE user ID: `U` and 32 hex characters (reference §4.1, §9.9). */
 export const LINE_UID_PATTERN = /^U[0-9a-f]{32}$/;
 

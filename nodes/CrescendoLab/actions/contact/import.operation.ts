@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { EntryOutcome } from '../../../shared/bulk';
@@ -12,13 +12,18 @@ import type { Transport } from '../../../shared/transport';
 import {
 	BUSY_STATUSES,
 	crescendoLimiter,
+	EMAIL_FIELDS,
+	EMAIL_PATTERN,
 	crescendoTransport,
 	FAILED_STATES,
 	LINE_UID_PATTERN,
 	MAX_CONTACTS_PER_IMPORT,
+	MAX_FIELD_LENGTHS,
 	MAX_IMPORT_BODY_BYTES,
 	MAX_TAG_LENGTH,
 	PATHS,
+	PHONE_FIELDS,
+	PHONE_PATTERN,
 	type Surface,
 } from '../../transport';
 import type { TaskStatus, Timing } from '../common';
@@ -156,6 +161,24 @@ function tagList(value: unknown): string[] | undefined {
 	return list.map((tag) => String(tag).trim()).filter((tag) => tag !== '');
 }
 
+/**
+ * Checks a field the vendor validates row by row: one bad row fails the whole task (every contact in it),
+ * so a bad value is refused for its own item before anything is sent.
+ */
+function checkFieldValue(node: INode, itemIndex: number, field: string, value: unknown): void {
+	const text = String(value);
+	const max = MAX_FIELD_LENGTHS[field];
+	if (max !== undefined && text.length > max) {
+		throw invalidField(node, itemIndex, field, `is ${text.length} characters long; at most ${max} are allowed`);
+	}
+	if (PHONE_FIELDS.includes(field) && !PHONE_PATTERN.test(text.replace(/[\s\-.()]/g, ''))) {
+		throw invalidField(node, itemIndex, field, 'is not a phone number: digits with an optional leading "+" are expected, e.g. +886912345678');
+	}
+	if (EMAIL_FIELDS.includes(field) && !EMAIL_PATTERN.test(text)) {
+		throw invalidField(node, itemIndex, field, 'is not an email address');
+	}
+}
+
 /** The contact row one item sends, validated the way the vendor validates it (reference §9.9). */
 export function buildContactRow(
 	ctx: IExecuteFunctions,
@@ -189,6 +212,7 @@ export function buildContactRow(
 			throw invalidField(node, itemIndex, field, 'must be text, a number or true/false, not an object or a list');
 		}
 		row[field] = typeof value === 'string' ? value.trim() : value;
+		checkFieldValue(node, itemIndex, field, row[field]);
 	}
 
 	const key = row[importKey];
