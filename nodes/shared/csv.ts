@@ -19,6 +19,15 @@ export class CsvFormatError extends Error {
 	}
 }
 
+/**
+ * Whether a download's content type is a web page: a link that has expired or needs a login often answers
+ * 200 with an HTML page, which a CSV parser would read as a file of nonsense or of nothing.
+ */
+export function isHtmlContentType(value: unknown): boolean {
+	const text = Array.isArray(value) ? String(value[0] ?? '') : String(value ?? '');
+	return /\btext\/html\b|application\/xhtml\+xml/i.test(text);
+}
+
 type Source = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> | Uint8Array | string;
 
 function toBuffer(chunk: Uint8Array | string): Buffer {

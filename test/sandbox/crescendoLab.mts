@@ -50,6 +50,11 @@ export interface CrescendoKnobs {
 	exportBom: boolean;
 	/** The region the fake plays; keys of the other region get 401 (inferred status, §2). */
 	region: 'tw' | 'jp';
+	/**
+	 * Export files served wrong, by task ID, for bad-download tests: an HTML page with status 200, a 404, or
+	 * a CSV whose third line has an unclosed quote. Not a vendor knob.
+	 */
+	brokenExports?: Record<string, 'html' | 'notFound' | 'brokenRow'>;
 	/** Replaces the contact store (seeding for export tests); not a vendor knob. */
 	contacts?: Array<Record<string, unknown>>;
 }
@@ -504,6 +509,16 @@ export function create(): VendorModule {
 		const task = tasks.find((t) => t.file === req.params.file && t.applied);
 		if (!task || task.csv === undefined) return json(404, { detail: 'Not Found' });
 		if (task.expiresAt !== undefined && now() > task.expiresAt) return json(knobs.expiredStatus, { detail: 'The file has expired' });
+		const broken = knobs.brokenExports?.[String(task.id)];
+		if (broken === 'notFound') return json(404, { detail: 'Not Found' });
+		if (broken === 'html') {
+			return { status: 200, raw: '<!doctype html><html><body><h1>Sign in</h1></body></html>', contentType: 'text/html; charset=utf-8' };
+		}
+		if (broken === 'brokenRow') {
+			const lines = task.csv.split('\n');
+			lines.splice(2, 0, '"unclosed,quote,row');
+			return { status: 200, raw: lines.join('\n'), contentType: 'text/csv; charset=utf-8' };
+		}
 		// Served in small chunks, so clients meet records split across reads.
 		const bytes = Buffer.from(task.csv, 'utf8');
 		const parts: Buffer[] = [];

@@ -1,9 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { readCsv } from '../../../shared/csv';
+import { isHtmlContentType, readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
 import { errorJson } from '../../../shared/results';
+import { header } from '../../../shared/transport';
 import { BUSY_STATUSES, crescendoLimiter, crescendoTransport, FAILED_STATES, PATHS } from '../../transport';
 import { pollingOptions, readTiming, requireProfileApi, taskIdFrom, waitForTask } from '../common';
 
@@ -106,6 +107,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const limiter = crescendoLimiter(timing.requestsPerMinute, transport);
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		// Rows of an export that fails half-way are dropped: the item gets its error item only.
+		const firstRow = output.length;
 		try {
 			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 			const format = this.getNodeParameter('output', itemIndex, 'items') as string;
@@ -126,13 +129,21 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				throw new Error(`export task ${taskId} ended as "${state}" without a download link`);
 			}
 			// The link is a signed file URL; it never gets the API key.
-			const download = await transport.request<AsyncIterable<Uint8Array>>({
-				method: 'GET',
-				path: link,
-				encoding: 'stream',
-				authenticated: false,
-				limiter,
-			});
+			const what = `Downloading the file of export task ${taskId} (its download link)`;
+			const download = await transport
+				.request<AsyncIterable<Uint8Array>>({ method: 'GET', path: link, encoding: 'stream', authenticated: false, limiter })
+				.catch((error: unknown) => {
+					throw requestFailed(this.getNode(), error, itemIndex, what);
+				});
+			const contentType = header(download.headers, 'content-type');
+			if (isHtmlContentType(contentType)) {
+				(download.body as { destroy?: () => void }).destroy?.();
+				throw new NodeOperationError(
+					this.getNode(),
+					`Item ${itemIndex}: the download link of export task ${taskId} returned a web page (${String(contentType)}), not a CSV file`,
+					{ itemIndex, description: 'The link may have expired. Run Get Export Status for a fresh link, or export again.' },
+				);
+			}
 
 			if (format === 'binary') {
 				const property = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
@@ -159,6 +170,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			// A row limit stops reading early; the rest of the download is not needed.
 			(download.body as { destroy?: () => void }).destroy?.();
 		} catch (error) {
+			output.length = firstRow;
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The export');
 			if (!this.continueOnFail()) throw failure;
 			// Carrying `error` is what routes the item to the error output.
