@@ -34,7 +34,7 @@ export interface BadInputCase {
 	category: Category;
 	/** The field the error must name (as the error message spells it). */
 	field: string;
-	items: IDataObject[];
+	items: Array<Record<string, unknown>>;
 	params: Record<string, ParamValue>;
 	/** Indices of the bad items; `[1]` by default. */
 	bad?: number[];
@@ -81,7 +81,7 @@ async function run(rig: VendorRig, testCase: BadInputCase, continueOnFail: boole
 		credentialTypes: rig.credentialTypes,
 		credentials: rig.credentials(),
 		params: { ...rig.baseParams, ...testCase.params },
-		items: testCase.items,
+		items: testCase.items as IDataObject[],
 		continueOnFail,
 	});
 }
