@@ -14,6 +14,8 @@ export function requiredText(
 	maxLength: number,
 ): string {
 	if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
+	// An expression such as {{ $json.id }} gives undefined when the input item has no such field.
+	if (value === undefined || value === null) throw invalidField(ctx.getNode(), itemIndex, field, 'is missing; every item needs a value');
 	if (typeof value !== 'string') throw invalidField(ctx.getNode(), itemIndex, field, `must be text, got ${describe(value)}`);
 	const text = value.trim();
 	if (text === '') throw invalidField(ctx.getNode(), itemIndex, field, 'must not be empty');
