@@ -34,6 +34,8 @@ export interface BadInputCase {
 	category: Category;
 	/** The field the error must name (as the error message spells it). */
 	field: string;
+	/** What else the error message must say. */
+	message?: RegExp;
 	items: Array<Record<string, unknown>>;
 	params: Record<string, ParamValue>;
 	/** Indices of the bad items; `[1]` by default. */
@@ -114,6 +116,7 @@ export async function checkCase(rig: VendorRig, testCase: BadInputCase): Promise
 		expect(errors, `item ${index} has one error item`).toHaveLength(1);
 		const [errorItem] = errors;
 		expectNamesItemAndField(String(errorItem.json.error), index, testCase.field);
+		if (testCase.message) expect(String(errorItem.json.error)).toMatch(testCase.message);
 		expect(errorItem.json.itemIndex).toBe(index);
 		expect(errorItem.error, 'the error item reaches the error output').toBeDefined();
 	}

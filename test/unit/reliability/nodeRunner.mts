@@ -210,8 +210,9 @@ export async function runNodeSpec(spec: NodeRunSpec): Promise<NodeRunResult> {
 			return data;
 		},
 		getNodeParameter: (name: string, itemIndex: number, ...fallback: unknown[]) => {
-			let value = lookup(spec.params, name);
-			if (typeof value === 'function') value = (value as (i: number, json: IDataObject) => unknown)(itemIndex, items[itemIndex]?.json ?? {});
+			const value = lookup(spec.params, name);
+			// An expression (a function here) that resolves to nothing gives undefined, as in n8n.
+			if (typeof value === 'function') return (value as (i: number, json: IDataObject) => unknown)(itemIndex, items[itemIndex]?.json ?? {});
 			if (value === undefined) {
 				if (fallback.length > 0) return fallback[0];
 				throw new Error(`Could not get parameter "${name}"`);
