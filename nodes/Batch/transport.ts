@@ -24,6 +24,11 @@ export const MASS_UPDATE_THRESHOLD = 2_000;
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 /** Reference §5: other routes are about 1 request per second (inferred, third-party); used for GDPR. */
 export const GDPR_REQUESTS_PER_SECOND = 1;
+/**
+ * Share of Batch's rate the node paces at. Batch counts profiles on arrival, and two requests in flight
+ * can arrive closer together than they were started, so pacing exactly at the limit draws 429s.
+ */
+export const PACING_MARGIN = 0.9;
 /** Requests in flight at once; pacing comes from the token bucket, this only hides latency. */
 export const REQUEST_CONCURRENCY = 2;
 
@@ -72,7 +77,9 @@ export async function connect(ctx: IExecuteFunctions): Promise<BatchConnection> 
 /** The per-profile token bucket of one route, or the user's override in profiles per second. */
 export function profileLimiter(route: ProfileRoute, overridePerSecond: number): RateLimiter {
 	if (overridePerSecond > 0) return new RateLimiter({ records: { perSecond: overridePerSecond } });
-	return route === 'update'
-		? new RateLimiter({ records: { perSecond: UPDATE_PROFILES_PER_SECOND, burst: UPDATE_BURST_PROFILES } })
-		: new RateLimiter({ records: { perSecond: MASS_UPDATE_PROFILES_PER_SECOND, burst: MASS_UPDATE_BURST_PROFILES } });
+	const [perSecond, burst] =
+		route === 'update'
+			? [UPDATE_PROFILES_PER_SECOND, UPDATE_BURST_PROFILES]
+			: [MASS_UPDATE_PROFILES_PER_SECOND, MASS_UPDATE_BURST_PROFILES];
+	return new RateLimiter({ records: { perSecond: perSecond * PACING_MARGIN, burst: Math.floor(burst * PACING_MARGIN) } });
 }

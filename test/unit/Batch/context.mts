@@ -44,7 +44,11 @@ function lookup(parameters: Record<string, unknown>, path: string, itemIndex: nu
 		if (value === null || typeof value !== 'object') return undefined;
 		value = (value as Record<string, unknown>)[part];
 	}
-	return typeof value === 'function' ? (value as (i: number) => unknown)(itemIndex) : value;
+	const resolve = (v: unknown) => (typeof v === 'function' ? (v as (i: number) => unknown)(itemIndex) : v);
+	if (value && typeof value === 'object' && !Array.isArray(value)) {
+		return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, resolve(v)]));
+	}
+	return resolve(value);
 }
 
 export function fakeContext(options: FakeOptions): FakeContext {
