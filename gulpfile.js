@@ -4,7 +4,8 @@
 const path = require('path');
 const esbuild = require('esbuild');
 
-const CSV_PARSE_CORE = path.join(path.dirname(require.resolve('csv-parse/package.json')), 'lib', 'api', 'index.js');
+// The core parser is not in csv-parse's exports map, so it is bundled by file path.
+const CSV_PARSE_CORE = path.join(__dirname, 'node_modules', 'csv-parse', 'lib', 'api', 'index.js');
 const TARGET = path.join(__dirname, 'dist', 'nodes', 'shared', 'vendor', 'csvParse.js');
 
 async function bundleCsvParse() {

@@ -156,9 +156,19 @@ export class N8n {
 	}
 }
 
+/** The parent's environment without what vitest sets: n8n's CLI does nothing under NODE_ENV=test. */
+function inheritedEnv(): NodeJS.ProcessEnv {
+	const inherited: NodeJS.ProcessEnv = {};
+	for (const [key, value] of Object.entries(process.env)) {
+		if (key === 'NODE_ENV' || key.startsWith('VITEST') || key === 'TEST' || key.startsWith('CP_E2E')) continue;
+		inherited[key] = value;
+	}
+	return inherited;
+}
+
 export function n8nEnv(userFolder: string, env: E2eEnvironment, brokerPort: number): NodeJS.ProcessEnv {
 	return {
-		...process.env,
+		...inheritedEnv(),
 		PATH: env.pathPrefix ? `${env.pathPrefix}:${process.env.PATH}` : process.env.PATH,
 		N8N_USER_FOLDER: userFolder,
 		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
