@@ -266,6 +266,7 @@ export function create(): VendorModule {
 	};
 
 	const nativeProblem = (name: string, value: unknown): string | undefined => {
+		if (!NATIVE.has(name)) return 'unknown native attribute';
 		if (value === null) return undefined;
 		switch (name) {
 			case '$email_address':
