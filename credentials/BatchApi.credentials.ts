@@ -80,7 +80,7 @@ export class BatchApi implements ICredentialType {
 	// itself may be refused with a 400, inferred from reference §7 note 8).
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}/{{$credentials.apiVersion}}',
+			baseURL: '={{$credentials.baseUrl}}/{{$credentials.apiVersion}}',
 			url: '/profiles/update',
 			method: 'POST',
 			body: [],
