@@ -85,6 +85,37 @@ describe('Create or Update: request shape and packing', () => {
 		expect(batch.profiles.u7.native.$email_address).toBe('u7@example.com');
 	});
 
+	it('puts exactly 200 profiles in one update call and 201 in two', async () => {
+		const parameters = upsertParameters({ options: { route: 'update', profilesPerSecond: 100_000 } });
+		expect((await execute({ items: profiles(200), parameters })).requests.map((r) => (r.body as unknown[]).length)).toEqual([200]);
+		const more = await execute({ items: profiles(201, 1000), parameters });
+		expect(more.requests.map((r) => (r.body as unknown[]).length).sort()).toEqual([1, 200]);
+	});
+
+	it('sends typed values, array edits and events, and always sends a profile that carries events', async () => {
+		const staticData: IDataObject = {};
+		const items = [{ custom_id: 'ev', signup: '2024-05-01T10:00:00Z', site: 'https://example.com/u/ev', programs: { $add: ['premium'] } }];
+		const events = JSON.stringify([{ name: 'validated_purchase', time: new Date(Date.now() - 60_000).toISOString(), attributes: { amount: 42.5 } }]);
+		const parameters = upsertParameters({ additionalFields: { events }, options: { urlAttributes: 'site' } });
+		const first = await execute({ items, staticData, parameters });
+		expect(first.requests[0].body).toEqual([
+			{
+				identifiers: { custom_id: 'ev' },
+				attributes: { 'date(signup)': '2024-05-01T10:00:00Z', 'url(site)': 'https://example.com/u/ev', programs: { $add: ['premium'] } },
+				events: [{ name: 'validated_purchase', time: JSON.parse(events)[0].time, attributes: { amount: 42.5 } }],
+			},
+		]);
+		const stored = (await state()).profiles.ev;
+		expect(stored.attributes).toEqual({
+			signup: { type: 'date', value: '2024-05-01T10:00:00Z' },
+			site: { type: 'url', value: 'https://example.com/u/ev' },
+			programs: { type: 'array', value: ['premium'] },
+		});
+		// Same attributes again, but with events: sent anyway; without events: skipped.
+		expect((await execute({ items, staticData, parameters })).requests).toHaveLength(1);
+		expect((await execute({ items, staticData, parameters: upsertParameters({ options: { urlAttributes: 'site' } }) })).requests).toHaveLength(0);
+	});
+
 	it('switches to mass-update above the threshold and packs 10,000 per call', async () => {
 		const { requests, output } = await execute({ items: profiles(MAX_PROFILES_PER_MASS_UPDATE + 5) });
 		// Two requests are in flight at once, so they are recorded in the order they finished.
