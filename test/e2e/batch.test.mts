@@ -172,4 +172,31 @@ describe('Batch in real n8n', () => {
 		expect(run2.items('Batch', 0).filter((item) => item.json.status === 'skipped')).toHaveLength(193);
 		expect(run2.items('Batch', 1)).toHaveLength(0);
 	});
+
+	it('deletes profile data with GDPR remove requests and outputs their request ids', async () => {
+		const workflow = linearWorkflow({
+			id: 'batchGdprDelete',
+			inputItems: [{ id: 'p-0' }, { id: 'nobody' }],
+			nodes: [
+				{
+					name: 'Batch',
+					type: 'batch',
+					credentials,
+					parameters: { resource: 'profile', operation: 'delete', customId: '={{ $json.id }}', options: { requestsPerSecond: 20 } },
+				},
+			],
+		});
+		const run = await n8n.run(workflow);
+		expect(run.status).toBe('success');
+		const out = run.items('Batch');
+		expect(out.map((item) => [item.json.customId, item.json.status, item.pairedItem])).toEqual([
+			['p-0', 'pending', { item: 0 }],
+			['nobody', 'pending', { item: 1 }],
+		]);
+		const requests = (await vendor('/__sandbox/state')).gdprRequests as Array<{ request_id: string; id: { value: string } }>;
+		expect(requests.map((r) => [r.request_id, r.id.value])).toEqual(out.map((item) => [item.json.requestId, item.json.customId]));
+		const keys = sandbox.credentials.batch as Record<string, string>;
+		expect(run.logs).not.toContain(keys.appApiKey);
+		expect(run.logs).not.toContain(keys.restApiKey);
+	});
 });
