@@ -29,8 +29,20 @@ export const GDPR_REQUESTS_PER_SECOND = 1;
  * can arrive closer together than they were started, so pacing exactly at the limit draws 429s.
  */
 export const PACING_MARGIN = 0.9;
-/** Requests in flight at once; pacing comes from the token bucket, this only hides latency. */
+/** Requests in flight at once on the update route; pacing comes from the token bucket, this only hides latency. */
 export const REQUEST_CONCURRENCY = 2;
+
+/**
+ * Mass-update has no burst (reference §5): each full call empties Batch's bucket, which Batch charges when
+ * it has read the call. Uploading 10,000 profiles takes long enough that pacing from the start of a call
+ * can put two calls less than a refill apart on Batch's side, so mass-update calls go one at a time and
+ * the next one waits a full refill after the previous answer.
+ */
+export function refillMs(route: ProfileRoute, profiles: number, overridePerSecond: number): number {
+	if (route !== 'massUpdate') return 0;
+	const perSecond = overridePerSecond > 0 ? overridePerSecond : MASS_UPDATE_PROFILES_PER_SECOND * PACING_MARGIN;
+	return Math.ceil((profiles / perSecond) * 1000);
+}
 
 export type ProfileRoute = 'update' | 'massUpdate';
 

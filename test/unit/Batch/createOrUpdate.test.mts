@@ -127,6 +127,24 @@ describe('Create or Update: request shape and packing', () => {
 		expect((await state()).profileCount).toBe(10_005);
 	});
 
+	it('draws no 429 on mass-update even when Batch charges the calls late (slow uploads)', async () => {
+		// Random handling delays of up to 0.9 s stand in for large bodies that Batch reads, and charges,
+		// long after the node started sending them.
+		await configure({ faults: { latencyMs: [0, 900], routes: ['mass-update'], seed: 3 } });
+		try {
+			const { requests, output } = await execute({ items: profiles(2 * MAX_PROFILES_PER_MASS_UPDATE + 1) });
+			expect(requests.filter((r) => r.status === 429)).toHaveLength(0);
+			expect(requests.map((r) => [r.status, (r.body as unknown[]).length])).toEqual([
+				[202, 10_000],
+				[202, 10_000],
+				[202, 1],
+			]);
+			expect(output.every((item) => item.json.status === 'sent')).toBe(true);
+		} finally {
+			await configure({ faults: { latencyMs: [0, 0], routes: [] } });
+		}
+	});
+
 	it('keeps the update route below the threshold and when forced', async () => {
 		const { requests } = await execute({ items: profiles(250), parameters: upsertParameters({ options: { route: 'update', profilesPerSecond: 100_000 } }) });
 		expect(requests.map((r) => r.url.endsWith('/profiles/update'))).toEqual([true, true]);

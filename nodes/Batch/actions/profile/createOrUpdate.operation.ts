@@ -19,6 +19,7 @@ import {
 	MAX_PROFILES_PER_UPDATE,
 	MAX_REQUEST_BYTES,
 	profileLimiter,
+	refillMs,
 	REQUEST_CONCURRENCY,
 	ROUTE_PATHS,
 } from '../../transport';
@@ -372,7 +373,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				? 'massUpdate'
 				: 'update';
 	const { transport, cepPrefix } = await connect(this);
-	const limiter = profileLimiter(route, Number(options.profilesPerSecond ?? 0));
+	const overridePerSecond = Number(options.profilesPerSecond ?? 0);
+	const limiter = profileLimiter(route, overridePerSecond);
 	const path = `${cepPrefix}${ROUTE_PATHS[route]}`;
 
 	const send = async (batch: Array<BulkEntry<ProfileOperation>>): Promise<EntryOutcome[]> => {
@@ -383,6 +385,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			limiter,
 			records: batch.length,
 		});
+		const pause = refillMs(route, batch.length, overridePerSecond);
+		if (pause > 0) limiter.pauseUntil(transport.clock.now() + pause);
 		const answer = response.body ?? {};
 		const byIndex = new Map<number, PartialError[]>();
 		let unplaced = 0;
@@ -431,7 +435,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		},
 		bytes: (payload) => jsonBytes(payload!.body),
 		keys: (payload) => [payload!.customId],
-		concurrency: REQUEST_CONCURRENCY,
+		concurrency: route === 'update' ? REQUEST_CONCURRENCY : 1,
 		send: async (batch) => await send(batch as Array<BulkEntry<ProfileOperation>>),
 		requestName: `The ${route === 'update' ? 'profile update' : 'profile mass-update'} request`,
 	}).finally(() => sync?.save());
