@@ -1,8 +1,10 @@
-// A fake n8n execution context for the Batch node whose HTTP helper really talks to the sandbox, signing
-// requests the way the Batch API credential's `authenticate` block does.
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INode } from 'n8n-workflow';
+// The Batch node's view of the shared fake n8n context (test/helpers/fakeContext.mts): requests are signed
+// with the Batch API credential's own `authenticate` headers and really go to the sandbox; each one is
+// recorded with the status it got, so tests can count 429s and read what went over the wire.
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { BatchApi } from '../../../credentials/BatchApi.credentials';
+import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
 
 export interface SentRequest {
 	method: string;
@@ -14,7 +16,7 @@ export interface SentRequest {
 
 export interface FakeOptions {
 	items: IDataObject[];
-	/** Node parameters; a function gives a per-item value. */
+	/** Node parameters; a function (also inside a collection) gives a per-item value. */
 	parameters: Record<string, unknown>;
 	credentials: Record<string, unknown>;
 	staticData?: IDataObject;
@@ -27,18 +29,17 @@ export interface FakeContext {
 	staticData: IDataObject;
 }
 
-const NODE: INode = { id: 'n1', name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', typeVersion: 1, position: [0, 0], parameters: {} };
+const HEADER_TEMPLATES = new BatchApi().authenticate.properties.headers as Record<string, string>;
 
-function credentialHeaders(credentials: Record<string, unknown>): Record<string, string> {
-	const headers: Record<string, string> = {};
-	const template = new BatchApi().authenticate.properties.headers as Record<string, string>;
-	for (const [name, expression] of Object.entries(template)) {
-		headers[name] = expression.replace(/^=/, '').replace(/\{\{\$credentials\.(\w+)\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
+function sign(credentials: IDataObject, request: IHttpRequestOptions): IHttpRequestOptions {
+	const headers: IDataObject = { ...(request.headers ?? {}) };
+	for (const [name, template] of Object.entries(HEADER_TEMPLATES)) {
+		headers[name] = template.replace(/^=/, '').replace(/\{\{\$credentials\.(\w+)\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
 	}
-	return headers;
+	return { ...request, headers };
 }
 
-function lookup(parameters: Record<string, unknown>, path: string, itemIndex: number): unknown {
+function parameter(parameters: Record<string, unknown>, path: string, itemIndex: number): unknown {
 	let value: unknown = parameters;
 	for (const part of path.split('.')) {
 		if (value === null || typeof value !== 'object') return undefined;
@@ -52,52 +53,31 @@ function lookup(parameters: Record<string, unknown>, path: string, itemIndex: nu
 }
 
 export function fakeContext(options: FakeOptions): FakeContext {
-	const requests: SentRequest[] = [];
 	const staticData = options.staticData ?? {};
-	const items = options.items.map((json) => ({ json }));
-	const helpers = {
-		async httpRequestWithAuthentication(this: unknown, credentialType: string, request: IHttpRequestOptions) {
-			if (credentialType !== 'batchApi') throw new Error(`unexpected credential type ${credentialType}`);
-			const headers: Record<string, string> = {
-				...credentialHeaders(options.credentials),
-				...((request.headers as Record<string, string>) ?? {}),
-			};
-			let body: string | undefined;
-			if (request.body !== undefined) {
-				body = JSON.stringify(request.body);
-				headers['content-type'] = 'application/json';
-			}
-			const response = await fetch(request.url, { method: request.method ?? 'GET', headers, body });
-			const text = await response.text();
-			let parsed: unknown = text;
-			try {
-				parsed = text ? JSON.parse(text) : undefined;
-			} catch {
-				// not JSON: keep the text
-			}
-			requests.push({ method: request.method ?? 'GET', url: request.url, headers, body: body && JSON.parse(body), status: response.status });
-			if (!request.ignoreHttpStatusErrors && response.status >= 400) throw new Error(`HTTP ${response.status}`);
-			return { statusCode: response.status, headers: Object.fromEntries(response.headers.entries()), body: parsed };
-		},
+	const ctx = sharedFakeContext({
+		items: options.items,
+		params: (name, itemIndex) => parameter(options.parameters, name, itemIndex),
+		credentials: { batchApi: options.credentials as IDataObject },
+		authenticate: sign,
+		continueOnFail: options.continueOnFail,
+		staticData,
+		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch' },
+	});
+	const requests: SentRequest[] = [];
+	const send = ctx.helpers.httpRequestWithAuthentication as unknown as (type: string, request: IHttpRequestOptions) => Promise<{ statusCode: number }>;
+	(ctx.helpers as { httpRequestWithAuthentication: unknown }).httpRequestWithAuthentication = async function (type: string, request: IHttpRequestOptions) {
+		const signed = sign(options.credentials as IDataObject, request);
+		const response = await send(type, request);
+		requests.push({
+			method: request.method ?? 'GET',
+			url: request.url,
+			headers: signed.headers as Record<string, string>,
+			body: request.body,
+			status: response.statusCode,
+		});
+		return response;
 	};
-	const ctx = {
-		getInputData: () => items,
-		getNode: () => NODE,
-		getNodeParameter: (name: string, itemIndex: number, ...fallback: unknown[]) => {
-			const value = lookup(options.parameters, name, itemIndex);
-			if (value === undefined) {
-				if (fallback.length > 0) return fallback[0];
-				throw new Error(`missing parameter ${name}`);
-			}
-			return value;
-		},
-		getCredentials: async () => options.credentials,
-		continueOnFail: () => options.continueOnFail ?? false,
-		getWorkflowStaticData: () => staticData,
-		getExecutionCancelSignal: () => undefined,
-		helpers,
-	};
-	return { ctx: ctx as unknown as IExecuteFunctions, requests, staticData };
+	return { ctx, requests, staticData };
 }
 
 /** Node parameters of Create or Update with the defaults the UI would give. */
