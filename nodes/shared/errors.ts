@@ -6,19 +6,36 @@ import { VendorHttpError, VendorNetworkError } from './transport';
 
 /** Bad input in one item, found before anything is sent for it. */
 export function invalidField(node: INode, itemIndex: number, field: string, problem: string): NodeOperationError {
-	return new NodeOperationError(node, `Item ${itemIndex}, field "${field}": ${problem}`, {
-		itemIndex,
-		description: `Fix the value of "${field}" in input item ${itemIndex}; nothing was sent for this item.`,
-	});
+	const message = `Item ${itemIndex}, field "${field}": ${problem}`;
+	return keepMessage(
+		new NodeOperationError(node, message, {
+			itemIndex,
+			description: `Fix the value of "${field}" in input item ${itemIndex}; nothing was sent for this item.`,
+		}),
+		message,
+	);
+}
+
+/**
+ * n8n replaces an error message that mentions a common network code (ECONNREFUSED, ETIMEDOUT…) with a
+ * generic sentence, which would drop the item index and the field. This puts the message back; with
+ * `sentenceAsDescription`, n8n's plain-language sentence becomes the description.
+ */
+function keepMessage<E extends NodeApiError | NodeOperationError>(error: E, message: string, sentenceAsDescription = false): E {
+	if (error.message !== message) {
+		if (sentenceAsDescription) error.description = error.message;
+		error.message = message;
+	}
+	return error;
 }
 
 /** The vendor refused one item (a per-record error inside an accepted request). */
 export function rejectedItem(node: INode, itemIndex: number, problem: string, field?: string): NodeApiError {
 	const where = field ? `Item ${itemIndex}, field "${field}"` : `Item ${itemIndex}`;
-	return new NodeApiError(
-		node,
-		{ message: problem } as JsonObject,
-		{ message: `${where}: ${problem}`, itemIndex, description: 'The service rejected this item.' },
+	const message = `${where}: ${problem}`;
+	return keepMessage(
+		new NodeApiError(node, { message: problem } as JsonObject, { message, itemIndex, description: 'The service rejected this item.' }),
+		message,
 	);
 }
 
@@ -27,23 +44,32 @@ export function rejectedItem(node: INode, itemIndex: number, problem: string, fi
  * keeps the vendor's message, never the request's headers.
  */
 export function requestFailed(node: INode, error: unknown, itemIndex: number, what = 'The request'): Error {
-	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
+	if (error instanceof NodeOperationError || error instanceof NodeApiError) {
+		const named = error.context.itemIndex !== undefined || new RegExp(`^Item ${itemIndex}\\b`).test(error.message);
+		// An error n8n raised itself (its request helper, a credential's login): name the item it hit.
+		if (!named) error.message = `Item ${itemIndex}: ${what} failed. ${error.message}`;
+		error.context.itemIndex ??= itemIndex;
+		return error;
+	}
 	if (error instanceof CancelledError) {
 		return new NodeOperationError(node, `Item ${itemIndex}: the execution was cancelled`, { itemIndex });
 	}
 	if (error instanceof VendorHttpError) {
-		return new NodeApiError(node, { message: error.message, httpCode: String(error.statusCode) } as JsonObject, {
-			message: `Item ${itemIndex}: ${what} failed. ${error.message}`,
-			httpCode: String(error.statusCode),
-			itemIndex,
-		});
+		const message = `Item ${itemIndex}: ${what} failed. ${error.message}`;
+		return keepMessage(
+			new NodeApiError(node, { message: error.message, httpCode: String(error.statusCode) } as JsonObject, {
+				message,
+				httpCode: String(error.statusCode),
+				itemIndex,
+			}),
+			message,
+		);
 	}
 	if (error instanceof VendorNetworkError) {
-		return new NodeApiError(node, { message: error.message } as JsonObject, {
-			message: `Item ${itemIndex}: ${what} failed. ${error.message}`,
-			itemIndex,
-		});
+		const message = `Item ${itemIndex}: ${what} failed. ${error.message}`;
+		return keepMessage(new NodeApiError(node, { message: error.message } as JsonObject, { message, itemIndex }), message, true);
 	}
-	const message = error instanceof Error ? error.message : String(error);
-	return new NodeOperationError(node, `Item ${itemIndex}: ${what} failed. ${message}`, { itemIndex });
+	const text = error instanceof Error ? error.message : String(error);
+	const message = `Item ${itemIndex}: ${what} failed. ${text}`;
+	return keepMessage(new NodeOperationError(node, message, { itemIndex }), message);
 }
