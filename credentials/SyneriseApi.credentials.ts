@@ -133,7 +133,11 @@ export class SyneriseApi implements ICredentialType {
 		} catch (error) {
 			const last = error instanceof RetriesExhaustedError ? (error.lastError as LoginAnswer | undefined) : undefined;
 			if (last && typeof last === 'object' && 'statusCode' in last) response = last;
-			else throw new Error(`Synerise login failed: the login endpoint could not be reached (${networkErrorCode(error) ?? 'no answer'})`);
+			else {
+				// After the retries, the network code is on the last attempt's error.
+				const code = networkErrorCode(error instanceof RetriesExhaustedError ? error.lastError : error);
+				throw new Error(`Synerise login failed: the login endpoint could not be reached (${code ?? 'no answer'})`);
+			}
 		}
 		const token = (response.body as IDataObject | undefined)?.token;
 		if (response.statusCode !== 200 || typeof token !== 'string' || token === '') {
