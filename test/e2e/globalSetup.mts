@@ -12,10 +12,10 @@ import { n8nEnv, PACKAGE_NAME, freePort, runProcess, type E2eEnvironment } from 
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function packPackage(): string {
+export function packPackage(options: { skipBuild?: boolean } = {}): string {
 	const artifacts = join(root, 'test', '.artifacts');
 	mkdirSync(artifacts, { recursive: true });
-	if (process.env.CP_E2E_SKIP_BUILD !== '1') {
+	if (!options.skipBuild && process.env.CP_E2E_SKIP_BUILD !== '1') {
 		execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 	}
 	for (const file of readdirSync(artifacts)) if (file.endsWith('.tgz')) rmSync(join(artifacts, file));
@@ -26,18 +26,24 @@ export function packPackage(): string {
 	return join(artifacts, name);
 }
 
+/** Installs the packed package into an n8n user folder the way n8n's community-package installer lays it out. */
+export function installPackage(userFolder: string, tarball: string): void {
+	const packageDir = join(userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME);
+	rmSync(packageDir, { recursive: true, force: true });
+	mkdirSync(packageDir, { recursive: true });
+	execFileSync('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1']);
+	writeFileSync(
+		join(userFolder, '.n8n', 'nodes', 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: `file:${tarball}` } }),
+	);
+}
+
 export async function prepareTemplate(version?: string): Promise<E2eEnvironment> {
 	const tarball = packPackage();
 	const n8n = ensureN8n(version);
 	const templateFolder = join(root, 'test', '.artifacts', `n8n-template-${n8n.version}`);
 	rmSync(templateFolder, { recursive: true, force: true });
-	const packageDir = join(templateFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME);
-	mkdirSync(packageDir, { recursive: true });
-	execFileSync('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1']);
-	writeFileSync(
-		join(templateFolder, '.n8n', 'nodes', 'package.json'),
-		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: `file:${tarball}` } }),
-	);
+	installPackage(templateFolder, tarball);
 	const env: E2eEnvironment = {
 		n8nBin: n8n.bin,
 		nodeBin: n8n.nodeBin,
