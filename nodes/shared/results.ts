@@ -60,7 +60,13 @@ export class ItemResults {
 			}
 			if ('error' in outcome) {
 				if (!continueOnFail) throw outcome.error;
-				items.push({ json: errorJson(outcome.error, i), pairedItem: { item: i } });
+				// `error` on the item is what sends it to the node's error output ("On Error: Continue (using
+				// error output)"); n8n only looks at json.error when json has no other keys.
+				items.push({
+					json: errorJson(outcome.error, i),
+					error: outcome.error as NodeApiError | NodeOperationError,
+					pairedItem: { item: i },
+				});
 				continue;
 			}
 			const item: INodeExecutionData = { json: outcome.json, pairedItem: { item: i } };
