@@ -190,7 +190,7 @@ export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise
 		} catch (error) {
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The download');
 			if (!this.continueOnFail()) throw failure;
-			out.push({ json: errorJson(failure, itemIndex), pairedItem: { item: itemIndex } });
+			out.push({ json: errorJson(failure, itemIndex), error: failure as NodeOperationError, pairedItem: { item: itemIndex } });
 		}
 	}
 	return [out];
