@@ -2,7 +2,7 @@
 // installed as a community package, credentials imported in plain text (n8n encrypts them), workflows
 // imported with fixed ids and run with `n8n execute --id`, and the run data parsed back.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,22 +193,29 @@ export async function runProcess(
 	env: NodeJS.ProcessEnv,
 	timeoutMs: number,
 ): Promise<CommandResult> {
+	// stdout goes to a file, not a pipe: n8n exits right after printing the run, and a pipe loses whatever
+	// was not flushed yet (runs with thousands of items were cut off at a few MB). File writes are synchronous.
+	const outDir = mkdtempSync(join(tmpdir(), 'cp-n8n-out-'));
+	const outFile = join(outDir, 'stdout.txt');
+	const outFd = openSync(outFile, 'w');
 	return await new Promise((resolve, reject) => {
-		const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-		const out: Buffer[] = [];
+		const child = spawn(command, args, { env, stdio: ['ignore', outFd, 'pipe'] });
+		closeSync(outFd);
 		const err: Buffer[] = [];
-		child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-		child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+		child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
 		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 		child.once('error', (error) => {
 			clearTimeout(timer);
+			rmSync(outDir, { recursive: true, force: true });
 			reject(error);
 		});
 		child.once('close', (code, signal) => {
 			clearTimeout(timer);
+			const stdout = readFileSync(outFile, 'utf8');
+			rmSync(outDir, { recursive: true, force: true });
 			resolve({
 				exitCode: code ?? (signal ? 128 : 1),
-				stdout: Buffer.concat(out).toString('utf8'),
+				stdout,
 				stderr: Buffer.concat(err).toString('utf8'),
 			});
 		});
