@@ -64,7 +64,7 @@ export function fakeContext(options: FakeOptions) {
 			payload = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
 			headers['content-type'] ??= 'application/json';
 		}
-		const response = await fetch(url, { method: request.method ?? 'GET', headers, body: payload, signal: request.abortSignal });
+		const response = await fetch(url, { method: request.method ?? 'GET', headers, body: payload, signal: request.abortSignal as AbortSignal | undefined });
 		requests.push({
 			method: request.method ?? 'GET',
 			url: url.toString(),
