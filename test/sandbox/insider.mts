@@ -183,10 +183,29 @@ export function create(): VendorModule {
 				? isObject(value) && Object.entries(value).some(([name, v]) => user.identifiers.custom?.[name] === v)
 				: (user.identifiers as Dict)[key] === value,
 		);
+	// Lookups by identifier go through an index, so a 20,000-user store answers in linear time.
+	let index = new Map<string, InsiderUser>();
+	const keysOf = (identifiers: Dict): string[] =>
+		Object.entries(identifiers).flatMap(([key, value]) =>
+			key === 'custom' && isObject(value) ? Object.entries(value).map(([name, v]) => `c.${name}=${JSON.stringify(v)}`) : [`${key}=${JSON.stringify(value)}`],
+		);
+	const indexUser = (user: InsiderUser) => {
+		index.set(`iid=${user.insider_id}`, user);
+		for (const key of keysOf(user.identifiers)) if (!index.has(key)) index.set(key, user);
+	};
+	const reindex = () => {
+		index = new Map();
+		users.forEach(indexUser);
+	};
 	const findUser = (address: Dict): InsiderUser | undefined => {
 		// insider_id wins over identifiers when both are given (inferred, §4.1).
-		if (typeof address.insider_id === 'string') return users.find((user) => user.insider_id === address.insider_id);
-		if (isObject(address.identifiers)) return users.find((user) => matches(user, address.identifiers));
+		if (typeof address.insider_id === 'string') return index.get(`iid=${address.insider_id}`);
+		if (isObject(address.identifiers)) {
+			for (const key of keysOf(address.identifiers)) {
+				const user = index.get(key);
+				if (user && matches(user, address.identifiers)) return user;
+			}
+		}
 		return undefined;
 	};
 	const hasAddress = (address: Dict) =>
@@ -281,6 +300,7 @@ export function create(): VendorModule {
 			merge(user.attributes, input.attributes);
 			if (isObject(input.attributes.custom)) merge((user.attributes.custom ??= {}), input.attributes.custom);
 		}
+		indexUser(user);
 		for (const event of Array.isArray(input.events) ? input.events : []) {
 			// Re-sending an identical event does not duplicate it (§8).
 			if (!user.events.some((existing) => JSON.stringify(existing) === JSON.stringify(event))) user.events.push(event);
@@ -637,6 +657,7 @@ export function create(): VendorModule {
 				if (!user) return json(404, ERR.noUser);
 				if (old[0] === 'custom') user.identifiers.custom![old[1]!] = next[2];
 				else (user.identifiers as Dict)[old[0]] = next[2];
+				reindex();
 				return json(200, {});
 			},
 		},
@@ -659,6 +680,7 @@ export function create(): VendorModule {
 				} else {
 					for (const key of Object.keys(identifiers)) delete (user.identifiers as Dict)[key];
 				}
+				reindex();
 				return json(200, {});
 			},
 		},
@@ -673,6 +695,7 @@ export function create(): VendorModule {
 				const user = findUser(body);
 				if (!user) return knobs.deleteUnknownUser === 404 ? json(404, ERR.noUser) : json(200, {});
 				users = users.filter((entry) => entry !== user);
+				reindex();
 				return json(200, {});
 			},
 		},
@@ -696,6 +719,7 @@ export function create(): VendorModule {
 					delete user.identifiers.phone_number;
 					const left = Object.keys(user.identifiers).filter((key) => key !== 'custom' || Object.keys(user.identifiers.custom ?? {}).length > 0);
 					if (left.length === 0) user.anonymous = true;
+					reindex();
 					return json(200, {});
 				},
 			}),
@@ -727,6 +751,7 @@ export function create(): VendorModule {
 			for (const timer of timers) clearTimeout(timer);
 			timers.clear();
 			users = [];
+			index = new Map();
 			exportsList = [];
 			callbacks = [];
 			successfulExports = {};
@@ -739,7 +764,10 @@ export function create(): VendorModule {
 			const { users: seed, ...rest } = next as { users?: InsiderUser[] } & Partial<InsiderKnobs>;
 			knobs = { ...knobs, ...rest, rateLimits: { ...knobs.rateLimits, ...(rest.rateLimits ?? {}) } };
 			// Seeding users lets tests start from a known store.
-			if (Array.isArray(seed)) users = structuredClone(seed);
+			if (Array.isArray(seed)) {
+				users = structuredClone(seed);
+				reindex();
+			}
 			return { ...knobs };
 		},
 		attach(context) {
