@@ -138,6 +138,15 @@ describe('Identifier → Update / Delete, User → Delete / Delete PII', () => {
 		expect((await state()).users[0].identifiers.email).toBe('a2@x.io');
 	});
 
+	it('names the parameter when an identifier value is malformed or unchanged', async () => {
+		const base = { resource: 'identifier', operation: 'update', identifierType: 'phone_number', options: {} };
+		const bad = await runNodeFailing({ baseUrl, credentials, parameters: { ...base, currentValue: '+6591000001', newValue: '0912' } });
+		expect(bad.message).toBe('Item 0, field "newValue": not an E.164 phone number (e.g. +6598765432): 0912');
+		const same = await runNodeFailing({ baseUrl, credentials, parameters: { ...base, currentValue: '+6591000001', newValue: '+6591000001' } });
+		expect(same.message).toBe('Item 0, field "newValue": is the same as the current value');
+		expect(bad.requests.length + same.requests.length).toBe(0);
+	});
+
 	it('sends DELETE with a JSON body and keeps the sole-identifier refusal per item', async () => {
 		const { output, requests } = await run(
 			(i: number) => ({ resource: 'identifier', operation: 'delete', identifierType: i === 0 ? 'phone_number' : 'email', identifierValue: ['+6591000001', 'b@x.io'][i], options: {} }),
@@ -206,6 +215,31 @@ describe('Export → Start / Download', () => {
 		const file = await run({ resource: 'export', operation: 'download', url: posted[0].url, output: 'binary', binaryPropertyName: 'data' }, [{}]);
 		expect(file.output[0].json).toEqual({ url: posted[0].url, fileName: 'export-1.csv', mimeType: 'text/csv' });
 		expect(Buffer.from(file.output[0].binary!.data.data, 'base64').toString()).toBe('iid,a_email,a_name,a_c_tier\r\niid-a,a@x.io,Ann,gold\r\niid-b,b@x.io,Bob,\r\n');
+	});
+
+	it('turns a JSON export into items and refuses an expired link', async () => {
+		const posted: any[] = [];
+		const hook = createServer((req, res) => {
+			let text = '';
+			req.on('data', (chunk) => (text += chunk));
+			req.on('end', () => (posted.push(JSON.parse(text)), res.end()));
+		});
+		await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+		const callbackUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/resume`;
+		await configure({ linkTtlMs: 400, exportResponse: 'empty' });
+		const { output } = await run({ resource: 'export', operation: 'start', segmentId: 1, attributeSelection: 'selected', attributeNames: ['name', 'list_id'], events: {}, format: 'json', callbackUrl });
+		expect(output[0].json.url).toBeUndefined();
+		for (let i = 0; i < 100 && posted.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+		hook.close();
+		const items = await run({ resource: 'export', operation: 'download', url: posted[0].url, output: 'items', options: {} });
+		expect(items.output.map((item: any) => item.json)).toEqual([
+			{ iid: 'iid-a', name: 'Ann', list_id: [1, 2, 3] },
+			{ iid: 'iid-b', name: 'Bob' },
+		]);
+		await new Promise((resolve) => setTimeout(resolve, 450));
+		const expired = await runNodeFailing({ baseUrl, credentials, parameters: { resource: 'export', operation: 'download', url: posted[0].url, output: 'items', options: {} } });
+		expect(expired.message).toContain('The service answered 403: the download link has expired or does not exist');
+		await configure({ linkTtlMs: 24 * 3600_000, exportResponse: 'url' });
 	});
 
 	it('refuses links on foreign hosts before sending the token, and reports an expired link', async () => {

@@ -47,7 +47,7 @@ describe('Insider upsert: request shape and mapping', () => {
 			skip_hook: true,
 		});
 		expect(output).toEqual([
-			{ json: { status: 'accepted', identifiers: { email: 'a@x.io', custom: { user_loyalty_id: 'L1' } }, attributes: 3, events: 1 }, pairedItem: { item: 0 } },
+			{ json: { status: 'accepted', identifiers: { email: 'a@x.io', custom: { user_loyalty_id: 'L1' } }, attributes: 4, events: 1 }, pairedItem: { item: 0 } },
 		]);
 	});
 

@@ -6,9 +6,8 @@ import { invalidField } from '../../../shared/errors';
 import type { InsiderEnv } from '../common';
 import { readSelection, selectionProperties } from '../user/get.operation';
 
-/** The raw export allows one successful request per UTC day (§5.3): a 429 is final, not retried. */
-export const EXPORTS_PER_DAY = 1;
-export const EXPORT_FORMATS = ['csv', 'json', 'parquet'] as const;
+/** The raw export allows one successful request per UTC day (§5.3), so a 429 is final, not retried. */
+const DAILY_QUOTA_STATUS = 429;
 
 const properties: INodeProperties[] = [
 	{
@@ -75,7 +74,7 @@ export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise
 				method: 'POST',
 				path: '/api/raw/v1/export',
 				body: entry.payload,
-				finalStatuses: [429],
+				finalStatuses: [DAILY_QUOTA_STATUS],
 			});
 			// The answer is either empty or carries the link the file will have (§5.3).
 			const url = typeof response.body === 'object' && response.body && typeof response.body.url === 'string' ? response.body.url : undefined;

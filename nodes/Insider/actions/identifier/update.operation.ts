@@ -46,8 +46,17 @@ export const description = updateDisplayOptions({ show: { resource: ['identifier
 export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise<INodeExecutionData[][]> {
 	return await runSingleRequests(this, env, env.limiters.identityUpdate, 'The identifier update request', (itemIndex) => {
 		const node = this.getNode();
-		const current = buildAddress(node, itemIndex, { identifiers: readIdentifier(this, itemIndex, '', 'currentValue') });
-		const next = buildAddress(node, itemIndex, { identifiers: readIdentifier(this, itemIndex, '', 'newValue') });
+		// Checked like any identifier, but the error names the parameter the user filled in.
+		const side = (parameter: string) => {
+			try {
+				return buildAddress(node, itemIndex, { identifiers: readIdentifier(this, itemIndex, '', parameter) });
+			} catch (error) {
+				const problem = String((error as Error).message).replace(/^Item \d+, field "[^"]*": /, '');
+				throw invalidField(node, itemIndex, parameter, problem);
+			}
+		};
+		const current = side('currentValue');
+		const next = side('newValue');
 		if (JSON.stringify(current.identifiers) === JSON.stringify(next.identifiers)) {
 			throw invalidField(node, itemIndex, 'newValue', 'is the same as the current value');
 		}

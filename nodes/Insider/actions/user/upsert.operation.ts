@@ -226,6 +226,13 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['user'], operation: ['upsert'] } }, properties);
 
+/** Default plus custom attributes sent for one user. */
+function countAttributes(attributes: IDataObject | undefined): number {
+	if (!attributes) return 0;
+	const custom = isPlainObject(attributes.custom) ? Object.keys(attributes.custom).length : 0;
+	return Object.keys(attributes).filter((key) => key !== 'custom').length + custom;
+}
+
 function splitList(value: unknown): string[] {
 	return String(value ?? '')
 		.split(',')
@@ -351,7 +358,7 @@ export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise
 				status: 'accepted',
 				...(entry.payload.insider_id ? { insider_id: entry.payload.insider_id } : {}),
 				...(entry.payload.identifiers ? { identifiers: entry.payload.identifiers } : {}),
-				attributes: Object.keys(entry.payload.attributes ?? {}).length,
+				attributes: countAttributes(entry.payload.attributes),
 				events: entry.payload.events?.length ?? 0,
 			}));
 		},
