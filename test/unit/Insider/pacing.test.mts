@@ -28,6 +28,4 @@ describe('Insider pacing', () => {
 		await limiter.acquire();
 		expect(clock.now() - 1_000_000).toBeGreaterThanOrEqual(60_000);
 	});
-
-
 });
