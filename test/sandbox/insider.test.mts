@@ -80,6 +80,20 @@ describe('Insider sandbox', () => {
 		expect(wrongToken.status).toBe(401);
 	});
 
+	it('refuses non-JSON bodies, a revoked token and an operation the token may not use', async () => {
+		const text = await fetch(`${base}/api/user/v1/upsert`, { method: 'POST', headers: { ...headers(), 'content-type': 'text/plain' }, body: 'users' });
+		expect(text.status).toBe(400);
+		expect(await text.json()).toEqual({ error: 'content type must be application/json' });
+		const broken = await fetch(`${base}/api/user/v1/upsert`, { method: 'POST', headers: headers(), body: '{"users": [' });
+		expect(await broken.json()).toEqual({ success: false, message: 'Request data is not in valid JSON format.' });
+		await configure({ deniedRoutes: ['POST /api/user/v1/delete'] });
+		expect((await call('POST', '/api/user/v1/delete', { identifiers: { email: 'a@x.io' } })).status).toBe(403);
+		expect((await call('POST', '/api/user/v3/metadata/columns', { table: 'events' })).status).toBe(200);
+		await configure({ deniedRoutes: [], revokedTokens: [credentials.requestToken] });
+		expect((await call('POST', '/api/user/v3/metadata/columns', { table: 'events' })).status).toBe(403);
+		await configure({ revokedTokens: [] });
+	});
+
 	it('enforces the per-minute limit with 429 and Retry-After, the 1,000-user cap and the 5 MB cap', async () => {
 		await configure({ rateLimits: { userWrite: 2 } });
 		const user = { identifiers: { email: 'a@x.io' }, attributes: { name: 'A' } };

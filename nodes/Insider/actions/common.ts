@@ -103,7 +103,10 @@ export function readAddress(ctx: IExecuteFunctions, itemIndex: number): UserAddr
 	const by = ctx.getNodeParameter('addressBy', itemIndex) as string;
 	if (by === 'insiderId') {
 		const insiderId = ctx.getNodeParameter('insiderId', itemIndex, '');
-		return buildAddress(ctx.getNode(), itemIndex, { insiderId: insiderId === '' ? undefined : insiderId });
+		if (insiderId === '' || insiderId === null || insiderId === undefined) {
+			throw invalidField(ctx.getNode(), itemIndex, 'insiderId', 'is empty: give the Insider profile ID');
+		}
+		return buildAddress(ctx.getNode(), itemIndex, { insiderId });
 	}
 	const identifier = readIdentifier(ctx, itemIndex, '', 'identifierValue');
 	return buildAddress(ctx.getNode(), itemIndex, { identifiers: identifier });

@@ -147,6 +147,12 @@ describe('Identifier → Update / Delete, User → Delete / Delete PII', () => {
 		expect(bad.requests.length + same.requests.length).toBe(0);
 	});
 
+	it('names Insider ID when it is empty', async () => {
+		const error = await runNodeFailing({ baseUrl, credentials, parameters: { resource: 'user', operation: 'delete', addressBy: 'insiderId', insiderId: '', options: {} } });
+		expect(error.message).toBe('Item 0, field "insiderId": is empty: give the Insider profile ID');
+		expect(error.requests).toHaveLength(0);
+	});
+
 	it('sends DELETE with a JSON body and keeps the sole-identifier refusal per item', async () => {
 		const { output, requests } = await run(
 			(i: number) => ({ resource: 'identifier', operation: 'delete', identifierType: i === 0 ? 'phone_number' : 'email', identifierValue: ['+6591000001', 'b@x.io'][i], options: {} }),
