@@ -60,13 +60,11 @@ export class ItemResults {
 			}
 			if ('error' in outcome) {
 				if (!continueOnFail) throw outcome.error;
-				// `error` on the item is what sends it to the node's error output ("On Error: Continue (using
-				// error output)"); n8n only looks at json.error when json has no other keys.
-				items.push({
-					json: errorJson(outcome.error, i),
-					error: outcome.error as NodeApiError | NodeOperationError,
-					pairedItem: { item: i },
-				});
+				// n8n routes an item to the error output ("On Error: Continue (using error output)") only when it
+				// carries `error`, or when its json has no keys besides error/message/details.
+				const item: INodeExecutionData = { json: errorJson(outcome.error, i), pairedItem: { item: i } };
+				if (outcome.error instanceof NodeApiError || outcome.error instanceof NodeOperationError) item.error = outcome.error;
+				items.push(item);
 				continue;
 			}
 			const item: INodeExecutionData = { json: outcome.json, pairedItem: { item: i } };

@@ -1,0 +1,33 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import * as update from './update.operation';
+import * as updateAudiences from './updateAudiences.operation';
+
+export { update, updateAudiences };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['customerProfile'] } },
+		options: [
+			{
+				name: 'Update',
+				value: 'update',
+				description: 'Set or delete attributes of one profile and change its audiences; creates the profile if missing',
+				action: 'Update a customer profile',
+			},
+			{
+				name: 'Update Audiences',
+				value: 'updateAudiences',
+				description: 'Add many profiles to audiences and remove them, packed into few requests',
+				action: 'Update audiences of many customer profiles',
+			},
+		],
+		default: 'update',
+	},
+	...update.description,
+	...updateAudiences.description,
+];

@@ -1,0 +1,241 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { invalidField } from '../../../shared/errors';
+import type { EmptyValuePolicy } from '../../../shared/mapping';
+import { applyEmptyPolicy, parseJsonParameter } from '../../../shared/mapping';
+import { audienceNumbers, perItem, requiredText } from '../../helpers';
+import type { TalonOneApi } from '../../transport';
+import { MAX_AUDIENCE_CHANGES_PER_REQUEST, MAX_ID_LENGTH } from '../../transport';
+import { audienceListField, profileIdField } from './shared';
+
+const properties: INodeProperties[] = [
+	profileIdField,
+	{
+		displayName: 'Attributes',
+		name: 'attributesMode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Map Automatically',
+				value: 'autoMapInputData',
+				description: 'Send every field of the input item as an attribute, except the fields listed to exclude',
+			},
+			{ name: 'Define Below', value: 'defineBelow', description: 'Set attributes one by one' },
+			{ name: 'JSON', value: 'json', description: 'Give the attributes as one JSON object' },
+			{ name: 'None', value: 'none', description: 'Change audiences only' },
+		],
+		default: 'defineBelow',
+		description: 'How the attributes to set on the profile are given',
+	},
+	{
+		displayName:
+			'A null value deletes the attribute from the profile. Attributes must already exist in the Campaign Manager unless "Skip Non-Existing Attributes" is on.',
+		name: 'nullNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Fields to Exclude',
+		name: 'excludeFields',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. customerId, email',
+		description: 'Comma-separated input fields that are not attributes, such as the field holding the profile ID',
+		displayOptions: { show: { attributesMode: ['autoMapInputData'] } },
+	},
+	{
+		displayName: 'Attributes to Set',
+		name: 'attributeValues',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Attribute',
+		default: {},
+		displayOptions: { show: { attributesMode: ['defineBelow'] } },
+		options: [
+			{
+				displayName: 'Attribute',
+				name: 'attribute',
+				values: [
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						description: 'Name of the customer profile attribute, as defined in the Campaign Manager',
+					},
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						default: '',
+						description: 'Value to set; an expression may return a number, boolean, list or null',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Attributes (JSON)',
+		name: 'attributesJson',
+		type: 'json',
+		default: '{}',
+		description: 'An object of attribute name to value, e.g. {"Language": "english", "Nickname": null}',
+		displayOptions: { show: { attributesMode: ['json'] } },
+	},
+	{
+		displayName: 'Attributes to Delete',
+		name: 'deleteAttributes',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. Nickname, ShippingCountry',
+		description: 'Comma-separated attribute names to remove from the profile (sent as null)',
+		displayOptions: { hide: { attributesMode: ['none'] } },
+	},
+	audienceListField('audiencesToAdd', 'Audience IDs to Add', "add the profile to, by Talon.One's numeric audience ID"),
+	audienceListField('audiencesToRemove', 'Audience IDs to Remove', "remove the profile from, by Talon.One's numeric audience ID"),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Empty Values',
+				name: 'emptyValues',
+				type: 'options',
+				options: [
+					{ name: 'Send As Given', value: 'keep' },
+					{ name: 'Delete the Attribute', value: 'null', description: 'Send null, which removes the attribute' },
+					{ name: 'Skip the Attribute', value: 'skip', description: 'Leave the stored value unchanged' },
+				],
+				default: 'keep',
+				description: 'What to do with attributes whose value is an empty or blank string',
+			},
+			{
+				displayName: 'Run Rule Engine',
+				name: 'runRuleEngine',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to evaluate campaigns and apply their effects. Talon.One always runs them when audiences change.',
+			},
+			{
+				displayName: 'Skip Non-Existing Attributes',
+				name: 'skipNonExistingAttributes',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether attributes that are not defined in the Campaign Manager are silently dropped instead of failing the item',
+			},
+		],
+	},
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['customerProfile'], operation: ['update'] } },
+	properties,
+);
+
+interface ProfileUpdate {
+	customerProfileId: string;
+	skipNonExistingAttributes: boolean;
+	body: IDataObject;
+}
+
+function names(value: unknown): string[] {
+	if (Array.isArray(value)) return value.map((entry) => String(entry).trim()).filter((entry) => entry !== '');
+	if (typeof value !== 'string') return [];
+	return value
+		.split(',')
+		.map((entry) => entry.trim())
+		.filter((entry) => entry !== '');
+}
+
+function attributesOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
+	const mode = ctx.getNodeParameter('attributesMode', itemIndex, 'defineBelow') as string;
+	let attributes: IDataObject = {};
+	if (mode === 'autoMapInputData') {
+		attributes = { ...ctx.getInputData()[itemIndex].json };
+		for (const field of names(ctx.getNodeParameter('excludeFields', itemIndex, ''))) delete attributes[field];
+	} else if (mode === 'defineBelow') {
+		const rows = ctx.getNodeParameter('attributeValues.attribute', itemIndex, []) as Array<{ name?: string; value?: unknown }>;
+		rows.forEach((row, position) => {
+			const name = typeof row.name === 'string' ? row.name.trim() : '';
+			if (name === '') throw invalidField(ctx.getNode(), itemIndex, `Attributes to Set[${position}].Name`, 'must not be empty');
+			attributes[name] = row.value as IDataObject[string];
+		});
+	} else if (mode === 'json') {
+		let parsed: unknown;
+		try {
+			parsed = parseJsonParameter(ctx.getNodeParameter('attributesJson', itemIndex, '{}'));
+		} catch (error) {
+			throw invalidField(ctx.getNode(), itemIndex, 'Attributes (JSON)', `is not valid JSON: ${(error as Error).message}`);
+		}
+		if (parsed === undefined) parsed = {};
+		if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+			throw invalidField(ctx.getNode(), itemIndex, 'Attributes (JSON)', 'must be an object of attribute name to value');
+		}
+		attributes = { ...(parsed as IDataObject) };
+	}
+	const policy = ctx.getNodeParameter('options.emptyValues', itemIndex, 'keep') as EmptyValuePolicy;
+	attributes = applyEmptyPolicy(attributes, policy);
+	if (mode !== 'none') {
+		for (const name of names(ctx.getNodeParameter('deleteAttributes', itemIndex, ''))) attributes[name] = null;
+	}
+	return attributes;
+}
+
+export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promise<INodeExecutionData[][]> {
+	return await perItem<ProfileUpdate>(this, {
+		requestName: 'Updating the customer profile',
+		prepare: (itemIndex) => {
+			const customerProfileId = requiredText(
+				this,
+				itemIndex,
+				'Customer Profile ID',
+				this.getNodeParameter('customerProfileId', itemIndex),
+				MAX_ID_LENGTH,
+			);
+			const attributes = attributesOf(this, itemIndex);
+			const adds = audienceNumbers(this, itemIndex, 'Audience IDs to Add', this.getNodeParameter('audiencesToAdd', itemIndex, ''));
+			const deletes = audienceNumbers(
+				this,
+				itemIndex,
+				'Audience IDs to Remove',
+				this.getNodeParameter('audiencesToRemove', itemIndex, ''),
+			);
+			const body: IDataObject = {
+				attributes,
+				runRuleEngine: this.getNodeParameter('options.runRuleEngine', itemIndex, false) as boolean,
+			};
+			if (adds.length + deletes.length > MAX_AUDIENCE_CHANGES_PER_REQUEST) {
+				throw invalidField(
+					this.getNode(),
+					itemIndex,
+					'Audience IDs to Add',
+					`with the audiences to remove, ${adds.length + deletes.length} changes; one profile update allows at most ${MAX_AUDIENCE_CHANGES_PER_REQUEST} (use Update Audiences for more)`,
+				);
+			}
+			if (adds.length > 0 || deletes.length > 0) body.audiencesChanges = { adds, deletes };
+			return {
+				customerProfileId,
+				skipNonExistingAttributes: this.getNodeParameter('options.skipNonExistingAttributes', itemIndex, false) as boolean,
+				body,
+			};
+		},
+		key: (update) => update.customerProfileId,
+		send: async (update) => {
+			const response = await api.transport.request<IDataObject>({
+				method: 'PUT',
+				path: `/cdp/customer_profile/${encodeURIComponent(update.customerProfileId)}`,
+				qs: { skipNonExistingAttributes: update.skipNonExistingAttributes },
+				body: update.body,
+				limiter: api.limiter,
+			});
+			return response.body;
+		},
+	});
+}

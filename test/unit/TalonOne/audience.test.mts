@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { fakeContext, runNode } from './context.mts';
+import type { TalonSandbox } from './sandbox.mts';
+import { memberships, startTalon, talon } from './sandbox.mts';
+
+let sandbox: TalonSandbox;
+
+beforeAll(async () => {
+	sandbox = await startTalon();
+});
+afterAll(async () => {
+	await sandbox.vendor.close();
+});
+beforeEach(async () => {
+	await sandbox.reset();
+});
+
+const audience = (operation: string, extra: Record<string, unknown> = {}) => ({
+	resource: 'audience',
+	operation,
+	audienceId: (_: number, json: any) => json.id,
+	audienceName: (_: number, json: any) => json.name,
+	options: {},
+	...extra,
+});
+
+const audiences = () => sandbox.state().deployments[talon.DEPLOYMENT]?.audiences ?? [];
+
+describe('Audience operations', () => {
+	it('creates audiences: POST /cdp/audiences with audienceId and audienceName', async () => {
+		const ctx = fakeContext({
+			params: audience('create'),
+			credentials: sandbox.credentials,
+			items: [
+				{ id: '382370BKDB946', name: 'Travel audience' },
+				{ id: 42, name: 'Numeric ID given as a number' },
+			],
+		});
+		const [output] = await runNode(ctx);
+		expect(ctx.sent.map((request) => [request.method, new URL(request.url).pathname, request.body])).toEqual([
+			['POST', '/cdp/audiences', { audienceId: '382370BKDB946', audienceName: 'Travel audience' }],
+			['POST', '/cdp/audiences', { audienceId: '42', audienceName: 'Numeric ID given as a number' }],
+		]);
+		expect(output[0].json).toMatchObject({
+			id: 1,
+			name: 'Travel audience',
+			integrationId: '382370BKDB946',
+			integration: 'n8n sandbox',
+			alreadyExisted: false,
+		});
+		expect(audiences().map((entry: any) => entry.integrationId).sort()).toEqual(['382370BKDB946', '42']);
+	});
+
+	it('on an existing ID fails clearly, or returns the audience with the option on', async () => {
+		await runNode(fakeContext({ params: audience('create'), credentials: sandbox.credentials, items: [{ id: 'dup', name: 'First' }] }));
+
+		const failing = fakeContext({ params: audience('create'), credentials: sandbox.credentials, items: [{ id: 'dup', name: 'Second' }] });
+		const error = await runNode(failing).then(
+			() => undefined,
+			(caught: any) => caught,
+		);
+		expect(error.message).toBe('Item 0: the audience "dup" already exists');
+		expect(error.description).toContain('Return Existing Audience');
+		expect(error.httpCode).toBe('409');
+
+		const returning = fakeContext({
+			params: audience('create', { options: { returnExisting: true } }),
+			credentials: sandbox.credentials,
+			items: [{ id: 'dup', name: 'Second' }],
+		});
+		const [output] = await runNode(returning);
+		expect(returning.sent.map((request) => [request.method, request.status])).toEqual([
+			['POST', 409],
+			['PUT', 200],
+		]);
+		expect(output[0].json).toMatchObject({ id: 1, integrationId: 'dup', name: 'Second', alreadyExisted: true });
+		expect(audiences()).toHaveLength(1);
+	});
+
+	it('updates by external ID and reports an unknown one per item', async () => {
+		await runNode(fakeContext({ params: audience('create'), credentials: sandbox.credentials, items: [{ id: 'a/b', name: 'Old' }] }));
+		const ctx = fakeContext({
+			params: audience('update'),
+			credentials: sandbox.credentials,
+			continueOnFail: true,
+			items: [
+				{ id: 'a/b', name: 'New' },
+				{ id: 'missing', name: 'Nope' },
+				{ id: 'a/b', name: '' },
+			],
+		});
+		const [output] = await runNode(ctx);
+		expect(new URL(ctx.sent[0].url).pathname).toBe('/cdp/audiences/a%2Fb');
+		expect(ctx.sent[0].body).toEqual({ audienceId: 'a/b', audienceName: 'New' });
+		expect(output[0].json).toMatchObject({ integrationId: 'a/b', name: 'New' });
+		expect(output[1].json.error).toMatch(/^Item 1: Updating the audience failed\. The service answered 404: Not Found/);
+		expect(output[2].json.error).toBe('Item 2, field "Audience Name": must not be empty');
+		expect(ctx.sent).toHaveLength(2);
+	});
+
+	it('deletes an audience and with it every membership', async () => {
+		const [id] = await sandbox.seedAudiences(['gone']);
+		await runNode(
+			fakeContext({
+				params: {
+					resource: 'customerProfile',
+					operation: 'updateAudiences',
+					audienceIdType: 'internal',
+					customerProfileId: 'member',
+					audiencesToAdd: `${id}`,
+					audiencesToRemove: '',
+				},
+				credentials: sandbox.credentials,
+			}),
+		);
+		expect(memberships(sandbox.state(), 'member')).toEqual([id]);
+		const ctx = fakeContext({ params: audience('delete'), credentials: sandbox.credentials, items: [{ id: 'gone' }] });
+		const [output] = await runNode(ctx);
+		expect(ctx.sent[0].method).toBe('DELETE');
+		expect(ctx.sent[0].body).toBeUndefined();
+		expect(output[0].json).toEqual({ audienceId: 'gone', deleted: true });
+		expect(audiences()).toEqual([]);
+		expect(memberships(sandbox.state(), 'member')).toEqual([]);
+	});
+});
