@@ -100,6 +100,34 @@ describe('Insider node in real n8n', () => {
 		console.log(`20k upsert: node ran ${run.executionTime('Insider')} ms, ${traffic.byRoute['POST /api/user/v1/upsert']} requests`);
 	});
 
+	it('rides out injected 429s, 5xx and dropped connections: every user arrives once', async () => {
+		await reset();
+		const vendor = sandbox.vendor('insider');
+		// About one attempt in three fails; six attempts per request leave a ~0.2 % chance that a request gives up.
+		vendor.setFaults({ rate429: 0.15, error5xxRate: 0.15, resetRate: 0.05, retryAfterSeconds: 1, routes: ['/upsert'], seed: 7 });
+		try {
+			const run = await n8n.run(
+				linearWorkflow({
+					id: 'insiderFaults',
+					inputCode: `const gen = ${GENERATOR};\nreturn Array.from({ length: 6000 }, (_, i) => ({ json: gen(i + 1) }));`,
+					nodes: [{ name: 'Insider', type: 'insider', parameters: { resource: 'user', operation: 'upsert', mappingMode: 'autoMap', options: {} }, credentials, onError: 'continueErrorOutput' }],
+				}),
+			);
+			expect(run.status, run.logs.slice(-3000)).toBe('success');
+			const traffic = await stats();
+			// 6,000 users minus the 11 made invalid on purpose (i = 541k), each stored once.
+			expect(run.items('Insider', 1)).toHaveLength(11);
+			expect(run.items('Insider', 0)).toHaveLength(6000 - 11);
+			expect((await state()).users).toHaveLength(6000 - 11);
+			const injected = traffic.injected.rate429 + traffic.injected.error5xx + traffic.injected.reset;
+			expect(injected).toBeGreaterThan(0);
+			expect(traffic.byRoute['POST /api/user/v1/upsert']).toBe(6 + injected);
+			console.log(`faults: ${injected} injected (${JSON.stringify(traffic.injected)}), node ran ${run.executionTime('Insider')} ms`);
+		} finally {
+			vendor.setFaults({ rate429: 0, error5xxRate: 0, resetRate: 0, routes: [] });
+		}
+	});
+
 	it('runs every other operation and leaves the sandbox in the expected state', async () => {
 		await reset();
 		const hook = await listener();
