@@ -45,6 +45,7 @@ function lookup(source: Record<string, unknown>, path: string): unknown {
 
 export function fakeContext(options: FakeOptions) {
 	const requests: RecordedRequest[] = [];
+	const flight = { now: 0, max: 0 };
 	const items = (options.items ?? [{}]).map((json) => ({ json }));
 	const credentials = { ...(options.credentials ?? { partnerName: 'x', requestToken: 'y' }), baseUrl: options.baseUrl };
 	const parametersOf = (itemIndex: number) =>
@@ -64,7 +65,11 @@ export function fakeContext(options: FakeOptions) {
 			payload = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
 			headers['content-type'] ??= 'application/json';
 		}
-		const response = await fetch(url, { method: request.method ?? 'GET', headers, body: payload, signal: request.abortSignal as AbortSignal | undefined });
+		flight.now++;
+		flight.max = Math.max(flight.max, flight.now);
+		const response = await fetch(url, { method: request.method ?? 'GET', headers, body: payload, signal: request.abortSignal as AbortSignal | undefined }).finally(
+			() => flight.now--,
+		);
 		requests.push({
 			method: request.method ?? 'GET',
 			url: url.toString(),
@@ -118,14 +123,14 @@ export function fakeContext(options: FakeOptions) {
 			},
 		},
 	} as unknown as IExecuteFunctions;
-	return { ctx, requests };
+	return { ctx, requests, flight };
 }
 
 /** Runs the real node once; returns its first output and the requests it made. */
 export async function runNode(options: FakeOptions) {
-	const { ctx, requests } = fakeContext(options);
+	const { ctx, requests, flight } = fakeContext(options);
 	const output = await new Insider().execute.call(ctx);
-	return { output: output[0], requests };
+	return { output: output[0], requests, maxInFlight: flight.max };
 }
 
 /** Runs the node expecting it to stop; returns the error. */

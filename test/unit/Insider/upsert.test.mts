@@ -164,6 +164,23 @@ describe('Insider upsert: packing at the limits', () => {
 	});
 });
 
+describe('Insider upsert: concurrency', () => {
+	it('keeps at most "Requests in Parallel" requests in flight', async () => {
+		const vendor = sandbox.vendor('insider');
+		vendor.setFaults({ latencyMs: [150, 150], routes: ['/upsert'] });
+		try {
+			const items = Array.from({ length: 8000 }, (_, i) => ({ uuid: `c${i}`, name: 'x' }));
+			const four = await run(items);
+			expect(four.requests).toHaveLength(8);
+			expect(four.maxInFlight).toBe(4);
+			const two = await run(items, autoMap({ concurrency: 2 }));
+			expect(two.maxInFlight).toBe(2);
+		} finally {
+			vendor.setFaults({ latencyMs: [0, 0], routes: [] });
+		}
+	});
+});
+
 describe('Insider upsert: failures of whole requests', () => {
 	it('retries a 429 with Retry-After and a 500 unknown-error body, then succeeds', async () => {
 		// A 1.2 s window (time scale 0.02), so the service's Retry-After is short.
