@@ -43,6 +43,11 @@ export interface VendorRequest {
 	retryStatuses?: number[];
 	/** Statuses that are final for this request although normally retried (e.g. a daily quota no backoff outlasts). */
 	finalStatuses?: number[];
+	/**
+	 * `false` sends the request without the credential, for absolute links to other hosts (signed download
+	 * URLs) that must never receive the vendor's key.
+	 */
+	authenticated?: boolean;
 }
 
 export interface TransportOptions {
@@ -160,14 +165,18 @@ export class Transport {
 		const settled = await withRetry(
 			async () => {
 				await request.limiter?.acquire(request.records ?? 1, signal);
-				const raw = (await this.ctx.helpers.httpRequestWithAuthentication.call(
-					this.ctx,
-					this.options.credentialType,
-					options,
-					this.options.refreshOnStatus
-						? { preAuthenticationRetryStatusCode: this.options.refreshOnStatus }
-						: undefined,
-				)) as { statusCode: number; headers: Record<string, unknown>; body: T };
+				const raw = (
+					request.authenticated === false
+						? await this.ctx.helpers.httpRequest({ ...options, ignoreHttpStatusErrors: true })
+						: await this.ctx.helpers.httpRequestWithAuthentication.call(
+								this.ctx,
+								this.options.credentialType,
+								options,
+								this.options.refreshOnStatus
+									? { preAuthenticationRetryStatusCode: this.options.refreshOnStatus }
+									: undefined,
+							)
+				) as { statusCode: number; headers: Record<string, unknown>; body: T };
 				return { statusCode: raw.statusCode, headers: raw.headers ?? {}, body: raw.body };
 			},
 			classify,

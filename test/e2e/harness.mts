@@ -142,7 +142,12 @@ export class N8n {
 
 	async execute(workflowId: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<N8nRun> {
 		const result = await this.command(['execute', `--id=${workflowId}`, '--rawOutput'], options);
-		return new N8nRun(result.exitCode, parseRunOutput(result.stdout), result.stdout, result.stderr);
+		const parsed = parseRunOutput(result.stdout);
+		// A run that printed no parsable JSON must not pass for a successful run with no nodes.
+		if (parsed === undefined) {
+			throw new Error(`n8n execute printed no run data (exit ${result.exitCode}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+		}
+		return new N8nRun(result.exitCode, parsed, result.stdout, result.stderr);
 	}
 
 	/** Imports one workflow and executes it. */
@@ -193,16 +198,17 @@ export async function runProcess(
 	env: NodeJS.ProcessEnv,
 	timeoutMs: number,
 ): Promise<CommandResult> {
-	// stdout goes to a file, not a pipe: n8n exits right after printing the run, and a pipe loses whatever
-	// was not flushed yet (runs with thousands of items were cut off at a few MB). File writes are synchronous.
+	// stdout goes to a file, not a pipe: n8n prints the whole run as one JSON document and exits right
+	// after, and a pipe loses whatever was still buffered (a run of 25,000 items was cut at ~6.5 MB).
+	// Writes to a file are synchronous in Node, so the file always holds all of it.
 	const outDir = mkdtempSync(join(tmpdir(), 'cp-n8n-out-'));
-	const outFile = join(outDir, 'stdout.txt');
+	const outFile = join(outDir, 'stdout');
 	const outFd = openSync(outFile, 'w');
-	return await new Promise((resolve, reject) => {
+	return await new Promise<CommandResult>((resolve, reject) => {
 		const child = spawn(command, args, { env, stdio: ['ignore', outFd, 'pipe'] });
 		closeSync(outFd);
 		const err: Buffer[] = [];
-		child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+		child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
 		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 		child.once('error', (error) => {
 			clearTimeout(timer);

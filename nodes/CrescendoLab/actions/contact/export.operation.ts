@@ -1,0 +1,171 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import { readCsv } from '../../../shared/csv';
+import { invalidField, requestFailed } from '../../../shared/errors';
+import { errorJson } from '../../../shared/results';
+import { BUSY_STATUSES, crescendoLimiter, crescendoTransport, FAILED_STATES, PATHS } from '../../transport';
+import { pollingOptions, readTiming, requireProfileApi, taskIdFrom, waitForTask } from '../common';
+
+/** Custom fields come out of the export as columns `cl_custom_<key>` (reference §4.2). */
+export const CUSTOM_COLUMN_PREFIX = 'cl_custom_';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		options: [
+			{ name: 'Items (One per Contact)', value: 'items', description: 'One output item per CSV row, with the CSV column names as fields' },
+			{ name: 'CSV File (Binary)', value: 'binary', description: 'The exported CSV file as binary data, streamed without loading it into memory' },
+		],
+		default: 'items',
+		description: 'Whether to output the contacts as items or the export file as it is',
+	},
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: { show: { output: ['binary'] } },
+		description: 'The name of the binary field to put the CSV file in',
+	},
+	{
+		displayName: 'Only one export runs at a time, and the data may be up to 24 hours old. The node starts the export, waits for it, then downloads the file (links stay valid for 7 days).',
+		name: 'exportNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'File Name',
+				name: 'fileName',
+				type: 'string',
+				default: '',
+				placeholder: 'contacts.csv',
+				displayOptions: { show: { '/output': ['binary'] } },
+				description: 'Name of the output file; defaults to crescendo-contacts-[task ID].csv',
+			},
+			{
+				displayName: 'Max Rows',
+				name: 'limit',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 50,
+				displayOptions: { show: { '/output': ['items'] } },
+				description: 'Max number of results to return',
+			},
+			{
+				displayName: 'Strip Custom Field Prefix',
+				name: 'stripCustomPrefix',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { '/output': ['items'] } },
+				description: 'Whether to name custom field columns by their key alone ("points") instead of the exported column name ("cl_custom_points")',
+			},
+			{
+				displayName: 'Updated Since',
+				name: 'updatedSince',
+				type: 'dateTime',
+				default: '',
+				description: 'Export only contacts updated on or after this date',
+			},
+			...pollingOptions,
+		],
+	},
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['contact'], operation: ['export'] } }, properties);
+
+function exportFilter(ctx: IExecuteFunctions, itemIndex: number, options: IDataObject): IDataObject {
+	const body: IDataObject = {};
+	const since = options.updatedSince;
+	if (since !== undefined && since !== null && since !== '') {
+		const time = Date.parse(String(since));
+		if (Number.isNaN(time)) throw invalidField(ctx.getNode(), itemIndex, 'Updated Since', 'is not a date');
+		// The filter is a calendar date (inferred, reference §5A A3).
+		body.updated_at_min = new Date(time).toISOString().slice(0, 10);
+	}
+	return body;
+}
+
+/** Starts one export per input item, waits for it, then streams the CSV into items or a binary file. */
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	requireProfileApi(this, 'Export');
+	const items = this.getInputData();
+	const output: INodeExecutionData[] = [];
+	const timing = readTiming(this, 0);
+	const transport = await crescendoTransport(this, 'profileApi', { maxAttempts: 1000, maxElapsedMs: timing.maxWaitMs });
+	const limiter = crescendoLimiter(timing.requestsPerMinute, transport);
+
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+			const format = this.getNodeParameter('output', itemIndex, 'items') as string;
+			const itemTiming = readTiming(this, itemIndex);
+			const started = await transport.request({
+				method: 'POST',
+				path: PATHS.profileApi.exportStart,
+				body: exportFilter(this, itemIndex, options),
+				limiter,
+				retryStatuses: BUSY_STATUSES,
+			});
+			const taskId = taskIdFrom(started.body);
+			if (taskId === undefined) throw new Error('the service accepted the export but returned no task ID');
+			const status = await waitForTask(this, transport, limiter, PATHS.profileApi.exportStatus(taskId), taskId, itemTiming);
+			const state = String(status.status ?? '').toLowerCase();
+			const link = status.download_url;
+			if (FAILED_STATES.includes(state) || typeof link !== 'string' || link === '') {
+				throw new Error(`export task ${taskId} ended as "${state}" without a download link`);
+			}
+			// The link is a signed file URL; it never gets the API key.
+			const download = await transport.request<AsyncIterable<Uint8Array>>({
+				method: 'GET',
+				path: link,
+				encoding: 'stream',
+				authenticated: false,
+				limiter,
+			});
+
+			if (format === 'binary') {
+				const property = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+				const fileName = String(options.fileName || `crescendo-contacts-${taskId}.csv`);
+				const binary = await this.helpers.prepareBinaryData(download.body as unknown as Buffer, fileName, 'text/csv');
+				output.push({
+					json: { taskId, status: state, expiresAt: status.expires_at ?? null, fileName },
+					binary: { [property]: binary },
+					pairedItem: { item: itemIndex },
+				});
+				continue;
+			}
+
+			const strip = options.stripCustomPrefix === true;
+			const limit = options.limit === undefined ? undefined : Number(options.limit);
+			for await (const row of readCsv(download.body, {
+				limit,
+				renameColumn: strip
+					? (name) => (name.startsWith(CUSTOM_COLUMN_PREFIX) ? name.slice(CUSTOM_COLUMN_PREFIX.length) : name)
+					: undefined,
+			})) {
+				output.push({ json: row, pairedItem: { item: itemIndex } });
+			}
+			// A row limit stops reading early; the rest of the download is not needed.
+			(download.body as { destroy?: () => void }).destroy?.();
+		} catch (error) {
+			const failure = requestFailed(this.getNode(), error, itemIndex, 'The export');
+			if (!this.continueOnFail()) throw failure;
+			// Carrying `error` is what routes the item to the error output.
+			const item: INodeExecutionData = { json: errorJson(failure, itemIndex), pairedItem: { item: itemIndex } };
+			if (failure instanceof NodeApiError || failure instanceof NodeOperationError) item.error = failure;
+			output.push(item);
+		}
+	}
+	return [output];
+}

@@ -1,0 +1,72 @@
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
+import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
+import { credentials, maacCredentials } from '../../sandbox/crescendoLab.mts';
+import { FakeContext } from './fakeContext.mts';
+
+/** Sandbox time runs 100× faster: 15 requests per 600 ms, 1 s pending → 10 ms. */
+export const SCALE = 0.01;
+/** The node's budget that matches the scaled vendor window (15 per 600 ms). */
+export const SCALED_RPM = 1500;
+export const FAST = { pollIntervalSeconds: 0.02, maxWaitSeconds: 60, maxRequestsPerMinute: SCALED_RPM };
+
+export async function crescendoSandbox(): Promise<Sandbox> {
+	return await startSandbox({ only: ['crescendoLab'], ports: 'random', timeScale: SCALE });
+}
+
+export async function sandboxCall(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<any> {
+	const response = await fetch(`${sandbox.vendor('crescendoLab').url}${path}`, {
+		method,
+		headers: { 'content-type': 'application/json' },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	return await response.json();
+}
+
+export async function resetSandbox(sandbox: Sandbox, knobs: Record<string, unknown> = {}): Promise<void> {
+	await sandboxCall(sandbox, 'POST', '/__sandbox/reset');
+	await sandboxCall(sandbox, 'POST', '/__sandbox/config', {
+		faults: { rate429: 0, error5xxRate: 0, resetRate: 0 },
+		knobs: { busyStatus: 429, rateLimit: 15, rateWindowMs: 60_000, pendingMs: 1000, processingMsPer1000: 1000, maxBodyBytes: 10 * 1024 * 1024, ...knobs },
+	});
+}
+
+export async function sandboxState(sandbox: Sandbox): Promise<any> {
+	return await sandboxCall(sandbox, 'GET', '/__sandbox/state');
+}
+
+export interface RunOptions {
+	items: IDataObject[];
+	parameters: Record<string, unknown>;
+	continueOnFail?: boolean;
+	credentials?: Record<string, IDataObject>;
+}
+
+export interface NodeRun {
+	output?: INodeExecutionData[][];
+	error?: Error;
+	fake: FakeContext;
+}
+
+/** Runs the real node's `execute` against the sandbox. */
+export async function runNode(sandbox: Sandbox, options: RunOptions): Promise<NodeRun> {
+	const baseUrl = sandbox.vendor('crescendoLab').url;
+	const fake = new FakeContext({
+		items: options.items,
+		parameters: { authentication: 'profileApi', resource: 'contact', ...options.parameters },
+		credentials: options.credentials ?? {
+			crescendoLabApi: { ...credentials, baseUrl },
+			crescendoLabMaacApi: { ...maacCredentials, baseUrl },
+		},
+		continueOnFail: options.continueOnFail,
+	});
+	try {
+		const output = await new CrescendoLab().execute.call(fake.context);
+		return { output, fake };
+	} catch (error) {
+		return { error: error as Error, fake };
+	}
+}
+
+export const uid = (n: number) => `U${n.toString(16).padStart(32, '0')}`;
