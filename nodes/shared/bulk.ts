@@ -86,7 +86,8 @@ export async function runBulk<P>(ctx: IExecuteFunctions, itemCount: number, opti
 
 	const { chunks, oversize } = packChunks(entries, options.limits, {
 		units: options.units ? (entry) => options.units!(entry.payload) : undefined,
-		bytes: options.bytes ? (entry) => options.bytes!(entry.payload) : undefined,
+		// Bytes are those of the payload as sent, not of the entry wrapper around it.
+		bytes: (entry) => (options.bytes ?? jsonBytes)(entry.payload),
 	});
 	for (const { entry, reason } of oversize) {
 		const field = largestField(entry.payload);
