@@ -58,6 +58,16 @@ export interface InsiderKnobs {
 	customIdentifiers: string[];
 	attributeCatalogue: Array<{ key: string; display_name: string; type: string }>;
 	eventCatalogue: Array<{ key: string; display_name: string; params: Array<{ key: string; display_name: string }> }>;
+	/**
+	 * Files served as given under `/<partner>/p/<name>`, for bad-download tests (a web page behind a link, a
+	 * CSV with a broken row). Not a vendor knob.
+	 */
+	staticFiles: Record<string, { status?: number; contentType: string; body: string }>;
+	/**
+	 * UUIDs the workspace refuses per user, standing in for service-side rules a client cannot check in
+	 * advance (used to exercise per-user rejections). Not a vendor knob.
+	 */
+	rejectUuids: string[];
 }
 
 const MINUTE = 60_000;
@@ -82,6 +92,8 @@ export const defaultKnobs = (): InsiderKnobs => ({
 	exportsPerDay: 1,
 	linkTtlMs: DAY,
 	attributeDeleteResponse: 'envelope',
+	staticFiles: {},
+	rejectUuids: [],
 	deleteUnknownUser: 404,
 	fail500: 0,
 	failEdge: 0,
@@ -236,6 +248,8 @@ export function create(): VendorModule {
 			return errors;
 		}
 		identifierErrors(prefix, user, add);
+		const uuid = isObject(user.identifiers) ? user.identifiers.uuid : undefined;
+		if (typeof uuid === 'string' && knobs.rejectUuids.includes(uuid)) add(`${prefix}.identifiers.uuid.blocked`, `uuid is blocked in this workspace: ${uuid}`);
 		if (user.attributes === undefined && user.events === undefined) add(`${prefix}.attributes.required`, 'either attributes or events must be specified');
 		if (user.attributes !== undefined) {
 			const attributes = user.attributes;
@@ -570,6 +584,8 @@ export function create(): VendorModule {
 			method: 'GET',
 			path: '/:partner/p/:file',
 			handler: (req) => {
+				const fixed = req.params.partner === knobs.partner ? knobs.staticFiles[req.params.file] : undefined;
+				if (fixed) return { status: fixed.status ?? 200, raw: fixed.body, contentType: fixed.contentType };
 				const job = exportsList.find((entry) => entry.file === req.params.file && req.params.partner === knobs.partner);
 				const denied = (text: string): SandboxResponse => ({
 					status: 403,

@@ -38,6 +38,10 @@ export const DEFAULT_ATTRIBUTE_KEYS = new Set([
 	'list_id',
 ]);
 
+/** Default attributes the service types strictly (§4.3): a wrong type fails the user at the service. */
+export const NUMBER_ATTRIBUTES = ['age'];
+export const BOOLEAN_ATTRIBUTES = ['email_optin', 'gdpr_optin', 'sms_optin', 'whatsapp_optin'];
+
 /** Prefix the service uses for custom attribute names in reads, exports and metadata (§4.3). */
 export const CUSTOM_PREFIX = 'c_';
 
@@ -213,6 +217,23 @@ export function buildAttributes(
 	for (const [key, value] of Object.entries(customInput ?? {})) put(custom, key, value);
 	for (const key of Object.keys(custom)) {
 		if (key.trim() === '') throw invalidField(node, itemIndex, 'attributes.custom', 'a custom attribute has an empty name');
+	}
+	for (const key of NUMBER_ATTRIBUTES) {
+		const value = attributes[key];
+		if (value === undefined || value === null || typeof value === 'number') continue;
+		// Spreadsheets give numbers as text; the service refuses anything but a JSON number (§4.3).
+		const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+		if (!Number.isFinite(number)) throw invalidField(node, itemIndex, `attributes.${key}`, `must be a number, got ${JSON.stringify(value)}`);
+		attributes[key] = number;
+	}
+	for (const key of BOOLEAN_ATTRIBUTES) {
+		const value = attributes[key];
+		if (value === undefined || value === null || typeof value === 'boolean') continue;
+		const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+		if (text !== 'true' && text !== 'false') {
+			throw invalidField(node, itemIndex, `attributes.${key}`, `must be true or false, got ${JSON.stringify(value)}`);
+		}
+		attributes[key] = text === 'true';
 	}
 	const birthday = attributes.birthday;
 	if (typeof birthday === 'string' && !BIRTHDAY_PATTERN.test(birthday)) {

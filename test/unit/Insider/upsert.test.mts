@@ -113,22 +113,41 @@ describe('Insider upsert: validation before sending', () => {
 
 describe('Insider upsert: server error keys map back to items', () => {
 	it('maps users.<i>.<path>.<rule> of each request to the right input item and field', async () => {
-		// age and email_optin types are checked by the service only, so these reach it and come back per user.
-		const items = Array.from({ length: 2500 }, (_, i) => ({ uuid: `u${i}`, name: `N${i}`, ...(i === 7 || i === 1500 ? { age: 'old' } : {}), ...(i === 2499 ? { email_optin: 'yes' } : {}) }));
+		// The node checks types before sending; a rule only the service knows (a blocked UUID) comes back per user.
+		await configure({ rejectUuids: ['u7', 'u1500', 'u2499'] });
+		const items = Array.from({ length: 2500 }, (_, i) => ({ uuid: `u${i}`, name: `N${i}` }));
 		const { output, requests } = await run(items, autoMap(), { continueOnFail: true });
+		await configure({ rejectUuids: [] });
 		expect(requests.map((request) => request.body.users.length)).toEqual([1000, 1000, 500]);
 		const failed = output.filter((item: any) => item.json.error).map((item: any) => [item.pairedItem.item, item.json.error]);
 		expect(failed).toEqual([
-			[7, 'Item 7, field "attributes.age": age must be a number: "old"'],
-			[1500, 'Item 1500, field "attributes.age": age must be a number: "old"'],
-			[2499, 'Item 2499, field "attributes.email_optin": email_optin must be a boolean: "yes"'],
+			[7, 'Item 7, field "identifiers.uuid": uuid is blocked in this workspace: u7'],
+			[1500, 'Item 1500, field "identifiers.uuid": uuid is blocked in this workspace: u1500'],
+			[2499, 'Item 2499, field "identifiers.uuid": uuid is blocked in this workspace: u2499'],
 		]);
 		expect((await state()).users).toHaveLength(2497);
 	});
 
 	it('without Continue On Fail, stops with the first rejected item', async () => {
-		const error = await runNodeFailing({ baseUrl, credentials, items: [{ uuid: 'a', age: 1 }, { uuid: 'b', age: 'x' }], parameters: autoMap() });
-		expect(error.message).toBe('Item 1, field "attributes.age": age must be a number: "x"');
+		await configure({ rejectUuids: ['b'] });
+		const error = await runNodeFailing({ baseUrl, credentials, items: [{ uuid: 'a', age: 1 }, { uuid: 'b', age: 2 }], parameters: autoMap() });
+		await configure({ rejectUuids: [] });
+		expect(error.message).toBe('Item 1, field "identifiers.uuid": uuid is blocked in this workspace: b');
+	});
+
+	it('refuses an age or opt-in of the wrong type before sending, and converts numeric and true/false text', async () => {
+		const { output, requests } = await run(
+			[{ uuid: 'a', age: '31', email_optin: 'TRUE' }, { uuid: 'b', age: 'old' }, { uuid: 'c', sms_optin: 'yes' }],
+			autoMap(),
+			{ continueOnFail: true },
+		);
+		expect(requests).toHaveLength(1);
+		expect(requests[0].body.users).toEqual([{ identifiers: { uuid: 'a' }, attributes: { age: 31, email_optin: true } }]);
+		expect(output.map((item: any) => item.json.error)).toEqual([
+			undefined,
+			'Item 1, field "attributes.age": must be a number, got "old"',
+			'Item 2, field "attributes.sms_optin": must be true or false, got "yes"',
+		]);
 	});
 });
 
