@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { readCsv } from '../../../shared/csv';
+import { isHtmlContentType, readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
 import { errorJson } from '../../../shared/results';
 import { EXPORT_DOWNLOAD_HOST } from '../../transport';
@@ -145,6 +145,14 @@ async function downloadOne(ctx: IExecuteFunctions, env: InsiderEnv, itemIndex: n
 	const output = ctx.getNodeParameter('output', itemIndex) as string;
 	const response = await env.transport.request<AsyncIterable<Uint8Array>>({ method: 'GET', path: link, encoding: 'stream' });
 	const contentType = Object.entries(response.headers).find(([key]) => key.toLowerCase() === 'content-type')?.[1];
+	if (isHtmlContentType(contentType)) {
+		(response.body as unknown as { destroy?: () => void }).destroy?.();
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Item ${itemIndex}: the download link returned a web page (${String(contentType)}), not an export file`,
+			{ itemIndex, description: 'The link may have expired (links last 24 hours) or need a login. Export the segment again for a fresh link.' },
+		);
+	}
 	const fileName = fileNameOf(link);
 	if (output === 'binary') {
 		const property = String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
@@ -188,7 +196,7 @@ export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise
 		try {
 			out.push(...(await downloadOne(this, env, itemIndex)));
 		} catch (error) {
-			const failure = requestFailed(this.getNode(), error, itemIndex, 'The download');
+			const failure = requestFailed(this.getNode(), error, itemIndex, 'The download from the download link');
 			if (!this.continueOnFail()) throw failure;
 			out.push({ json: errorJson(failure, itemIndex), error: failure as NodeOperationError, pairedItem: { item: itemIndex } });
 		}
