@@ -52,7 +52,7 @@ export const upsertCases: BadInputCase[] = [
 	{
 		name: 'age given as words (the service wants a number)',
 		category: 'wrong type',
-		field: 'age',
+		field: 'attributes.age',
 		items: around({ uuid: 'marker-age', age: 'thirty' }),
 		params: {},
 		marker: 'marker-age',
@@ -60,7 +60,7 @@ export const upsertCases: BadInputCase[] = [
 	{
 		name: 'email opt-in given as "yes" (the service wants true or false)',
 		category: 'wrong type',
-		field: 'email_optin',
+		field: 'attributes.email_optin',
 		items: around({ uuid: 'marker-optin', email_optin: 'yes' }),
 		params: {},
 		marker: 'marker-optin',
