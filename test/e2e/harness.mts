@@ -230,16 +230,28 @@ export async function runProcess(
 
 /** n8n prints a few log lines, then the run as pretty JSON starting at a line that is exactly `{`. */
 export function parseRunOutput(stdout: string): any {
-	const lines = stdout.split('\n');
-	const start = lines.indexOf('{');
-	if (start < 0) return undefined;
-	// Log lines may follow the JSON; try each closing brace line from the last one back.
-	for (let end = lines.length - 1; end > start; end--) {
-		if (lines[end] !== '}') continue;
-		try {
-			return JSON.parse(lines.slice(start, end + 1).join('\n'));
-		} catch {
-			// not the end of the run JSON yet
+	// At debug level n8n colours its console lines, the run's lines included.
+	// eslint-disable-next-line no-control-regex
+	const lines = stdout.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+	// Log lines may come before the run (at debug level some print JSON objects of their own) and after
+	// it: try each top-level opening line with each closing line from the last one back, and keep the
+	// parse that holds the run data.
+	// At debug level the logger also puts its time and level before the first line (`… info    {`) and
+	// its metadata after the last one (`} { "file": … }`).
+	const opening = (line: string) => line === '{' || /^\d{2}:\d{2}:\d{2}\.\d+\s+info\s+\{$/.test(line);
+	const closing = (line: string) => line === '}' || /^\} \{ "file": .*\}$/.test(line);
+	const starts = lines.flatMap((line, index) => (opening(line) ? [index] : []));
+	const ends = lines.flatMap((line, index) => (closing(line) ? [index] : [])).reverse();
+	for (const start of starts) {
+		for (const end of ends) {
+			if (end <= start) break;
+			try {
+				const body = ['{', ...lines.slice(start + 1, end), '}'];
+				const parsed = JSON.parse(body.join('\n'));
+				if (parsed && typeof parsed === 'object' && 'data' in parsed) return parsed;
+			} catch {
+				// not this pair
+			}
 		}
 	}
 	return undefined;
