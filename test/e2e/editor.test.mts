@@ -191,6 +191,7 @@ describe.skipIf(!existsSync(CHROMIUM) || major < 2)('the n8n editor in Chromium'
 			for (const node of packageNodes(workflow)) {
 				for (const problem of await canvasProblems(node.name, node.type)) problems.push(`${node.name}: ${problem}`);
 			}
+			await page.mouse.move(1, 450); // no hover toolbar in the picture
 			await page.screenshot({ path: join(IMAGES, `example-${slug(file.replace(/\.json$/, ''))}.png`) });
 			for (const node of packageNodes(workflow)) {
 				for (const problem of await openPanel(node.name)) problems.push(`${node.name} panel: ${problem}`);
