@@ -408,11 +408,57 @@ function batchScenario(): Scenario {
 	};
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Insider: User → Create or Update. 20,000 items over 8,000 UUIDs, packed up to 1,000 per request and sent
+// 4 at a time; requests about the same user must not overtake each other.
+
+function insiderScenario(): Scenario {
+	const RECORDS = 20_000;
+	const next = seededRandom(CHAOS_SEED ^ 0x1d5);
+	const keys = Array.from({ length: RECORDS }, () => Math.floor(next() * 8000));
+	return {
+		vendor: 'insider',
+		operation: 'User → Create or Update',
+		records: RECORDS,
+		faultRoutes: ['POST /api/user/v1/upsert'],
+		bulkRoute: 'POST /api/user/v1/upsert',
+		workflow(id) {
+			return linearWorkflow({
+				id,
+				inputCode: `return ${JSON.stringify(keys)}.map((k, row) => ({ json: { uuid: 'i-' + k, name: 'Row ' + row, seq: row } }));`,
+				nodes: [
+					{
+						name: 'Create or Update',
+						type: 'insider',
+						credentials: sandboxCredentialRef('insiderApi'),
+						onError: 'continueErrorOutput',
+						parameters: { resource: 'user', operation: 'upsert', mappingMode: 'autoMap', options: {} },
+					},
+				],
+			});
+		},
+		verify(state, ok) {
+			const want: Record<string, { name: string; seq: number }> = {};
+			keys.forEach((k, row) => {
+				if (ok[row]) want[`i-${k}`] = { name: `Row ${row}`, seq: row };
+			});
+			const actual: Record<string, { name: unknown; seq: unknown }> = {};
+			for (const user of state.users as any[]) {
+				expect(actual[user.identifiers.uuid], `one user per UUID (${user.identifiers.uuid})`).toBeUndefined();
+				actual[user.identifiers.uuid] = { name: user.attributes.name, seq: user.attributes.custom?.seq };
+			}
+			expect(actual, `Insider users (seed ${CHAOS_SEED})`).toEqual(want);
+			return Math.ceil(RECORDS / 1000);
+		},
+	};
+}
+
 const SCENARIOS: Record<string, () => Scenario> = {
 	talonOne: talonScenario,
 	crescendoLab: crescendoScenario,
 	synerise: syneriseScenario,
 	batch: batchScenario,
+	insider: insiderScenario,
 };
 
 beforeAll(async () => {
