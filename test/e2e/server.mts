@@ -10,6 +10,7 @@ import { freePort } from './harness.mts';
 
 export interface ServerOptions {
 	command?: 'start' | 'worker';
+	args?: string[];
 	env?: NodeJS.ProcessEnv;
 	/** Name of the log file in the user folder. */
 	logName?: string;
@@ -43,7 +44,7 @@ export class N8nServer {
 		};
 		const logFile = join(n8n.userFolder, options.logName ?? `${command}-${port}.log`);
 		const fd = openSync(logFile, 'w');
-		const child = spawn(n8n.env.nodeBin, [n8n.env.n8nBin, command], { env, stdio: ['ignore', fd, fd] });
+		const child = spawn(n8n.env.nodeBin, [n8n.env.n8nBin, command, ...(options.args ?? [])], { env, stdio: ['ignore', fd, fd] });
 		closeSync(fd);
 		const server = new N8nServer(child, port, logFile);
 		await server.waitUntilReady('/healthz/readiness');
