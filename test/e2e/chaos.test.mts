@@ -43,6 +43,10 @@ interface Figures {
 
 interface Scenario {
 	vendor: VendorName;
+	/** Names the run when one vendor has several. */
+	label?: string;
+	/** Replaces the default fault mix. */
+	faults?: Partial<FaultConfig>;
 	operation: string;
 	records: number;
 	/** Substrings of the route patterns that get faults (the vendor's bulk route). */
@@ -73,7 +77,11 @@ async function call(vendor: VendorName, path: string, body?: unknown): Promise<a
 }
 
 /** Exactly one item per input across the main and the error output; returns which inputs succeeded. */
-function outcomes(run: N8nRun, node: string, records: number): { ok: boolean[]; main: NodeRunItem[]; errors: NodeRunItem[] } {
+function outcomes(
+	run: N8nRun,
+	node: string,
+	records: number,
+): { ok: boolean[]; main: NodeRunItem[]; errors: NodeRunItem[]; lost: number } {
 	const main = run.items(node, 0);
 	const errors = run.runData[node]?.[0]?.data?.main?.[1] ?? [];
 	const seen = new Array<number>(records).fill(0);
@@ -97,7 +105,7 @@ function outcomes(run: N8nRun, node: string, records: number): { ok: boolean[]; 
 	const doubled = seen.flatMap((count, i) => (count > 1 ? [i] : []));
 	expect(missing, `inputs without any output (seed ${CHAOS_SEED})`).toEqual([]);
 	expect(doubled, `inputs with more than one output (seed ${CHAOS_SEED})`).toEqual([]);
-	return { ok, main, errors: errors as NodeRunItem[] };
+	return { ok, main, errors: errors as NodeRunItem[], lost: missing.length };
 }
 
 async function runScenario(scenario: Scenario): Promise<void> {
@@ -108,7 +116,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
 	const workflow = scenario.workflow(id);
 	await n8n.importWorkflows([workflow]);
 	const seed = CHAOS_SEED + Object.keys(sandbox.vendors).indexOf(vendor);
-	await call(vendor, '/__sandbox/config', { faults: { ...FAULTS, routes: scenario.faultRoutes, seed } });
+	await call(vendor, '/__sandbox/config', { faults: { ...FAULTS, ...scenario.faults, routes: scenario.faultRoutes, seed } });
 	let run: N8nRun;
 	try {
 		run = await n8n.execute(id, { timeoutMs: 10 * 60_000 });
@@ -117,13 +125,13 @@ async function runScenario(scenario: Scenario): Promise<void> {
 	}
 	expect(run.status, `seed ${CHAOS_SEED}\n${run.logs.slice(-3000)}`).toBe('success');
 	const nodeName = workflow.nodes[workflow.nodes.length - 1].name as string;
-	const { ok, errors } = outcomes(run, nodeName, scenario.records);
+	const { ok, errors, lost } = outcomes(run, nodeName, scenario.records);
 	const state = await call(vendor, '/__sandbox/state');
 	const firstAttempts = await scenario.verify(state, ok, run);
 	const stats = await call(vendor, '/__sandbox/stats');
 	const requests = Number(stats.byRoute[scenario.bulkRoute] ?? 0);
 	const row: Figures = {
-		vendor,
+		vendor: scenario.label ?? vendor,
 		operation: scenario.operation,
 		records: scenario.records,
 		requests,
@@ -131,7 +139,7 @@ async function runScenario(scenario: Scenario): Promise<void> {
 		retries: requests - firstAttempts,
 		succeeded: ok.filter(Boolean).length,
 		errorItems: errors.length,
-		lost: 0,
+		lost,
 		nodeMs: run.executionTime(nodeName),
 	};
 	figures.push(row);
@@ -412,11 +420,12 @@ function batchScenario(): Scenario {
 // Insider: User → Create or Update. 20,000 items over 8,000 UUIDs, packed up to 1,000 per request and sent
 // 4 at a time; requests about the same user must not overtake each other.
 
-function insiderScenario(): Scenario {
+function insiderScenario(variant: Pick<Scenario, 'label' | 'faults'> = {}): Scenario {
 	const RECORDS = 20_000;
 	const next = seededRandom(CHAOS_SEED ^ 0x1d5);
 	const keys = Array.from({ length: RECORDS }, () => Math.floor(next() * 8000));
 	return {
+		...variant,
 		vendor: 'insider',
 		operation: 'User → Create or Update',
 		records: RECORDS,
@@ -458,7 +467,7 @@ const SCENARIOS: Record<string, () => Scenario> = {
 	crescendoLab: crescendoScenario,
 	synerise: syneriseScenario,
 	batch: batchScenario,
-	insider: insiderScenario,
+	insider: () => insiderScenario(),
 };
 
 beforeAll(async () => {
@@ -484,6 +493,18 @@ describe(`chaos: seeded faults on each vendor's bulk route (seed ${CHAOS_SEED})`
 			await runScenario(scenario());
 		});
 	}
+	it('insider, 80 % 5xx: requests that run out of retries give error items, the rest is applied exactly', async () => {
+		// Six attempts at 80 % failure: about one request in four gives up (P = 0.8^6), so among 20 requests
+		// some do, and their 1,000 users each must come out as error items while the others are applied.
+		await runScenario(
+			insiderScenario({ label: 'insider (retry budget)', faults: { error5xxRate: 0.8, rate429: 0, resetRate: 0 } }),
+		);
+		const row = figures[figures.length - 1];
+		expect(row.errorItems, `seed ${CHAOS_SEED}`).toBeGreaterThan(0);
+		expect(row.errorItems % 1000, 'whole requests failed, never parts of one').toBe(0);
+		expect(row.succeeded + row.errorItems).toBe(row.records);
+	});
+
 	it('injected every kind of fault across the runs, and lost nothing', () => {
 		const total = (kind: keyof Figures['injected']) => figures.reduce((sum, row) => sum + row.injected[kind], 0);
 		expect(figures.length).toBeGreaterThan(0);
