@@ -12,7 +12,7 @@ import type { Sandbox } from '../sandbox/index.mts';
 import { startSandbox } from '../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
 import { N8n } from './harness.mts';
-import { importAndPublish, N8nServer, webhookWorkflow } from './server.mts';
+import { importAndPublish, N8nProcess, webhookWorkflow } from './n8nProcess.mts';
 
 const POLL_INTERVAL_SECONDS = 1;
 const TIMEOUT_SECONDS = 6;
@@ -20,7 +20,7 @@ const RETRY_AFTER_SECONDS = 12;
 
 let sandbox: Sandbox;
 let n8n: N8n;
-let server: N8nServer;
+let server: N8nProcess;
 
 async function call(vendor: 'crescendoLab' | 'talonOne', path: string, body?: unknown): Promise<any> {
 	const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
@@ -81,7 +81,7 @@ beforeAll(async () => {
 			settings: { executionTimeout: TIMEOUT_SECONDS },
 		}),
 	]);
-	server = await N8nServer.start(n8n);
+	server = await N8nProcess.start(n8n);
 });
 
 afterAll(async () => {

@@ -10,12 +10,12 @@ import type { Sandbox, VendorName } from '../sandbox/index.mts';
 import { startSandbox } from '../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
 import { N8n } from './harness.mts';
-import { importAndPublish, N8nServer, webhookWorkflow } from './server.mts';
+import { importAndPublish, N8nProcess, webhookWorkflow } from './n8nProcess.mts';
 
 const TIME_SCALE = 0.05;
 let sandbox: Sandbox;
 let n8n: N8n;
-let server: N8nServer;
+let server: N8nProcess;
 
 async function call(vendor: VendorName, path: string, body?: unknown): Promise<any> {
 	const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
@@ -76,7 +76,7 @@ return Array.from({ length: to - from }, (_, i) => ({ json: { custom_id: 'p-' + 
 			],
 		}),
 	]);
-	server = await N8nServer.start(n8n);
+	server = await N8nProcess.start(n8n);
 });
 
 afterAll(async () => {

@@ -1,153 +1,90 @@
-// Runs n8n as a server (`n8n start`, or `n8n worker` for queue mode) on a user folder prepared by the e2e
-// harness, for what `n8n execute` cannot show: executions that outlive a cancellation, several executions at
-// once, and queue mode. Workflows are started through their Webhook trigger, which needs no login.
+// A real `n8n start` for tests that need the editor or webhooks: the user folder of an `N8n` (package,
+// credentials and workflows already imported), an owner provisioned from the environment as `npm start`
+// does, and a logged-in REST session.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import type { N8n } from './harness.mts';
 import { freePort } from './harness.mts';
 
-export interface ServerOptions {
-	command?: 'start' | 'worker';
-	args?: string[];
-	env?: NodeJS.ProcessEnv;
-	/** Name of the log file in the user folder. */
-	logName?: string;
-}
+export const OWNER = { email: 'owner@sandbox.local', password: 'Sandbox-Owner-1' };
 
 export class N8nServer {
 	private constructor(
-		readonly process: ChildProcess,
-		readonly port: number,
-		readonly logFile: string,
+		readonly url: string,
+		private readonly child: ChildProcess,
+		private readonly output: string[],
+		/** The `n8n-auth` cookie of the owner, as `name=value`. */
+		readonly cookie: string,
 	) {}
 
-	get url(): string {
-		return `http://127.0.0.1:${this.port}`;
-	}
-
-	/** Everything the process printed so far. */
-	get logs(): string {
-		return readFileSync(this.logFile, 'utf8');
-	}
-
-	static async start(n8n: N8n, options: ServerOptions = {}): Promise<N8nServer> {
-		const command = options.command ?? 'start';
+	static async start(n8n: N8n, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<N8nServer> {
 		const port = await freePort();
+		const url = `http://127.0.0.1:${port}`;
+		const n8nPackage = join(n8n.env.n8nBin, '..', '..', 'package.json');
+		const bcrypt = createRequire(n8nPackage)('bcryptjs') as { hashSync(text: string, rounds: number): string };
 		const env = {
 			...(await n8n.baseEnv()),
 			N8N_PORT: String(port),
-			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
-			QUEUE_HEALTH_CHECK_PORT: String(port),
+			N8N_HOST: '127.0.0.1',
+			WEBHOOK_URL: `${url}/`,
+			N8N_EDITOR_BASE_URL: `${url}/`,
+			N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
+			N8N_INSTANCE_OWNER_EMAIL: OWNER.email,
+			N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(OWNER.password, 10),
 			...options.env,
 		};
-		const logFile = join(n8n.userFolder, options.logName ?? `${command}-${port}.log`);
-		const fd = openSync(logFile, 'w');
-		const child = spawn(n8n.env.nodeBin, [n8n.env.n8nBin, command, ...(options.args ?? [])], { env, stdio: ['ignore', fd, fd] });
-		closeSync(fd);
-		const server = new N8nServer(child, port, logFile);
-		await server.waitUntilReady('/healthz/readiness');
-		return server;
-	}
-
-	private async waitUntilReady(path: string, timeoutMs = 180_000): Promise<void> {
-		const deadline = Date.now() + timeoutMs;
-		while (Date.now() < deadline) {
-			if (this.process.exitCode !== null) throw new Error(`n8n exited (${this.process.exitCode}):\n${this.logs.slice(-3000)}`);
-			try {
-				const response = await fetch(`${this.url}${path}`);
-				if (response.ok) return;
-			} catch {
-				// not listening yet
+		const child = spawn(n8n.env.nodeBin, [n8n.env.n8nBin, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const output: string[] = [];
+		child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+		child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+		const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+		for (;;) {
+			if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}:\n${output.join('')}`);
+			const ready = await fetch(`${url}/healthz/readiness`).then((r) => r.ok, () => false);
+			if (ready) break;
+			if (Date.now() > deadline) {
+				child.kill('SIGKILL');
+				throw new Error(`n8n start did not become ready:\n${output.join('').slice(-4000)}`);
 			}
 			await new Promise((resolve) => setTimeout(resolve, 500));
 		}
-		throw new Error(`n8n was not ready after ${timeoutMs} ms:\n${this.logs.slice(-3000)}`);
+		const login = await fetch(`${url}/rest/login`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }),
+		});
+		if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+		const cookie = (login.headers.getSetCookie?.() ?? [])
+			.map((line) => line.split(';')[0])
+			.find((pair) => pair.startsWith('n8n-auth='));
+		if (!cookie) throw new Error('login set no n8n-auth cookie');
+		return new N8nServer(url, child, output, cookie);
 	}
 
-	/** Calls a production webhook; resolves with the status and the parsed body (text if not JSON). */
-	async webhook(path: string, body: unknown = {}): Promise<{ status: number; body: any; ms: number }> {
-		// n8n reports ready a moment before it has registered the webhooks of published workflows.
-		const deadline = Date.now() + 30_000;
-		let started: number;
-		let response: Response;
-		for (;;) {
-			started = Date.now();
-			response = await fetch(`${this.url}/webhook/${path}`, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify(body),
-			});
-			if (response.status !== 404 || Date.now() > deadline) break;
-			await response.text();
-			await new Promise((resolve) => setTimeout(resolve, 500));
-		}
+	get logs(): string {
+		return this.output.join('');
+	}
+
+	/** A REST call as the owner. */
+	async rest(path: string, init: { method?: string; body?: unknown } = {}): Promise<any> {
+		const response = await fetch(`${this.url}/rest${path}`, {
+			method: init.method ?? 'GET',
+			headers: { cookie: this.cookie, 'content-type': 'application/json', 'browser-id': 'cp-e2e' },
+			body: init.body === undefined ? undefined : JSON.stringify(init.body),
+		});
 		const text = await response.text();
-		let parsed: any = text;
-		try {
-			parsed = JSON.parse(text);
-		} catch {
-			// not JSON
-		}
-		return { status: response.status, body: parsed, ms: Date.now() - started };
+		if (!response.ok) throw new Error(`${init.method ?? 'GET'} /rest${path}: ${response.status} ${text.slice(0, 500)}`);
+		return text ? JSON.parse(text) : undefined;
 	}
 
-	/** Stops the process (SIGTERM, then SIGKILL after the grace period) and waits for it to exit. */
-	async stop(graceMs = 20_000): Promise<void> {
-		if (this.process.exitCode !== null || this.process.signalCode !== null) return;
-		const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
-		this.process.kill('SIGTERM');
-		const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+	async stop(): Promise<void> {
+		if (this.child.exitCode !== null) return;
+		const exited = new Promise((resolve) => this.child.once('exit', resolve));
+		this.child.kill('SIGTERM');
+		const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
 		await exited;
 		clearTimeout(timer);
-	}
-}
-
-/** A workflow started by a production webhook that answers with the last node's items. */
-export function webhookWorkflow(spec: {
-	id: string;
-	path: string;
-	/** The Code node's JavaScript; it can read the request body as `$('Webhook').first().json.body`. */
-	inputCode: string;
-	nodes: any[];
-	settings?: Record<string, unknown>;
-}): any {
-	const nodes: any[] = [
-		{
-			id: 'webhook',
-			name: 'Webhook',
-			type: 'n8n-nodes-base.webhook',
-			typeVersion: 2,
-			position: [0, 0],
-			webhookId: `${spec.id}-hook`,
-			parameters: { httpMethod: 'POST', path: spec.path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
-		},
-		{ id: 'input', name: 'Input', type: 'n8n-nodes-base.code', typeVersion: 2, position: [220, 0], parameters: { jsCode: spec.inputCode } },
-	];
-	const connections: Record<string, any> = { Webhook: { main: [[{ node: 'Input', type: 'main', index: 0 }]] } };
-	let previous = 'Input';
-	spec.nodes.forEach((node, index) => {
-		nodes.push({ id: `node-${index}`, position: [440 + index * 220, 0], typeVersion: 1, parameters: {}, ...node });
-		connections[previous] = { main: [[{ node: node.name, type: 'main', index: 0 }]] };
-		previous = node.name;
-	});
-	return {
-		id: spec.id,
-		name: spec.id,
-		active: true,
-		nodes,
-		connections,
-		settings: { executionOrder: 'v1', ...spec.settings },
-		pinData: {},
-	};
-}
-
-/** Imports workflows and publishes them, so a server started afterwards registers their webhooks. */
-export async function importAndPublish(n8n: N8n, workflows: any[], env?: NodeJS.ProcessEnv): Promise<void> {
-	await n8n.importWorkflows(workflows);
-	for (const workflow of workflows) {
-		const result = await n8n.command(['publish:workflow', `--id=${workflow.id}`], { env });
-		if (result.exitCode !== 0) throw new Error(`publish:workflow failed:\n${result.stdout}\n${result.stderr}`);
 	}
 }

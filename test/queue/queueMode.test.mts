@@ -17,17 +17,17 @@ import type { Sandbox, VendorName } from '../sandbox/index.mts';
 import { startSandbox } from '../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
 import { N8n } from '../e2e/harness.mts';
-import { importAndPublish, N8nServer, webhookWorkflow } from '../e2e/server.mts';
+import { importAndPublish, N8nProcess, webhookWorkflow } from '../e2e/n8nProcess.mts';
 
 const REDIS_PORT = process.env.CP_QUEUE_REDIS_PORT;
 const POSTGRES_PORT = process.env.CP_QUEUE_POSTGRES_PORT;
 
 let sandbox: Sandbox;
 const folders: N8n[] = [];
-let main: N8nServer;
-let workers: N8nServer[] = [];
+let main: N8nProcess;
+let workers: N8nProcess[] = [];
 let regular: N8n;
-let regularServer: N8nServer;
+let regularServer: N8nProcess;
 
 async function call(vendor: VendorName, path: string, body?: unknown): Promise<any> {
 	const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
@@ -123,9 +123,9 @@ const profileValues = (profiles: Record<string, any>) =>
 /** Output items without what differs from run to run. */
 const stable = (items: any[]) => items.map(({ clientId: _c, ...rest }) => rest);
 
-async function startWorker(index: number): Promise<N8nServer> {
+async function startWorker(index: number): Promise<N8nProcess> {
 	// Two jobs at a time each, so that four executions at once are spread over both workers.
-	return await N8nServer.start(folders[index + 1], { command: 'worker', args: ['--concurrency=2'], logName: `worker-${index}-${Date.now()}.log` });
+	return await N8nProcess.start(folders[index + 1], { command: 'worker', args: ['--concurrency=2'], logName: `worker-${index}-${Date.now()}.log` });
 }
 
 beforeAll(async () => {
@@ -141,7 +141,7 @@ beforeAll(async () => {
 	// The main migrates the database on its first command; credentials and workflows go in before it starts.
 	await folders[0].importCredentials(sandboxCredentials(sandbox));
 	await importAndPublish(folders[0], WORKFLOWS());
-	main = await N8nServer.start(folders[0], { logName: 'main.log' });
+	main = await N8nProcess.start(folders[0], { logName: 'main.log' });
 	workers = [await startWorker(0), await startWorker(1)];
 }, 20 * 60_000);
 
@@ -216,7 +216,7 @@ describe('queue mode: one main, two workers', () => {
 		regular = N8n.create();
 		await regular.importCredentials(sandboxCredentials(sandbox));
 		await importAndPublish(regular, WORKFLOWS());
-		regularServer = await N8nServer.start(regular, { logName: 'regular.log' });
+		regularServer = await N8nProcess.start(regular, { logName: 'regular.log' });
 
 		await call('synerise', '/__sandbox/reset', {});
 		const synerise = [];
