@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ensureDependencies, ROOT, step } from './setup.mjs';
+import { ROOT, ensureDependencies, reportSummary, step } from './setup.mjs';
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
@@ -142,5 +142,5 @@ try {
 }
 step('Summary');
 process.stdout.write(`queue mode took ${Math.round((Date.now() - started) / 1000)} s\n`);
-process.stdout.write(`${passed} passed, ${failed} failed\n`);
+reportSummary('queue', { passed, failed });
 process.exit(failed > 0 ? 1 : 0);
