@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { build, ensureDependencies, ROOT, step } from './setup.mjs';
+import { ROOT, build, ensureDependencies, reportSummary, step } from './setup.mjs';
 
 export const N8N1_VERSION = process.env.N8N1_VERSION || '1.123.81';
 
@@ -35,5 +35,5 @@ if (existsSync(report)) {
 // A run that crashed before reporting counts as a failure, not as zero tests.
 if (result.status !== 0 && failed === 0) failed = 1;
 step('Summary');
-process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+reportSummary('n8n1', { passed, failed, skipped });
 process.exit(result.status === 0 && failed === 0 ? 0 : 1);
