@@ -142,7 +142,12 @@ export class N8n {
 
 	async execute(workflowId: string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<N8nRun> {
 		const result = await this.command(['execute', `--id=${workflowId}`, '--rawOutput'], options);
-		return new N8nRun(result.exitCode, parseRunOutput(result.stdout), result.stdout, result.stderr);
+		const parsed = parseRunOutput(result.stdout);
+		// A run that printed no parsable JSON must not pass for a successful run with no nodes.
+		if (parsed === undefined) {
+			throw new Error(`n8n execute printed no run data (exit ${result.exitCode}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+		}
+		return new N8nRun(result.exitCode, parsed, result.stdout, result.stderr);
 	}
 
 	/** Imports one workflow and executes it. */

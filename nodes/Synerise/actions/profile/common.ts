@@ -1,0 +1,114 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { BulkEntry, EntryOutcome } from '../../../shared/bulk';
+import { runBulk } from '../../../shared/bulk';
+import type { SyneriseApi } from '../../transport';
+import { SINGLE_CONCURRENCY } from '../../transport';
+
+/** Path segments of the identifier routes (reference §6.5–6.7). */
+export const PROFILE_PATHS = {
+	byId: (clientId: string) => `/v4/clients/${clientId}`,
+	getBy: {
+		email: 'by-email',
+		uuid: 'by-uuid',
+		// Not confirmed (reference §6.5, inferred): `by-phone`, and `by-customId` in this casing.
+		phone: 'by-phone',
+		customId: 'by-customId',
+	} as Record<string, string>,
+	updateBy: { email: 'by-email', customId: 'by-customid' } as Record<string, string>,
+	deleteBy: { customId: 'by-customid' } as Record<string, string>,
+};
+
+export const profileFields: INodeProperties = {
+	displayName: 'Profile Fields',
+	name: 'columns',
+	type: 'resourceMapper',
+	noDataExpression: true,
+	default: { mappingMode: 'autoMapInputData', value: null },
+	required: true,
+	typeOptions: {
+		resourceMapper: {
+			resourceMapperMethod: 'getProfileFields',
+			mode: 'add',
+			fieldWords: { singular: 'field', plural: 'fields' },
+			addAllFields: false,
+			multiKeyMatch: false,
+			supportAutoMap: true,
+		},
+	},
+	description:
+		'Map Automatically sends every field of the input item: profile fields (email, phone, customId, uuid, firstName, city, birthDate, agreements, tags…) by name, any other field as a custom attribute. Map Each Field Below picks profile fields one by one.',
+};
+
+export const customAttributesField: INodeProperties = {
+	displayName: 'Custom Attributes (JSON)',
+	name: 'customAttributes',
+	type: 'json',
+	default: '{}',
+	description:
+		'Custom attributes as a JSON object, e.g. {"loyaltyTier": "gold", "hasDog": true}. A null value deletes the attribute from the profile.',
+};
+
+export function profileOptions(extra: INodeProperties[] = []): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Empty Values',
+				name: 'emptyValues',
+				type: 'options',
+				options: [
+					{ name: 'Skip the Field', value: 'skip', description: 'The profile keeps what it has' },
+					{ name: 'Send Null to Clear It', value: 'null', description: 'Resets a profile field, deletes a custom attribute' },
+				],
+				default: 'skip',
+				description: 'What to do with empty text: Synerise refuses empty strings, so they are never sent as they are',
+			},
+			{
+				displayName: 'Other Item Fields',
+				name: 'otherFields',
+				type: 'options',
+				options: [
+					{ name: 'Send as Custom Attributes', value: 'attributes' },
+					{ name: 'Ignore', value: 'ignore' },
+				],
+				default: 'attributes',
+				description: 'With Map Automatically: what happens to item fields that are not profile fields',
+			},
+			...extra,
+		],
+	};
+}
+
+export interface SingleRequest {
+	/** Keys of the profile it touches, so calls on one profile run in input order. */
+	keys: string[];
+	send: (api: SyneriseApi) => Promise<IDataObject>;
+}
+
+/**
+ * Single-profile operations: an item is a batch of one through the shared bulk path, so every item is
+ * validated before any call, calls run a few at a time, and every item gets exactly one result.
+ */
+export async function runPerItem(
+	ctx: IExecuteFunctions,
+	api: SyneriseApi,
+	prepare: (itemIndex: number) => SingleRequest,
+	requestName: string,
+) {
+	const run = await runBulk<SingleRequest>(ctx, ctx.getInputData().length, {
+		prepare,
+		limits: { maxUnits: 1 },
+		concurrency: SINGLE_CONCURRENCY,
+		keys: (request) => request.keys,
+		requestName,
+		send: async (batch: Array<BulkEntry<SingleRequest>>): Promise<EntryOutcome[]> => [
+			{ json: await batch[0].payload.send(api) },
+		],
+	});
+	return run.results.output();
+}

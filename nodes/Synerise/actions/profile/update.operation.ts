@@ -1,0 +1,75 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { invalidField } from '../../../shared/errors';
+import type { SyneriseApi } from '../../transport';
+import { buildProfile, pathValue, readProfileOptions } from '../../helpers/profile';
+import { customAttributesField, PROFILE_PATHS, profileFields, profileOptions, runPerItem } from './common';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Update By',
+		name: 'identifierType',
+		type: 'options',
+		options: [
+			{ name: 'Client ID', value: 'clientId', description: 'The numeric ID Synerise gave the profile' },
+			{ name: 'Custom ID', value: 'customId' },
+			{ name: 'Email', value: 'email' },
+		],
+		default: 'email',
+		description: 'Which identifier finds the profile to update (Synerise has update routes for these three)',
+	},
+	{
+		displayName: 'Value',
+		name: 'identifierValue',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'jane@example.com',
+		description: 'The value of the chosen identifier of the profile to update',
+	},
+	{
+		displayName:
+			'Only the mapped fields are sent; the profile keeps every other field. A null value resets a profile field or deletes a custom attribute. Synerise applies updates a few seconds later.',
+		name: 'updateNotice',
+		type: 'notice',
+		default: '',
+	},
+	profileFields,
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add field',
+		default: {},
+		options: [customAttributesField],
+	},
+	profileOptions(),
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['update'] } }, properties);
+
+export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
+	return await runPerItem(
+		this,
+		api,
+		(itemIndex) => {
+			const type = this.getNodeParameter('identifierType', itemIndex) as string;
+			const raw = String(this.getNodeParameter('identifierValue', itemIndex) ?? '').trim();
+			const value = pathValue(this.getNode(), itemIndex, type, raw);
+			const profile = buildProfile(this, itemIndex, readProfileOptions(this, itemIndex, false));
+			if (Object.keys(profile).length === 0) {
+				throw invalidField(this.getNode(), itemIndex, 'Profile Fields', 'nothing to update: map at least one field');
+			}
+			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : `/v4/clients/${PROFILE_PATHS.updateBy[type]}/${value}`;
+			return {
+				keys: [`${type}:${raw.toLowerCase()}`],
+				send: async (api) => {
+					const response = await api.request({ method: 'POST', path, body: profile });
+					return { accepted: true, statusCode: response.statusCode, [type]: raw, updatedFields: Object.keys(profile) };
+				},
+			};
+		},
+		'The update request',
+	);
+}

@@ -1,0 +1,136 @@
+import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import type { RetryPolicy } from '../shared/retry';
+import { RateLimiter } from '../shared/rateLimit';
+import type { VendorRequest, VendorResponse } from '../shared/transport';
+import { Transport } from '../shared/transport';
+
+export const CREDENTIAL_TYPE = 'syneriseApi';
+
+/** API hosts of the three regions (reference §2). */
+export const REGION_HOSTS = {
+	azureEu: 'https://api.synerise.com',
+	azureUsa: 'https://api.azu.synerise.com',
+	gcp: 'https://api.geb.synerise.com',
+} as const;
+
+/** Sent on every call; marked required for /v4 in the official reference (reference §4). */
+export const API_VERSION = '4.4';
+
+/** Workspace login: API key → JWT (reference §3.2, current endpoint). */
+export const LOGIN_PATH = '/uauth/v2/auth/login/profile';
+/** Read-only permission check, used as the credential test (reference §3.1). */
+export const PERMISSION_CHECK_PATH = '/uauth/api-key/permission-check';
+
+/** The login is retried briefly on 429/5xx/network errors; a bad key (400/401) fails at once. */
+export const LOGIN_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000, maxElapsedMs: 30_000 };
+
+/** Batch create/update: at most 1,000 profiles per request (reference §6.3, §8, confirmed). */
+export const MAX_PROFILES_PER_BATCH = 1000;
+/**
+ * Batch body size: "at most 1 MB" (reference §6.3, §8). Whether that is 10^6 or 2^20 bytes is not stated,
+ * so the smaller reading is used.
+ */
+export const MAX_BATCH_BYTES = 1_000_000;
+/** List page size; the maximum is not published (reference §6.4, inferred: 100). */
+export const MAX_PAGE_SIZE = 100;
+/** The list API serves at most this many profiles per query (reference §6.4, inferred). */
+export const LIST_WINDOW = 10_000;
+
+/**
+ * Synerise publishes no request rate (reference §8, inferred): calls are paced under this budget and a 429
+ * is retried after its `Retry-After`.
+ */
+export const MAX_REQUESTS_PER_SECOND = 20;
+/** Batch requests in flight at once (reference §8: concurrency not published, inferred). */
+export const BATCH_CONCURRENCY = 2;
+/** Single-profile calls in flight at once (inferred, as above). */
+export const SINGLE_CONCURRENCY = 4;
+
+export function syneriseBaseUrl(credentials: ICredentialDataDecryptedObject): string {
+	const override = String(credentials.baseUrl ?? '').trim();
+	const base = override !== '' ? override : String(credentials.region ?? REGION_HOSTS.azureEu);
+	return base.replace(/\/+$/, '');
+}
+
+/**
+ * The vendor's message from either error shape: v4 `{error,status,message,errors[]}` (reference §7.1) or
+ * the auth object without `errors` (§7.2). Field errors are appended as `field: message`.
+ */
+export function syneriseErrorMessage(body: unknown): string | undefined {
+	if (typeof body === 'string') {
+		const text = body.trim();
+		if (text.startsWith('{')) {
+			try {
+				return syneriseErrorMessage(JSON.parse(text));
+			} catch {
+				return undefined;
+			}
+		}
+		return text === '' || text.startsWith('<') ? undefined : text.slice(0, 300);
+	}
+	if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+	const record = body as IDataObject;
+	const main = [record.message, record.error].find((value) => typeof value === 'string' && value !== '') as
+		| string
+		| undefined;
+	const details = fieldErrors(record)
+		.map((detail) => (detail.field ? `${detail.field}: ${detail.message}` : detail.message))
+		.join('; ');
+	if (!main && !details) return undefined;
+	return [main, details].filter(Boolean).join(' – ');
+}
+
+export interface FieldError {
+	field?: string;
+	message: string;
+}
+
+export function fieldErrors(body: unknown): FieldError[] {
+	const errors = (body as IDataObject | undefined)?.errors;
+	if (!Array.isArray(errors)) return [];
+	return errors
+		.filter((entry): entry is IDataObject => !!entry && typeof entry === 'object')
+		.map((entry) => ({
+			field: typeof entry.field === 'string' ? entry.field : undefined,
+			message: typeof entry.message === 'string' ? entry.message : 'rejected',
+		}));
+}
+
+export interface SyneriseApi {
+	transport: Transport;
+	/** Sends one call with the headers every /v4 call carries, paced by the node's limiter. */
+	request<T = unknown>(request: VendorRequest): Promise<VendorResponse<T>>;
+}
+
+/** The node's only door to Synerise: base URL and auth mode from the credential, paced and retried. */
+export async function syneriseApi(ctx: IExecuteFunctions): Promise<SyneriseApi> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const jwt = credentials.authMethod !== 'basic';
+	const transport = new Transport(ctx, {
+		credentialType: CREDENTIAL_TYPE,
+		baseUrl: syneriseBaseUrl(credentials),
+		// JWT: an expired token answers 401; n8n logs in again and resends once (reference §3.2, §8).
+		refreshOnStatus: jwt ? [401] : undefined,
+		errorMessage: (body) => syneriseErrorMessage(body),
+	});
+	const limiter = new RateLimiter({ requests: { limit: MAX_REQUESTS_PER_SECOND, windowMs: 1000 } });
+	const headers: IDataObject = { 'Api-Version': API_VERSION, Accept: 'application/json', 'Content-Type': 'application/json' };
+	// Without a stored token, n8n logs in before each call that finds none: the first call goes alone, so
+	// the calls after it find the token it stored instead of each logging in.
+	let first: Promise<unknown> | undefined;
+	return {
+		transport,
+		async request<T>(request: VendorRequest) {
+			const send = async () => await transport.request<T>({ limiter, ...request, headers: { ...headers, ...request.headers } });
+			if (!jwt) return await send();
+			if (!first) {
+				const call = send();
+				first = call.catch(() => undefined);
+				return await call;
+			}
+			await first;
+			return await send();
+		},
+	};
+}
