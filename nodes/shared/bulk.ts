@@ -17,6 +17,11 @@ export type EntryOutcome = { json: IDataObject } | { error: unknown };
 export interface BulkOptions<P> {
 	/** Builds and validates one item's payload; throws (e.g. `invalidField`) for bad input. */
 	prepare: (itemIndex: number) => P;
+	/**
+	 * Settles a prepared entry without sending it when it returns a result (e.g. a record unchanged since
+	 * the last sync); entries for which it returns `undefined` are sent.
+	 */
+	settle?: (payload: P, itemIndex: number) => IDataObject | undefined;
 	limits: ChunkLimits;
 	units?: (payload: P) => number;
 	bytes?: (payload: P) => number;
@@ -48,7 +53,10 @@ export async function runBulk<P>(ctx: IExecuteFunctions, itemCount: number, opti
 	const entries: Array<BulkEntry<P>> = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
-			entries.push({ itemIndex, payload: options.prepare(itemIndex) });
+			const payload = options.prepare(itemIndex);
+			const settled = options.settle?.(payload, itemIndex);
+			if (settled) results.succeed(itemIndex, settled);
+			else entries.push({ itemIndex, payload });
 		} catch (error) {
 			results.fail(itemIndex, error);
 		}

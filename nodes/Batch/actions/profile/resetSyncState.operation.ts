@@ -1,0 +1,27 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { resetSyncState } from '../../helpers/syncState';
+
+const properties: INodeProperties[] = [
+	{
+		displayName:
+			'Forgets what "Only Send Changes" remembered for this node, so its next run sends every profile. The state belongs to this node of this workflow: put this operation in the same node (switch the operation, run once, switch back), or rename the node, which also starts afresh.',
+		name: 'resetNotice',
+		type: 'notice',
+		default: '',
+	},
+];
+
+export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['resetSyncState'] } }, properties);
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const forgotten = resetSyncState(this.getWorkflowStaticData('node'));
+	const items = this.getInputData();
+	return [
+		items.map((_, itemIndex) => ({
+			json: { syncStateReset: true, forgottenProfiles: forgotten },
+			pairedItem: { item: itemIndex },
+		})),
+	];
+}

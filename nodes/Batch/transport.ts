@@ -1,0 +1,97 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { RateLimiter } from '../shared/rateLimit';
+import { Transport } from '../shared/transport';
+
+export const CREDENTIAL_TYPE = 'batchApi';
+/** Reference §2: the documented default of the OpenAPI servers entry. */
+export const DEFAULT_API_VERSION = '2.11';
+
+/** Reference §3.1 and §5: operations per call on each route; more and Batch rejects the whole call. */
+export const MAX_PROFILES_PER_UPDATE = 200;
+export const MAX_PROFILES_PER_MASS_UPDATE = 10_000;
+/** Reference §5: per-project token buckets counted in profiles, not requests. */
+export const UPDATE_PROFILES_PER_SECOND = 300;
+export const UPDATE_BURST_PROFILES = 1_000;
+export const MASS_UPDATE_PROFILES_PER_SECOND = 10_000;
+export const MASS_UPDATE_BURST_PROFILES = 10_000;
+/**
+ * Above this many profiles to send in one execution, "Route: Automatic" uses mass-update, which Batch
+ * meant for large periodic imports (reference §3.2). Our choice, not a vendor rule.
+ */
+export const MASS_UPDATE_THRESHOLD = 2_000;
+/** Reference §5: body size limit unknown; a generous cap keeps one call from growing without bound. */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+/** Reference §5: other routes are about 1 request per second (inferred, third-party); used for GDPR. */
+export const GDPR_REQUESTS_PER_SECOND = 1;
+/**
+ * Share of Batch's rate the node paces at. Batch counts profiles on arrival, and two requests in flight
+ * can arrive closer together than they were started, so pacing exactly at the limit draws 429s.
+ */
+export const PACING_MARGIN = 0.9;
+/** Requests in flight at once on the update route; pacing comes from the token bucket, this only hides latency. */
+export const REQUEST_CONCURRENCY = 2;
+
+/**
+ * Mass-update has no burst (reference §5): each full call empties Batch's bucket, which Batch charges when
+ * it has read the call. Uploading 10,000 profiles takes long enough that pacing from the start of a call
+ * can put two calls less than a refill apart on Batch's side, so mass-update calls go one at a time and
+ * the next one waits a full refill after the previous answer.
+ */
+export function refillMs(route: ProfileRoute, profiles: number, overridePerSecond: number): number {
+	if (route !== 'massUpdate') return 0;
+	const perSecond = overridePerSecond > 0 ? overridePerSecond : MASS_UPDATE_PROFILES_PER_SECOND * PACING_MARGIN;
+	return Math.ceil((profiles / perSecond) * 1000);
+}
+
+export type ProfileRoute = 'update' | 'massUpdate';
+
+export const ROUTE_PATHS: Record<ProfileRoute, string> = {
+	update: '/profiles/update',
+	massUpdate: '/profiles/mass-update',
+};
+
+/** Batch's error body (reference §3.1, inferred shape): `{"error_code": "...", "error_message": "..."}`. */
+export function batchErrorMessage(body: unknown): string | undefined {
+	if (!body || typeof body !== 'object') return undefined;
+	const { error_code: code, error_message: message } = body as { error_code?: unknown; error_message?: unknown };
+	if (typeof message === 'string' && typeof code === 'string') return `${message} (${code})`;
+	if (typeof message === 'string') return message;
+	if (typeof code === 'string') return code;
+	return undefined;
+}
+
+export interface BatchConnection {
+	transport: Transport;
+	/** `<base URL>/<version>` for the CEP routes. */
+	cepPrefix: string;
+	/** `<base URL>/1.0/<app API key>` for the legacy GDPR routes, when an app key is set. */
+	legacyPrefix?: string;
+}
+
+export async function connect(ctx: IExecuteFunctions): Promise<BatchConnection> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const baseUrl = String(credentials.baseUrl || 'https://api.batch.com').replace(/\/+$/, '');
+	const version = String(credentials.apiVersion || DEFAULT_API_VERSION).trim();
+	const appApiKey = String(credentials.appApiKey ?? '').trim();
+	const transport = new Transport(ctx, {
+		credentialType: CREDENTIAL_TYPE,
+		baseUrl,
+		errorMessage: (body) => batchErrorMessage(body),
+	});
+	return {
+		transport,
+		cepPrefix: `/${encodeURIComponent(version)}`,
+		legacyPrefix: appApiKey ? `/1.0/${encodeURIComponent(appApiKey)}` : undefined,
+	};
+}
+
+/** The per-profile token bucket of one route, or the user's override in profiles per second. */
+export function profileLimiter(route: ProfileRoute, overridePerSecond: number): RateLimiter {
+	if (overridePerSecond > 0) return new RateLimiter({ records: { perSecond: overridePerSecond } });
+	const [perSecond, burst] =
+		route === 'update'
+			? [UPDATE_PROFILES_PER_SECOND, UPDATE_BURST_PROFILES]
+			: [MASS_UPDATE_PROFILES_PER_SECOND, MASS_UPDATE_BURST_PROFILES];
+	return new RateLimiter({ records: { perSecond: perSecond * PACING_MARGIN, burst: Math.floor(burst * PACING_MARGIN) } });
+}
