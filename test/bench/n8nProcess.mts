@@ -80,11 +80,15 @@ export async function executeMeasured(n8n: N8n, workflowId: string, options: { t
 		child.once('close', (code, signal) => {
 			clearInterval(sampler);
 			clearTimeout(timer);
-			const stdout = readFileSync(outFile, 'utf8');
+			// Output over V8's string limit cannot be parsed; its head (log lines) and tail still tell what happened.
+			const bytes = readFileSync(outFile);
 			rmSync(outDir, { recursive: true, force: true });
+			const whole = bytes.length < 400_000_000 ? bytes.toString('utf8') : undefined;
+			const result = whole === undefined ? undefined : parseRunOutput(whole);
+			const kept = bytes.length > 400_000 ? `${bytes.subarray(0, 200_000).toString('utf8')}\n…\n${bytes.subarray(-200_000).toString('utf8')}` : (whole ?? '');
 			const exitCode = code ?? (signal ? 128 : 1);
 			resolve({
-				run: new N8nRun(exitCode, parseRunOutput(stdout), stdout.length > 20_000 ? stdout.slice(-20_000) : stdout, Buffer.concat(err).toString('utf8')),
+				run: new N8nRun(exitCode, result, kept, Buffer.concat(err).toString('utf8')),
 				memory,
 				wallMs: Date.now() - started,
 			});
