@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { ChunkLimits } from './chunk';
-import { packChunks } from './chunk';
+import { jsonBytes, packChunks } from './chunk';
 import { CancelledError } from './rateLimit';
 import { ItemResults } from './results';
 
@@ -65,7 +65,8 @@ export async function runBulk<P>(ctx: IExecuteFunctions, itemCount: number, opti
 
 	const { chunks, oversize } = packChunks(entries, options.limits, {
 		units: options.units ? (entry) => options.units!(entry.payload) : undefined,
-		bytes: options.bytes ? (entry) => options.bytes!(entry.payload) : undefined,
+		// Bytes are those of the payload as sent, not of the entry wrapper around it.
+		bytes: (entry) => (options.bytes ?? jsonBytes)(entry.payload),
 	});
 	for (const { entry, reason } of oversize) {
 		results.fail(

@@ -41,6 +41,8 @@ export interface VendorRequest {
 	encoding?: 'json' | 'text' | 'stream' | 'arraybuffer';
 	/** Extra statuses that mean "busy, try again later" for this request (e.g. a task already running). */
 	retryStatuses?: number[];
+	/** Statuses that are final for this request although normally retried (e.g. a daily quota no backoff outlasts). */
+	finalStatuses?: number[];
 	/**
 	 * `false` sends the request without the credential, for absolute links to other hosts (signed download
 	 * URLs) that must never receive the vendor's key.
@@ -153,6 +155,7 @@ export class Transport {
 			}
 			const response = outcome.value as VendorResponse<T>;
 			const status = response.statusCode;
+			if (request.finalStatuses?.includes(status)) return { retry: false };
 			if (!isRetryableStatus(status) && !request.retryStatuses?.includes(status)) return { retry: false };
 			const afterMs = parseRetryAfter(header(response.headers, 'retry-after'), this.clock.now());
 			if (status === 429 && afterMs !== undefined) request.limiter?.pauseUntil(this.clock.now() + afterMs);

@@ -8,7 +8,8 @@ import { parse as parseStream } from 'csv-parse';
 
 import { credentials, generatedColumns, generatedCsv, generatedRowWriter, japanCredentials, maacCredentials, toCsv, type Contact } from './crescendoLab.mts';
 
-const SCALE = 0.01; // 60 s window → 600 ms; 1 s pending → 10 ms
+// Large enough that a loaded machine still sees each state: 60 s window → 4.8 s; 1 s pending → 80 ms.
+const SCALE = 0.08;
 let sandbox: Sandbox;
 let base: string;
 const profile = { apikey: credentials.apiKey, 'content-type': 'application/json' };

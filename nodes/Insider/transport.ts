@@ -1,0 +1,112 @@
+import type { IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
+
+import type { Clock } from '../shared/clock';
+import { RateLimiter } from '../shared/rateLimit';
+import { Transport } from '../shared/transport';
+
+export const CREDENTIAL_TYPE = 'insiderApi';
+
+/** The Unified Customer Database host (reference §2); the credential can override it. */
+export const DEFAULT_BASE_URL = 'https://unification.useinsider.com';
+
+/** Host that serves raw-export download links (reference §5.3); the only foreign host the token is sent to. */
+export const EXPORT_DOWNLOAD_HOST = 'insider-data-export.useinsider.com';
+
+// Request limits (reference §6).
+export const MAX_USERS_PER_REQUEST = 1000;
+export const MAX_REQUEST_BYTES = 5_000_000;
+/** Upsert and attribute delete draw from one pool of 25,000 requests a minute. */
+export const USER_WRITE_REQUESTS_PER_MINUTE = 25_000;
+export const IDENTITY_UPDATE_REQUESTS_PER_MINUTE = 2_000;
+/** The docs say 25,000 on the endpoint page and 1,000 in the global table; the lower one is used (§5.6). */
+export const IDENTITY_DELETE_REQUESTS_PER_MINUTE = 1_000;
+export const USER_DELETE_REQUESTS_PER_MINUTE = 10_000;
+/** Shared by the by-profile-ID and by-identifier paths (inferred, §5.8). */
+export const ANONYMIZE_REQUESTS_PER_MINUTE = 500;
+/**
+ * Profile reads spend a quota of 1,000 units a minute whose cost per read is not published (§5.2); pacing
+ * at this many reads a minute keeps a typical account under it, and a 429 is retried by the engine.
+ */
+export const PROFILE_REQUESTS_PER_MINUTE = 500;
+/** Requests in flight at once for bulk operations; pacing comes from the limiters above. */
+export const DEFAULT_CONCURRENCY = 4;
+/** `{"users":[` + `]}` around the packed users. */
+export const USERS_ENVELOPE_BYTES = Buffer.byteLength('{"users":[]}');
+
+const MINUTE = 60_000;
+
+export type InsiderContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+/** One limiter per endpoint group, shared by every request of one execution. */
+export interface InsiderLimiters {
+	userWrite: RateLimiter;
+	identityUpdate: RateLimiter;
+	identityDelete: RateLimiter;
+	userDelete: RateLimiter;
+	anonymize: RateLimiter;
+	profile: RateLimiter;
+}
+
+export function createLimiters(clock?: Clock): InsiderLimiters {
+	const perMinute = (limit: number) => new RateLimiter({ requests: { limit, windowMs: MINUTE }, clock });
+	return {
+		userWrite: perMinute(USER_WRITE_REQUESTS_PER_MINUTE),
+		identityUpdate: perMinute(IDENTITY_UPDATE_REQUESTS_PER_MINUTE),
+		identityDelete: perMinute(IDENTITY_DELETE_REQUESTS_PER_MINUTE),
+		userDelete: perMinute(USER_DELETE_REQUESTS_PER_MINUTE),
+		anonymize: perMinute(ANONYMIZE_REQUESTS_PER_MINUTE),
+		profile: perMinute(PROFILE_REQUESTS_PER_MINUTE),
+	};
+}
+
+/**
+ * Insider answers errors in two envelopes on one host (§7): `{"error": "..."}` and
+ * `{"success": false, "message": "..."}`; edge 5xx may carry HTML, which is summarised instead of quoted.
+ */
+export function insiderErrorMessage(body: unknown, statusCode?: number): string | undefined {
+	if (body && typeof body === 'object' && typeof (body as { pipe?: unknown }).pipe === 'function') {
+		// A download answered with an error: the stream is not read, its status says enough.
+		const stream = body as { destroy?: () => void };
+		stream.destroy?.();
+		return statusCode === 403 || statusCode === 404
+			? 'the download link has expired or does not exist (links are valid for 24 hours)'
+			: 'the download failed';
+	}
+	let value = body;
+	if (Buffer.isBuffer(value)) value = value.toString('utf8');
+	if (typeof value === 'string') {
+		const text = value.trim();
+		if (text.startsWith('{')) {
+			try {
+				value = JSON.parse(text);
+			} catch {
+				return text.slice(0, 200);
+			}
+		} else if (text.startsWith('<')) {
+			return 'the service returned an HTML error page';
+		} else {
+			return text ? text.slice(0, 200) : undefined;
+		}
+	}
+	if (value && typeof value === 'object') {
+		const record = value as { error?: unknown; message?: unknown };
+		if (typeof record.error === 'string') return record.error;
+		if (typeof record.message === 'string') return record.message;
+	}
+	return undefined;
+}
+
+export async function baseUrlOf(ctx: InsiderContext): Promise<string> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const base = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
+	return (base || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
+
+export async function createTransport(ctx: InsiderContext, clock?: Clock): Promise<Transport> {
+	return new Transport(ctx, {
+		credentialType: CREDENTIAL_TYPE,
+		baseUrl: await baseUrlOf(ctx),
+		clock,
+		errorMessage: insiderErrorMessage,
+	});
+}
