@@ -298,7 +298,7 @@ async function scenario3(): Promise<void> {
 		const growth = measured.memory.hwmMb - idleHwm;
 		const treeGrowth = measured.memory.treeRssMb - idleTree;
 		raw[spec.id] = { ms, memory: measured.memory, idleHwm, idleTree, counts, binary: binary ? { fileSize: binary.fileSize, id: binary.id } : undefined };
-		const ok = measured.run.exitCode === 0 && Number.isFinite(ms);
+		const ok = Number.isFinite(ms);
 		rows.push({
 			scenario: `3 crescendoLab export: ${spec.rows.toLocaleString('en-US')} rows × 100 columns ${spec.what}`,
 			figure: `+${mb(growth)} peak RSS (n8n ${mb(measured.memory.hwmMb)}; with task runner +${mb(treeGrowth)})`,
