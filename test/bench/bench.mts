@@ -1,7 +1,7 @@
 // `npm run bench` (through scripts/bench.mjs): issue #8's scenarios in real n8n against the sandbox. Prints
 // one table (scenario, figure, baseline, ratio) with the machine's cores and memory, and writes the figures
 // to test/.artifacts/bench.json. Options: --only=1,3 (scenarios), --reps=N (runs per side of a
-// comparison, default 3), --quick (small sizes, to try the set-up in a few minutes).
+// comparison, default 3), --vendors=batch (scenario 1's vendors), --quick (small sizes, to try the set-up).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -104,7 +104,7 @@ async function execute(id: string, options: { env?: NodeJS.ProcessEnv; timeoutMs
 
 // ---- scenario 1: our bulk node vs one HTTP request per item -------------------------------------------------
 
-const S1_VENDORS: BulkVendor[] = ['insider', 'synerise', 'batch'];
+const S1_VENDORS = (flag('vendors')?.split(',') ?? ['insider', 'synerise', 'batch']) as BulkVendor[];
 
 async function naiveSecrets(vendor: BulkVendor): Promise<Record<string, string>> {
 	const keys = sandbox.credentials[vendor] as Record<string, string>;
