@@ -41,3 +41,19 @@ export class ItemParameters {
 		return value;
 	}
 }
+
+/**
+ * The execution context with `getNodeParameter` going through `ItemParameters`, for helpers that take the
+ * context itself. Everything else is the context's own, called on it.
+ */
+export function withFixedParameters(ctx: IExecuteFunctions): IExecuteFunctions {
+	const params = new ItemParameters(ctx);
+	const read = (name: string, itemIndex: number, fallback?: unknown) => params.get(name, itemIndex, fallback);
+	return new Proxy(ctx, {
+		get(target, property) {
+			if (property === 'getNodeParameter') return read;
+			const value: unknown = Reflect.get(target, property, target);
+			return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+		},
+	});
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { holdsExpression, ItemParameters } from '../../../nodes/shared/parameters';
+import { holdsExpression, ItemParameters, withFixedParameters } from '../../../nodes/shared/parameters';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 
 function counted(parameters: Record<string, unknown>, resolve: (name: string, itemIndex: number) => unknown) {
@@ -52,5 +52,15 @@ describe('ItemParameters', () => {
 		}
 		expect(reads.filter((name) => name === 'columns.mappingMode')).toHaveLength(1);
 		expect(reads.filter((name) => name === 'columns.value')).toHaveLength(10);
+	});
+
+	it('gives helpers a context whose parameter reads are cached and whose other methods are the real ones', () => {
+		const { ctx, reads } = counted({ options: { emptyValues: 'skip' } }, (name) => (name === 'options' ? { emptyValues: 'skip' } : undefined));
+		const fixed = withFixedParameters(ctx);
+		for (let i = 0; i < 50; i++) expect(fixed.getNodeParameter('options', i, {})).toEqual({ emptyValues: 'skip' });
+		expect(reads).toEqual(['options']);
+		expect(fixed.getInputData()).toHaveLength(100);
+		expect(fixed.getNode().name).toBe(ctx.getNode().name);
+		expect(fixed.helpers).toBe(ctx.helpers);
 	});
 });
