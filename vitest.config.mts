@@ -30,6 +30,18 @@ export default defineConfig({
 					hookTimeout: 20 * 60_000,
 				},
 			},
+			{
+				resolve: { alias },
+				test: {
+					// `npm run test:queue` only: needs Redis and PostgreSQL, which scripts/test-queue.mjs starts.
+					name: 'queue',
+					include: ['test/queue/**/*.test.mts'],
+					globalSetup: ['test/e2e/globalSetup.mts'],
+					fileParallelism: false,
+					testTimeout: 15 * 60_000,
+					hookTimeout: 20 * 60_000,
+				},
+			},
 		],
 		coverage: {
 			provider: 'v8',

@@ -1,7 +1,8 @@
 // Set-up shared by `npm start` and `npm test`: installs the project's dev dependencies on a fresh clone
 // and builds the package. Heavy tools (Node 24, n8n) come from scripts/toolchain.mjs and its cache.
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,16 +16,40 @@ export function run(cmd, args, options = {}) {
 	execFileSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...options });
 }
 
-/** Installs dev dependencies when node_modules is missing or older than the lockfile. */
+/**
+ * Installs dev dependencies when node_modules is missing or was installed from another lockfile. The
+ * lockfile's hash is kept in node_modules, so a checkout or merge that only touches the file's time does
+ * not trigger a reinstall. `npm install` (with the lockfile) rather than `npm ci`: npm 11 writes lockfiles
+ * without the other platforms' optional bindings of one dev dependency and then refuses them in `npm ci`.
+ */
 export function ensureDependencies() {
-	const marker = join(ROOT, 'node_modules', '.package-lock.json');
 	const lock = join(ROOT, 'package-lock.json');
-	if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-	step('Installing dev dependencies (npm ci)');
-	run('npm', ['ci', '--no-audit', '--no-fund']);
+	const marker = join(ROOT, 'node_modules', '.cp-lock-hash');
+	const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
+	const installed = existsSync(join(ROOT, 'node_modules', '.package-lock.json'));
+	if (installed && existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
+	if (installed && !existsSync(marker) && !lockChangedSinceInstall(lock)) {
+		writeFileSync(marker, hash);
+		return;
+	}
+	step('Installing dev dependencies (npm install from the lockfile)');
+	run('npm', ['install', '--no-audit', '--no-fund']);
+	writeFileSync(marker, hash);
+}
+
+function lockChangedSinceInstall(lock) {
+	return statSync(lock).mtimeMs > statSync(join(ROOT, 'node_modules', '.package-lock.json')).mtimeMs + 1000;
 }
 
 export function build() {
 	step('Building the package (n8n-node build + csv-parse bundle)');
 	run('npm', ['run', 'build', '--silent']);
+}
+
+/** Prints a runner's closing `N passed, N failed` line and keeps the counts for CI's overall total. */
+export function reportSummary(name, { passed, failed, skipped = 0 }) {
+	const dir = join(ROOT, 'test', '.artifacts');
+	mkdirSync(dir, { recursive: true });
+	writeFileSync(join(dir, `summary-${name}.json`), JSON.stringify({ passed, failed, skipped }));
+	process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 }

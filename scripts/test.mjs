@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { build, ensureDependencies, ROOT, run, step } from './setup.mjs';
+import { ROOT, build, ensureDependencies, reportSummary, run, step } from './setup.mjs';
 
 const only = process.argv.slice(2);
 const wants = (stage) => only.length === 0 || only.includes(stage);
@@ -54,5 +54,5 @@ if (wants('e2e')) {
 
 step('Summary');
 if (failures.length) process.stdout.write(`Failed stages: ${failures.join(', ')}\n`);
-process.stdout.write(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+reportSummary('npm-test', { passed: totals.passed, failed: totals.failed + (failures.length && !totals.failed ? 1 : 0), skipped: totals.skipped });
 process.exit(failures.length ? 1 : 0);

@@ -93,7 +93,8 @@ export async function runBulk<P>(ctx: IExecuteFunctions, itemCount: number, opti
 				for (const entry of batch) {
 					for (const key of options.keys(entry.payload)) {
 						const previous = lastChunkWithKey.get(key);
-						if (previous) waitFor.add(previous);
+						// Two entries of one request may share a key; a request never waits for itself.
+						if (previous && previous !== done) waitFor.add(previous);
 						lastChunkWithKey.set(key, done);
 					}
 				}

@@ -33,6 +33,11 @@ export interface PollOptions<S> {
 	maxIntervalMs?: number;
 	clock?: Clock;
 	signal?: AbortSignal;
+	/**
+	 * Where a cancellation is reported. n8n keeps nothing a node returns or throws after its execution was
+	 * cancelled (by the user or the workflow's time-out), so the job id reaches the user through the log.
+	 */
+	logger?: { warn(message: string): void };
 }
 
 /** Polls a vendor job until it is done, the wait runs out, or the execution is cancelled. */
@@ -40,14 +45,19 @@ export async function pollJob<S>(options: PollOptions<S>): Promise<S> {
 	const clock = options.clock ?? realClock;
 	const started = clock.now();
 	let interval = options.intervalMs;
+	const cancelled = () => {
+		const error = new JobCancelledError(options.jobId);
+		options.logger?.warn(error.message);
+		return error;
+	};
 	for (;;) {
-		if (options.signal?.aborted) throw new JobCancelledError(options.jobId);
+		if (options.signal?.aborted) throw cancelled();
 		const fetched = await options.fetchStatus().then(
 			(status) => ({ status }),
 			(error: unknown) => ({ error }),
 		);
 		if ('error' in fetched) {
-			if (fetched.error instanceof CancelledError) throw new JobCancelledError(options.jobId);
+			if (fetched.error instanceof CancelledError) throw cancelled();
 			throw fetched.error;
 		}
 		const status = fetched.status;
@@ -55,7 +65,7 @@ export async function pollJob<S>(options: PollOptions<S>): Promise<S> {
 		const waited = clock.now() - started;
 		if (waited + interval > options.maxWaitMs) throw new JobTimeoutError(options.jobId, waited);
 		await clock.sleep(interval, options.signal);
-		if (options.signal?.aborted) throw new JobCancelledError(options.jobId);
+		if (options.signal?.aborted) throw cancelled();
 		interval = Math.min(options.maxIntervalMs ?? interval, Math.round(interval * (options.backoff ?? 1)));
 	}
 }

@@ -101,6 +101,9 @@ export interface CredentialSpec {
 }
 
 export class N8n {
+	/** Added to the environment of every command, e.g. a PostgreSQL database and queue settings. */
+	extraEnv: NodeJS.ProcessEnv = {};
+
 	private constructor(
 		readonly userFolder: string,
 		readonly env: E2eEnvironment,
@@ -115,7 +118,7 @@ export class N8n {
 	}
 
 	async baseEnv(): Promise<NodeJS.ProcessEnv> {
-		return n8nEnv(this.userFolder, this.env, await freePort());
+		return { ...n8nEnv(this.userFolder, this.env, await freePort()), ...this.extraEnv };
 	}
 
 	async command(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {

@@ -96,6 +96,7 @@ export async function waitForTask(
 		maxWaitMs: timing.maxWaitMs,
 		clock: transport.clock,
 		signal: ctx.getExecutionCancelSignal?.(),
+		logger: ctx.logger,
 	});
 }
 

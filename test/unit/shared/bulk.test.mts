@@ -118,6 +118,27 @@ describe('runBulk', () => {
 		expect(log.indexOf('start 3')).toBeGreaterThan(log.indexOf('end 0'));
 	});
 
+	it('sends a request whose entries share a key (it once waited for itself forever)', async () => {
+		const ctx = fakeContext({ items: items(6) });
+		const sent: number[][] = [];
+		const run = await runBulk(ctx, 6, {
+			// Items 0, 1 and 4 are one profile; items 0 and 1 land in the same request.
+			prepare: (i) => ({ key: [0, 1, 4].includes(i) ? 'same' : `k${i}` }),
+			limits: { maxUnits: 3 },
+			concurrency: 2,
+			keys: (payload) => [payload.key],
+			send: async (batch) => {
+				sent.push(batch.map((entry) => entry.itemIndex));
+				return batch.map((entry) => ({ json: { item: entry.itemIndex } }));
+			},
+		});
+		expect(sent).toEqual([
+			[0, 1, 2],
+			[3, 4, 5],
+		]);
+		expect(run.results.output()[0].map((item) => item.json.item)).toEqual([0, 1, 2, 3, 4, 5]);
+	});
+
 	it('handles no input items', async () => {
 		const ctx = fakeContext({ items: [] });
 		const run = await runBulk(ctx, 0, { prepare: (i) => i, limits: { maxUnits: 1 }, send: async () => [] });

@@ -80,3 +80,34 @@ describe('pollJob', () => {
 		await expect(failure).rejects.toMatchObject({ jobId: 'task-6' });
 	});
 });
+
+describe('pollJob cancellation log', () => {
+	it('logs the job id when cancelled, since n8n drops what a cancelled node throws', async () => {
+		const controller = new AbortController();
+		const warnings: string[] = [];
+		const failure = pollJob({
+			jobId: 'task-77',
+			fetchStatus: async () => {
+				controller.abort();
+				return 'pending';
+			},
+			isDone: () => false,
+			intervalMs: 1000,
+			maxWaitMs: 60_000,
+			clock: new FakeClock(),
+			signal: controller.signal,
+			logger: { warn: (message) => warnings.push(message) },
+		});
+		await expect(failure).rejects.toBeInstanceOf(JobCancelledError);
+		expect(warnings).toEqual([expect.stringContaining('job task-77')]);
+	});
+
+	it('logs nothing when the job finishes or times out', async () => {
+		const warnings: string[] = [];
+		const logger = { warn: (message: string) => warnings.push(message) };
+		await pollJob({ jobId: 'a', fetchStatus: async () => 'done', isDone: (s) => s === 'done', intervalMs: 10, maxWaitMs: 100, clock: new FakeClock(), logger });
+		const timeout = pollJob({ jobId: 'b', fetchStatus: async () => 'pending', isDone: () => false, intervalMs: 10, maxWaitMs: 25, clock: new FakeClock(), logger });
+		await expect(timeout).rejects.toBeInstanceOf(JobTimeoutError);
+		expect(warnings).toEqual([]);
+	});
+});

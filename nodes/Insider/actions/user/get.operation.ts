@@ -7,6 +7,7 @@ import type { UserAddress } from '../../helpers/user';
 import { EVENT_NAME_PATTERN } from '../../helpers/user';
 import type { InsiderEnv } from '../common';
 import { addressProperties, concurrencyOption, readAddress, readConcurrency } from '../common';
+import { PROFILE_REQUESTS_PER_MINUTE } from '../../transport';
 
 /** Attribute and event selection shared by profile reads and raw exports (§5.2, §5.3). */
 export function selectionProperties(what: string): INodeProperties[] {
@@ -130,6 +131,12 @@ export function readSelection(ctx: IExecuteFunctions, itemIndex: number): IDataO
 }
 
 const properties: INodeProperties[] = [
+	{
+		displayName: `Reads are paced under ${PROFILE_REQUESTS_PER_MINUTE.toLocaleString('en-US')} a minute, since Insider counts them against a quota of 1,000 units a minute; a 429 is retried after the wait Insider asks for. Every input item gets its own profile or error.`,
+		name: 'readNotice',
+		type: 'notice',
+		default: '',
+	},
 	...addressProperties(),
 	...selectionProperties('return'),
 	{

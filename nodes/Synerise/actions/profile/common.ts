@@ -54,7 +54,7 @@ export function profileOptions(extra: INodeProperties[] = []): INodeProperties {
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
-		placeholder: 'Add option',
+		placeholder: 'Add Option',
 		default: {},
 		options: [
 			{

@@ -33,7 +33,7 @@ const properties: INodeProperties[] = [
 		displayName: 'Filters',
 		name: 'filters',
 		type: 'collection',
-		placeholder: 'Add filter',
+		placeholder: 'Add Filter',
 		default: {},
 		options: [
 			{ displayName: 'Anonymous Only', name: 'anonymous', type: 'boolean', default: true, description: 'Whether to list only anonymous profiles' },
@@ -47,7 +47,7 @@ const properties: INodeProperties[] = [
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
-		placeholder: 'Add option',
+		placeholder: 'Add Option',
 		default: {},
 		options: [
 			{

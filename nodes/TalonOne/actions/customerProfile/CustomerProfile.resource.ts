@@ -14,10 +14,10 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { resource: ['customerProfile'] } },
 		options: [
 			{
-				name: 'Update',
+				name: 'Create or Update',
 				value: 'update',
 				description: 'Set or delete attributes of one profile and change its audiences; creates the profile if missing',
-				action: 'Update a customer profile',
+				action: 'Create or update a customer profile',
 			},
 			{
 				name: 'Update Audiences',

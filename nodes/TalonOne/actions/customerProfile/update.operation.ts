@@ -10,6 +10,13 @@ import { MAX_AUDIENCE_CHANGES_PER_REQUEST, MAX_ID_LENGTH } from '../../transport
 import { audienceListField, profileIdField } from './shared';
 
 const properties: INodeProperties[] = [
+	{
+		displayName:
+			'Each item updates one profile. Requests are paced under 60 per second and retried on 429 and 5xx, and two updates of the same profile never overlap. One item may carry at most 1,000 audience changes; use Update Audiences for bulk membership changes.',
+		name: 'limitsNotice',
+		type: 'notice',
+		default: '',
+	},
 	profileIdField,
 	{
 		displayName: 'Attributes',

@@ -1,0 +1,155 @@
+// Concurrency (issue #9): two executions at once in one running n8n, started through a production webhook.
+// - Crescendo Lab runs one import at a time per account: the second execution's task start is refused as
+//   busy (429) and waited out; both finish with every contact imported.
+// - Batch "Only Send Changes" keeps its fingerprints in the workflow's static data, which concurrent
+//   executions overwrite (last writer wins). Whatever survives must never claim a profile Batch did not
+//   accept: a later run sends every refused profile again and skips only profiles Batch holds as sent.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Sandbox, VendorName } from '../sandbox/index.mts';
+import { startSandbox } from '../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import { N8n } from './harness.mts';
+import { importAndPublish, N8nProcess, webhookWorkflow } from './n8nProcess.mts';
+
+const TIME_SCALE = 0.05;
+let sandbox: Sandbox;
+let n8n: N8n;
+let server: N8nProcess;
+
+async function call(vendor: VendorName, path: string, body?: unknown): Promise<any> {
+	const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
+		method: body === undefined ? 'GET' : 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	return await response.json();
+}
+
+const fromBody = `const { prefix, from, to } = $('Webhook').first().json.body;`;
+
+beforeAll(async () => {
+	sandbox = await startSandbox({ only: ['crescendoLab', 'batch'], ports: 'random', timeScale: TIME_SCALE });
+	n8n = N8n.create();
+	await n8n.importCredentials(sandboxCredentials(sandbox));
+	await importAndPublish(n8n, [
+		webhookWorkflow({
+			id: 'concCrescendo',
+			path: 'conc-crescendo',
+			inputCode: `${fromBody}
+return Array.from({ length: to - from }, (_, i) => ({ json: { customer_id: prefix + (from + i), display_name: prefix + ' ' + (from + i) } }));`,
+			nodes: [
+				{
+					name: 'Import',
+					type: 'n8n-nodes-customer-profiles.crescendoLab',
+					credentials: sandboxCredentialRef('crescendoLabApi'),
+					parameters: {
+						authentication: 'profileApi',
+						resource: 'contact',
+						operation: 'import',
+						importKey: 'customer_id',
+						columns: { mappingMode: 'autoMapInputData', value: null },
+						options: { maxRequestsPerMinute: 300, pollIntervalSeconds: 0.25, maxWaitSeconds: 300 },
+					},
+				},
+			],
+		}),
+		webhookWorkflow({
+			id: 'concBatch',
+			path: 'conc-batch',
+			inputCode: `${fromBody}
+return Array.from({ length: to - from }, (_, i) => ({ json: { custom_id: 'p-' + (from + i), plan: 'plan-' + ((from + i) % 7) } }));`,
+			nodes: [
+				{
+					name: 'Sync',
+					type: 'n8n-nodes-customer-profiles.batch',
+					credentials: sandboxCredentialRef('batchApi'),
+					onError: 'continueErrorOutput',
+					parameters: {
+						resource: 'profile',
+						operation: 'createOrUpdate',
+						customIdField: 'custom_id',
+						attributesToSend: 'allFields',
+						options: { onlySendChanges: true, route: 'update' },
+					},
+				},
+			],
+		}),
+	]);
+	server = await N8nProcess.start(n8n);
+});
+
+afterAll(async () => {
+	await server?.stop();
+	n8n?.dispose();
+	await sandbox?.close();
+});
+
+describe('two executions at the same time, in a running n8n', () => {
+	it('Crescendo Lab: two imports both finish with every contact imported, one task after the other', async () => {
+		await call('crescendoLab', '/__sandbox/reset', {});
+		// 3,000 contacts take 120 s of vendor time (6 s here): the second task start meets a running task.
+		await call('crescendoLab', '/__sandbox/config', { knobs: { processingMsPer1000: 40_000 } });
+		const [a, b] = await Promise.all([
+			server.webhook('conc-crescendo', { prefix: 'a-', from: 0, to: 3000 }),
+			server.webhook('conc-crescendo', { prefix: 'b-', from: 0, to: 3000 }),
+		]);
+		for (const answer of [a, b]) {
+			expect(answer.status, JSON.stringify(answer.body).slice(0, 500)).toBe(200);
+			expect(answer.body).toHaveLength(3000);
+			expect(answer.body.every((item: any) => item.outcome === 'imported')).toBe(true);
+		}
+		const state = await call('crescendoLab', '/__sandbox/state');
+		const ids = (state.contacts as any[]).map((contact) => contact.customer_id).sort();
+		const want = ['a-', 'b-'].flatMap((prefix) => Array.from({ length: 3000 }, (_, i) => `${prefix}${i}`)).sort();
+		expect(ids).toEqual(want);
+		const tasks = (state.tasks as any[]).filter((task) => task.kind === 'import');
+		expect(tasks.map((task) => [task.rows, task.status])).toEqual([
+			[3000, 'done'],
+			[3000, 'done'],
+		]);
+		expect(tasks[1].createdAt).toBeGreaterThanOrEqual(tasks[0].doneAt);
+		const stats = await call('crescendoLab', '/__sandbox/stats');
+		// The second execution was refused as busy at least once and waited.
+		expect(stats.byRoute['POST /cdh/v1/member/import']).toBeGreaterThan(2);
+		console.info(
+			`[concurrency] Crescendo Lab: 2 × 3,000 contacts, ${stats.byRoute['POST /cdh/v1/member/import']} task starts ` +
+				`(${stats.byStatus['429'] ?? 0} busy answers waited out), answers after ${a.ms} and ${b.ms} ms`,
+		);
+	});
+
+	it('Batch: two overlapping "Only Send Changes" syncs never leave a refused profile marked as synced', async () => {
+		await call('batch', '/__sandbox/reset', {});
+		// Every attribute of these profiles is refused (a partial error), so Batch never holds them.
+		const poisoned = [...Array.from({ length: 10 }, (_, i) => `p-${100 + i}`), ...Array.from({ length: 10 }, (_, i) => `p-${1600 + i}`)];
+		await call('batch', '/__sandbox/config', { knobs: { poisonCustomIds: poisoned } });
+		const [a, b] = await Promise.all([
+			server.webhook('conc-batch', { from: 0, to: 1500 }),
+			server.webhook('conc-batch', { from: 500, to: 2000 }),
+		]);
+		expect(a.status).toBe(200);
+		expect(b.status).toBe(200);
+
+		// Batch now accepts everything; a third run of the whole range shows what the sync state claims.
+		await call('batch', '/__sandbox/config', { knobs: { poisonCustomIds: [] } });
+		const before = (await call('batch', '/__sandbox/state')).calls.length as number;
+		const c = await server.webhook('conc-batch', { from: 0, to: 2000 });
+		expect(c.status).toBe(200);
+		const state = await call('batch', '/__sandbox/state');
+		const items = c.body as Array<{ customId: string; status: string }>;
+		expect(items).toHaveLength(2000);
+		const skipped = items.filter((item) => item.status === 'skipped').map((item) => item.customId);
+		const sent = new Set((state.calls as any[]).slice(before).flatMap((entry) => entry.customIds as string[]));
+		// Every refused profile is sent again; every skipped one is held by Batch with the input's value.
+		for (const id of poisoned) expect(sent.has(id), `${id} was refused before, so it must be sent`).toBe(true);
+		for (const id of skipped) {
+			const n = Number(id.slice(2));
+			expect(state.profiles[id]?.attributes?.plan?.value, `${id} is marked synced`).toBe(`plan-${n % 7}`);
+		}
+		expect(skipped.length + sent.size).toBe(2000);
+		console.info(
+			`[concurrency] Batch: overlapping syncs of 1,500 + 1,500 profiles (20 refused); the next run skipped ` +
+				`${skipped.length} and sent ${sent.size} (the 20 refused and any fingerprint lost to the last writer)`,
+		);
+	});
+});
