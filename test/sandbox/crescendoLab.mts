@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 
 import type { SandboxRequest, SandboxResponse, VendorContext, VendorModule } from './core.mts';
-import { json, SlidingWindow } from './core.mts';
+import { json, seededRandom, SlidingWindow } from './core.mts';
 
 /** The sandbox's known Profile API key (the `crescendoLabApi` credential's fields, base URL aside). */
 export const credentials = { apiKey: 'sandbox-crescendo-profile-key', region: 'tw' };
@@ -57,6 +57,18 @@ export interface CrescendoKnobs {
 	brokenExports?: Record<string, 'html' | 'notFound' | 'brokenRow'>;
 	/** Replaces the contact store (seeding for export tests); not a vendor knob. */
 	contacts?: Array<Record<string, unknown>>;
+	/**
+	 * Benchmarks: exports serve this many generated contacts instead of the store, written row by row as
+	 * the client reads, so a file of a million rows never sits in the sandbox's memory. Not a vendor knob.
+	 */
+	generatedExport?: GeneratedExport | null;
+}
+
+export interface GeneratedExport {
+	rows: number;
+	/** Total columns, the profile fields included; the rest are `cl_custom_*` text, number and date fields. */
+	columns: number;
+	seed?: number;
 }
 
 const DEFAULT_KNOBS: CrescendoKnobs = {
@@ -135,6 +147,8 @@ interface Task {
 	applied: boolean;
 	/** Export: the CSV as of creation (exports may be stale, §9.10). */
 	csv?: string;
+	/** Export of generated contacts, written while it is downloaded (the `generatedExport` knob). */
+	generated?: GeneratedExport;
 	file?: string;
 	expiresAt?: number;
 }
@@ -180,6 +194,127 @@ export function toCsv(contacts: Contact[]): string {
 function normaliseMobile(value: string): string {
 	const compact = value.replace(/[\s-]/g, '');
 	return /^09\d{8}$/.test(compact) ? `+886${compact.slice(1)}` : compact;
+}
+
+const WORDS = ['north', 'garden', 'silver', 'harbour', 'maple', 'river', 'lantern', 'copper', 'meadow', 'summit', 'cedar', 'orbit', 'velvet', 'prairie', 'falcon', 'amber'];
+const CITIES = ['Taipei', 'Kaohsiung', 'Taichung', 'Tainan', 'Hsinchu', 'Keelung', 'Chiayi', 'Yilan'];
+
+/** The columns of a generated export: the profile fields, then custom fields up to `columns`. */
+export function generatedColumns(columns: number): string[] {
+	const custom = Array.from({ length: Math.max(0, columns - EXPORT_COLUMNS.length) }, (_, i) => {
+		const kind = ['text', 'score', 'date', 'flag'][i % 4];
+		return `cl_custom_${kind}_${String(i).padStart(2, '0')}`;
+	});
+	return [...EXPORT_COLUMNS, ...custom].slice(0, Math.max(columns, 1));
+}
+
+const POOL_SIZE = 251;
+
+/**
+ * Values of one column for generated rows: a pool of realistic strings built once per export, so a
+ * million-row file costs little more than writing it. Row-unique fields (IDs, email, mobile) are made per row.
+ */
+function columnPool(column: string, index: number, seed: number): string[] {
+	const random = seededRandom(seed * 7_919 + index);
+	const word = () => WORDS[Math.floor(random() * WORDS.length)];
+	const title = (text: string) => `${text[0].toUpperCase()}${text.slice(1)}`;
+	const day = () => new Date(Date.UTC(2020, 0, 1) + Math.floor(random() * 1800) * 86_400_000).toISOString().slice(0, 10);
+	return Array.from({ length: POOL_SIZE }, (_, n) => {
+		switch (column) {
+			case 'display_name':
+			case 'full_name':
+				return `${title(word())} ${title(word())}`;
+			case 'gender':
+				return ['male', 'female', 'unknown', 'others'][n % 4];
+			case 'birthday':
+				return day();
+			case 'region':
+				return 'TW';
+			case 'city':
+				return CITIES[n % CITIES.length];
+			case 'address':
+				return `"${1 + Math.floor(random() * 300)} ${title(word())} Rd., ${CITIES[n % CITIES.length]}"`;
+			case 'tags':
+				return `"${word()},${word()}"`;
+			case 'member_level':
+				return ['bronze', 'silver', 'gold', 'platinum'][n % 4];
+			case 'created_at':
+			case 'updated_at':
+				return `${day()}T08:00:00.000000+08:00`;
+			default:
+				if (column.includes('_score_')) return String(Math.floor(random() * 100_000));
+				if (column.includes('_date_')) return day();
+				if (column.includes('_flag_')) return random() < 0.5 ? 'true' : 'false';
+				return `${word()} ${word()} ${word()}`;
+		}
+	});
+}
+
+type RowWriter = (row: number) => string;
+
+const ROW_UNIQUE: Record<string, (row: number) => string> = {
+	line_uid: (row) => `U${row.toString(16).padStart(32, '0')}`,
+	customer_id: (row) => `C${String(row).padStart(9, '0')}`,
+	connect_id: (row) => `cn-${(Math.imul(row, 2654435761) >>> 0).toString(36)}`,
+	display_email: (row) => `${WORDS[row % WORDS.length]}.${row}@example.com`,
+	display_mobile: (row) => `+8869${String(row % 100_000_000).padStart(8, '0')}`,
+};
+/** Pool sizes of consecutive pooled columns (primes, so rows combine the runs in many ways). */
+const RUN_POOLS = [251, 241, 239, 233, 229, 227, 223, 211];
+const RUN_COLUMNS = 12;
+
+/**
+ * Writes generated rows as CSV lines; the same row and seed always give the same line. Runs of pooled
+ * columns are joined once per pool entry, so a row is a handful of concatenations, not one per column.
+ */
+export function generatedRowWriter(columns: string[], seed = 1): RowWriter {
+	const parts: Array<(row: number) => string> = [];
+	let run: string[][] = [];
+	const closeRun = () => {
+		if (run.length === 0) return;
+		const size = RUN_POOLS[parts.length % RUN_POOLS.length];
+		const joined = Array.from({ length: size }, (_, n) => run.map((pool) => pool[n % POOL_SIZE]).join(','));
+		const step = 2 * parts.length + 1;
+		parts.push((row) => joined[(Math.imul(row, step) >>> 0) % size]);
+		run = [];
+	};
+	columns.forEach((column, index) => {
+		const unique = ROW_UNIQUE[column];
+		if (unique) {
+			closeRun();
+			parts.push(unique);
+			return;
+		}
+		run.push(columnPool(column, index, seed));
+		if (run.length === RUN_COLUMNS) closeRun();
+	});
+	closeRun();
+	return (row) => {
+		let line = parts[0](row);
+		for (let i = 1; i < parts.length; i++) line += `,${parts[i](row)}`;
+		return line;
+	};
+}
+
+/** Streams a generated export: the header, then rows written only as fast as the reader takes them. */
+export function generatedCsv(spec: GeneratedExport, bom: boolean): Readable {
+	const columns = generatedColumns(spec.columns);
+	const write = generatedRowWriter(columns, spec.seed);
+	let row = 0;
+	let headerSent = false;
+	return new Readable({
+		read() {
+			const lines: string[] = [];
+			if (!headerSent) {
+				headerSent = true;
+				lines.push((bom ? '\uFEFF' : '') + columns.join(','));
+			}
+			// About 64 KB per push at ~1 KB per row.
+			for (let n = 0; n < 64 && row < spec.rows; n++, row++) lines.push(write(row));
+			if (lines.length > 0) this.push(`${lines.join('\r\n')}\r\n`);
+			if (row >= spec.rows) this.push(null);
+		},
+	});
 }
 
 export function create(): VendorModule {
@@ -455,7 +590,8 @@ export function create(): VendorModule {
 		if (running('export')) return json(knobs.busyStatus, { detail: 'Another export task is running; try again later' });
 		if (req.bodyError) return json(400, { detail: `Malformed JSON: ${req.bodyError}` });
 		const filter = (req.body ?? {}) as Record<string, unknown>;
-		let rows = [...contacts.values()];
+		const generated = knobs.generatedExport ?? undefined;
+		let rows = generated ? [] : [...contacts.values()];
 		if (filter.updated_at_min !== undefined) {
 			if (typeof filter.updated_at_min !== 'string' || !DATE.test(filter.updated_at_min)) {
 				return badRequest('profileApi', 'updated_at_min must be YYYY-MM-DD', ['updated_at_min']);
@@ -472,11 +608,12 @@ export function create(): VendorModule {
 			credential: auth.credential,
 			createdAt: at,
 			startedAt,
-			doneAt: startedAt + scale((knobs.processingMsPer1000 * Math.max(rows.length, 1)) / 1000),
+			doneAt: startedAt + scale((knobs.processingMsPer1000 * Math.max(generated?.rows ?? rows.length, 1)) / 1000),
 			rows: [],
 			applied: false,
 			// Snapshot at creation: the file may be older than the store when it is downloaded (§9.10).
-			csv: (knobs.exportBom ? '\uFEFF' : '') + toCsv(rows),
+			csv: generated ? undefined : (knobs.exportBom ? '\uFEFF' : '') + toCsv(rows),
+			generated: generated ? { ...generated } : undefined,
 			file: `export-${nextTaskId - 1}-${Math.floor((ctx?.random() ?? Math.random()) * 1e9)}.csv`,
 		};
 		tasks.push(task);
@@ -507,8 +644,10 @@ export function create(): VendorModule {
 		advance();
 		if (req.headers.apikey || req.headers.authorization) downloadsWithCredential++;
 		const task = tasks.find((t) => t.file === req.params.file && t.applied);
-		if (!task || task.csv === undefined) return json(404, { detail: 'Not Found' });
+		if (!task || (task.csv === undefined && !task.generated)) return json(404, { detail: 'Not Found' });
 		if (task.expiresAt !== undefined && now() > task.expiresAt) return json(knobs.expiredStatus, { detail: 'The file has expired' });
+		if (task.generated) return { status: 200, raw: generatedCsv(task.generated, knobs.exportBom), contentType: 'text/csv; charset=utf-8' };
+		if (task.csv === undefined) return json(404, { detail: 'Not Found' });
 		const broken = knobs.brokenExports?.[String(task.id)];
 		if (broken === 'notFound') return json(404, { detail: 'Not Found' });
 		if (broken === 'html') {

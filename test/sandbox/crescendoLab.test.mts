@@ -4,7 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 
 import { startSandbox, type Sandbox } from './index.mts';
-import { credentials, japanCredentials, maacCredentials, toCsv, type Contact } from './crescendoLab.mts';
+import { parse as parseStream } from 'csv-parse';
+
+import { credentials, generatedColumns, generatedCsv, generatedRowWriter, japanCredentials, maacCredentials, toCsv, type Contact } from './crescendoLab.mts';
 
 // Large enough that a loaded machine still sees each state: 60 s window → 4.8 s; 1 s pending → 80 ms.
 const SCALE = 0.08;
@@ -176,6 +178,46 @@ describe('Crescendo Lab sandbox', () => {
 		expect(parsed[0]).toMatchObject({ display_name: '王小明, "Ming"', note: 'line one\nline two', cl_custom_points: '12' });
 		expect(parsed[1]).toMatchObject({ display_name: '山田太郎', city: 'กรุงเทพมหานคร', tags: 'vip,new', cl_custom_points: '' });
 		expect(toCsv([])).toContain('customer_id');
+	});
+
+	it('serves a generated export as a stream: every row, 100 columns, the same rows for the same seed', async () => {
+		await config({ knobs: { generatedExport: { rows: 5_000, columns: 100, seed: 7 }, processingMsPer1000: 1 } });
+		try {
+			const start = await call('POST', '/cdh/v1/member/export', profile, {});
+			const done = await waitDone(`/cdh/v1/member/export/${start.body.task_id}`, profile);
+			const response = await fetch(done.body.download_url);
+			expect(response.headers.get('content-length')).toBeNull();
+			const parser = parseStream({ bom: true, columns: true });
+			const reading = (async () => {
+				const rows: Array<Record<string, string>> = [];
+				for await (const row of parser) rows.push(row as Record<string, string>);
+				return rows;
+			})();
+			for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.write(chunk);
+			parser.end();
+			const rows = await reading;
+			expect(rows).toHaveLength(5_000);
+			expect(Object.keys(rows[0])).toEqual(generatedColumns(100));
+			expect(Object.keys(rows[0])).toHaveLength(100);
+			expect(rows[4_999].customer_id).toBe('C000004999');
+			expect(Object.values(rows[123])).toEqual(
+				parse(generatedRowWriter(generatedColumns(100), 7)(123))[0] as string[],
+			);
+			expect(rows[5].tags.split(',')).toHaveLength(2);
+		} finally {
+			await config({ knobs: { generatedExport: null } });
+		}
+	});
+
+	it('writes a generated export only as fast as it is read', async () => {
+		// A billion rows: reading the first chunk must not wait for (or hold) the rest.
+		const stream = generatedCsv({ rows: 1_000_000_000, columns: 100 }, true);
+		const first = (await stream[Symbol.asyncIterator]().next()).value as Buffer;
+		stream.destroy();
+		const text = first.toString('utf8');
+		expect(text.startsWith('\uFEFFline_uid,customer_id')).toBe(true);
+		expect(first.length).toBeLessThan(1024 * 1024);
+		expect(text.split('\r\n').length).toBeGreaterThan(10);
 	});
 
 	it('lets injected faults through before handling, and counts them', async () => {

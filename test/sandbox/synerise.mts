@@ -251,14 +251,33 @@ export function create(): VendorModule {
 	// ---- identity indexes -------------------------------------------------------------------------------
 
 	const identifierKey = (field: string, value: string) => (field === 'email' ? value.toLowerCase() : value);
+	// field → identifier → the profiles holding it, kept in step with every write, so matching a batch of
+	// profiles does not scan the whole store once per identifier (that made 100,000-profile runs quadratic).
+	let index = new Map<string, Map<string, Set<Profile>>>();
+	const identifiersOf = (profile: Profile): Array<[string, string]> =>
+		IDENTIFIERS.flatMap((field): Array<[string, string]> => {
+			const own = profile[field as keyof Profile];
+			return typeof own === 'string' ? [[field, identifierKey(field, own)]] : [];
+		});
+	const unindex = (profile: Profile) => {
+		for (const [field, key] of identifiersOf(profile)) index.get(field)?.get(key)?.delete(profile);
+	};
+	const reindex = (profile: Profile) => {
+		for (const [field, key] of identifiersOf(profile)) {
+			let byKey = index.get(field);
+			if (!byKey) index.set(field, (byKey = new Map()));
+			let holders = byKey.get(key);
+			if (!holders) byKey.set(key, (holders = new Set()));
+			holders.add(profile);
+		}
+	};
 	const findBy = (field: string, value: string): Profile | undefined => {
 		if (field === 'email' && knobs.nonUniqueEmails) return undefined;
-		const wanted = identifierKey(field, value);
-		for (const profile of profiles.values()) {
-			const own = profile[field as keyof Profile];
-			if (typeof own === 'string' && identifierKey(field, own) === wanted) return profile;
-		}
-		return undefined;
+		const holders = index.get(field)?.get(identifierKey(field, value));
+		let first: Profile | undefined;
+		// The oldest holder, as a scan of the store in insertion (client ID) order would find.
+		for (const profile of holders ?? []) if (!first || profile.clientId < first.clientId) first = profile;
+		return first;
 	};
 	/** Batch and create match an existing profile by customId → email → uuid → phone (reference §6.3, inferred order). */
 	const match = (data: Record<string, unknown>): Profile | undefined => {
@@ -372,6 +391,7 @@ export function create(): VendorModule {
 
 	/** Partial merge with null semantics (reference §5.2): null resets a native field, deletes an attribute. */
 	const merge = (profile: Profile, data: Record<string, unknown>) => {
+		unindex(profile);
 		for (const field of NATIVE_STRING_FIELDS) {
 			if (!(field in data)) continue;
 			const value = data[field];
@@ -393,12 +413,15 @@ export function create(): VendorModule {
 			}
 		}
 		profile.anonymous = !(profile.email || profile.phone || profile.customId);
+		reindex(profile);
 	};
 
 	const snapshot = (profile: Profile): Profile => structuredClone(profile);
 
 	const apply = (write: Write) => {
 		if (write.kind === 'delete') {
+			const gone = profiles.get(write.clientId);
+			if (gone) unindex(gone);
 			if (profiles.delete(write.clientId)) history.push({ kind: 'delete', clientId: write.clientId });
 			return;
 		}
@@ -694,6 +717,7 @@ export function create(): VendorModule {
 		resetKeys();
 		tokens.clear();
 		profiles = new Map();
+		index = new Map();
 		nextClientId = 433_230_000;
 		queue = [];
 		if (timer) clearTimeout(timer);

@@ -190,4 +190,26 @@ describe('Synerise sandbox', () => {
 		await configure({ requireApiVersion: true });
 		expect((await fetch(`${vendor.url}/v4/clients`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(400);
 	});
+	it('matches profiles by their current identifiers after updates and deletes change them', async () => {
+		await configure({ applyDelayMs: 0 });
+		const token = await login();
+		const batch = async (profiles: unknown[]) => expect((await call('POST', '/v4/clients/batch', { token, body: profiles })).status).toBe(202);
+		await batch([{ customId: 'a', email: 'old@example.com' }, { customId: 'b', email: 'other@example.com' }]);
+		const a = (await call('GET', '/v4/clients/by-customId/a', { token })).body.clientId as number;
+		// A new email: the old one no longer names the profile, the new one does.
+		expect((await call('POST', `/v4/clients/${a}`, { token, body: { email: 'New@Example.com' } })).status).toBe(202);
+		expect((await call('GET', '/v4/clients/by-email/old%40example.com', { token })).status).toBe(404);
+		await batch([{ email: 'new@example.com', firstName: 'Matched' }, { email: 'old@example.com', firstName: 'Fresh' }]);
+		expect((await call('GET', `/v4/clients/${a}`, { token })).body.firstName).toBe('Matched');
+		const fresh = (await call('GET', '/v4/clients/by-email/old%40example.com', { token })).body;
+		expect(fresh.clientId).not.toBe(a);
+		expect(fresh.firstName).toBe('Fresh');
+		// A deleted profile is not matched again: the next upsert with its custom ID creates a new one.
+		expect((await call('DELETE', '/v4/clients/by-customId/b', { token })).status).toBe(202);
+		await batch([{ customId: 'b', firstName: 'Reborn' }]);
+		const reborn = (await call('GET', '/v4/clients/by-customId/b', { token })).body;
+		expect(reborn.firstName).toBe('Reborn');
+		expect(reborn.email).toBeNull();
+		expect(state().profiles).toHaveLength(3);
+	});
 });

@@ -1,7 +1,7 @@
 // The Batch node's view of the shared fake n8n context (test/helpers/fakeContext.mts): requests are signed
 // with the Batch API credential's own `authenticate` headers and really go to the sandbox; each one is
 // recorded with the status it got, so tests can count 429s and read what went over the wire.
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INodeParameters } from 'n8n-workflow';
 
 import { BatchApi } from '../../../credentials/BatchApi.credentials';
 import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
@@ -52,6 +52,14 @@ function parameter(parameters: Record<string, unknown>, path: string, itemIndex:
 	return resolve(value);
 }
 
+/** The node's parameters as n8n stores them: a per-item function stands for an expression. */
+function stored(value: unknown): unknown {
+	if (typeof value === 'function') return '={{ per item }}';
+	if (Array.isArray(value)) return value.map(stored);
+	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, stored(v)]));
+	return value;
+}
+
 export function fakeContext(options: FakeOptions): FakeContext {
 	const staticData = options.staticData ?? {};
 	const ctx = sharedFakeContext({
@@ -61,7 +69,7 @@ export function fakeContext(options: FakeOptions): FakeContext {
 		authenticate: sign,
 		continueOnFail: options.continueOnFail,
 		staticData,
-		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch' },
+		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', parameters: stored(options.parameters) as INodeParameters },
 	});
 	const requests: SentRequest[] = [];
 	const send = ctx.helpers.httpRequestWithAuthentication as unknown as (type: string, request: IHttpRequestOptions) => Promise<{ statusCode: number }>;

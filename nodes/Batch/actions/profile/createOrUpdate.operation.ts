@@ -7,6 +7,7 @@ import { jsonBytes } from '../../../shared/chunk';
 import { invalidField, rejectedItem } from '../../../shared/errors';
 import type { EmptyValuePolicy } from '../../../shared/mapping';
 import { applyEmptyPolicy } from '../../../shared/mapping';
+import { ItemParameters } from '../../../shared/parameters';
 import type { AttributeOptions } from '../../helpers/attributes';
 import { AttributeProblem, buildAttributes, buildEvents, customIdOf, nameSet } from '../../helpers/attributes';
 import type { SyncGranularity } from '../../helpers/syncState';
@@ -292,19 +293,19 @@ function pathValue(json: IDataObject, path: string): unknown {
 	return current;
 }
 
-function sourceFields(ctx: IExecuteFunctions, itemIndex: number, customIdField: string): IDataObject {
-	const mode = ctx.getNodeParameter('attributesToSend', itemIndex) as string;
+function sourceFields(ctx: IExecuteFunctions, params: ItemParameters, itemIndex: number, customIdField: string): IDataObject {
+	const mode = params.get<string>('attributesToSend', itemIndex);
 	const json = ctx.getInputData()[itemIndex].json;
 	if (mode === 'none') return {};
 	if (mode === 'selectedFields') {
 		const out: IDataObject = {};
-		for (const name of nameSet(ctx.getNodeParameter('fieldsToInclude', itemIndex, '') as string, false)) {
+		for (const name of nameSet(params.get('fieldsToInclude', itemIndex, ''), false)) {
 			const value = pathValue(json, name);
 			if (value !== undefined) out[name] = value as IDataObject[string];
 		}
 		return out;
 	}
-	const excluded = nameSet(ctx.getNodeParameter('fieldsToExclude', itemIndex, '') as string, false);
+	const excluded = nameSet(params.get('fieldsToExclude', itemIndex, ''), false);
 	excluded.add(customIdField);
 	const out: IDataObject = {};
 	for (const [key, value] of Object.entries(json)) if (!excluded.has(key)) out[key] = value;
@@ -333,14 +334,15 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const prepared = new Map<number, ProfileOperation>();
 	const settled = new Map<number, IDataObject>();
 	const problems = new Map<number, Error>();
+	const params = new ItemParameters(this);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const customIdField = this.getNodeParameter('customIdField', itemIndex) as string;
+		const customIdField = params.get<string>('customIdField', itemIndex);
 		try {
 			const customId = customIdOf(customIdField, pathValue(items[itemIndex].json, customIdField));
-			const fields = applyEmptyPolicy(sourceFields(this, itemIndex, customIdField), emptyValues === 'null' ? 'null' : 'skip');
-			const natives = this.getNodeParameter('nativeAttributes', itemIndex, {}) as IDataObject;
+			const fields = applyEmptyPolicy(sourceFields(this, params, itemIndex, customIdField), emptyValues === 'null' ? 'null' : 'skip');
+			const natives = params.get<IDataObject>('nativeAttributes', itemIndex, {});
 			const attributes = buildAttributes(fields, natives, attributeOptions);
-			const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+			const additional = params.get<IDataObject>('additionalFields', itemIndex, {});
 			const events = buildEvents('events', additional.events);
 			if (Object.keys(attributes).length === 0 && !events) {
 				throw new AttributeProblem(customIdField, 'the profile has no attributes and no events to send');

@@ -5,6 +5,7 @@ import type { BulkEntry, EntryOutcome } from '../../../shared/bulk';
 import { runBulk } from '../../../shared/bulk';
 import { jsonBytes } from '../../../shared/chunk';
 import { rejectedItem } from '../../../shared/errors';
+import { withFixedParameters } from '../../../shared/parameters';
 import { VendorHttpError } from '../../../shared/transport';
 import type { SyneriseApi } from '../../transport';
 import { BATCH_CONCURRENCY, fieldErrors, MAX_BATCH_BYTES, MAX_PROFILES_PER_BATCH } from '../../transport';
@@ -105,8 +106,10 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 		}
 		return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : accepted(position)));
 	};
+	// Parameters without expressions are read once, not once per item (n8n resolves each read).
+	const fixed = withFixedParameters(this);
 	const run = await runBulk<IDataObject>(this, this.getInputData().length, {
-		prepare: (itemIndex) => buildProfile(this, itemIndex, readProfileOptions(this, itemIndex, true)),
+		prepare: (itemIndex) => buildProfile(fixed, itemIndex, readProfileOptions(fixed, itemIndex, true)),
 		limits: { maxUnits: MAX_PROFILES_PER_BATCH, maxBytes: MAX_BATCH_BYTES, envelopeBytes: 2 },
 		bytes: (profile) => jsonBytes(profile),
 		concurrency: BATCH_CONCURRENCY,

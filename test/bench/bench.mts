@@ -1,0 +1,419 @@
+// `npm run bench` (through scripts/bench.mjs): issue #8's scenarios in real n8n against the sandbox. Prints
+// one table (scenario, figure, baseline, ratio) with the machine's cores and memory, and writes the figures
+// to test/.artifacts/bench.json. Options: --only=1,3 (scenarios), --reps=N (runs per side of a
+// comparison, default 3), --vendors=batch (scenario 1's vendors), --quick (small sizes, to try the set-up).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { prepareTemplate } from '../e2e/globalSetup.mts';
+import { N8n } from '../e2e/harness.mts';
+import { startSandbox, type Sandbox, type VendorName } from '../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import { engineOverhead } from './engine.mts';
+import { executeMeasured, type MeasuredRun } from './n8nProcess.mts';
+import { bulkNode, httpRequestNode, naiveTarget, profileCode, workflow, type BulkVendor } from './workloads.mts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
+const quick = argv.includes('--quick');
+const reps = Number(flag('reps') ?? (quick ? 1 : 3));
+const only = new Set((flag('only') ?? '1,2,3,4,5').split(',').map(Number));
+
+const SIZES = quick
+	? { s1: 1_000, crescendo: 20_000, batchLimit: 20_000, exportFile: 100_000, exportItems: 20_000, resync: 10_000, engine: 20_000 }
+	: { s1: 10_000, crescendo: 50_000, batchLimit: 100_000, exportFile: 1_000_000, exportItems: 200_000, resync: 100_000, engine: 100_000 };
+/** The HTTP Request node's Batching option as users set it to stay under a vendor's limit: 100 requests per 100 ms. */
+const HTTP_BATCHING = { batchSize: 100, batchInterval: 100 };
+
+interface Row {
+	scenario: string;
+	figure: string;
+	baseline: string;
+	ratio: string;
+	target?: string;
+	notes?: string;
+}
+const rows: Row[] = [];
+const raw: Record<string, unknown> = {};
+
+const log = (text: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+const median = (values: number[]) => {
+	const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+	if (sorted.length === 0) return Number.NaN;
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const perSecond = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en-US')}/s`;
+const mb = (value: number) => `${Math.round(value)} MB`;
+
+let sandbox: Sandbox;
+let n8n: N8n;
+
+async function inspect(vendor: VendorName, route: 'state' | 'stats'): Promise<any> {
+	return await (await fetch(`${sandbox.vendor(vendor).url}/__sandbox/${route}`)).json();
+}
+async function reset(vendor: VendorName): Promise<void> {
+	await fetch(`${sandbox.vendor(vendor).url}/__sandbox/reset`, { method: 'POST' });
+}
+async function configure(vendor: VendorName, body: Record<string, unknown>): Promise<void> {
+	const response = await fetch(`${sandbox.vendor(vendor).url}/__sandbox/config`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body),
+	});
+	if (!response.ok) throw new Error(`sandbox config of ${vendor} failed: ${response.status}`);
+}
+
+/** A node's time from n8n's run data, or from its debug log lines when the run data was too big to print. */
+function nodeMs(measured: MeasuredRun, node: string): number {
+	const fromRunData = measured.run.executionTime(node);
+	if (Number.isFinite(fromRunData)) return fromRunData;
+	const stamp = (pattern: string) => {
+		const line = measured.run.logs.split('\n').find((text) => text.includes(pattern));
+		const match = line ? /(\d\d):(\d\d):(\d\d)\.(\d{3})/.exec(line) : null;
+		return match ? ((Number(match[1]) * 60 + Number(match[2])) * 60 + Number(match[3])) * 1000 + Number(match[4]) : Number.NaN;
+	};
+	return stamp(`Running node "${node}" finished`) - stamp(`Running node "${node}" started`);
+}
+
+/** Output counts of a node (main and error output), or undefined when the run data was not printed. */
+function outputs(measured: MeasuredRun, node: string): { ok: number; failed: number } | undefined {
+	if (!measured.run.result) return undefined;
+	try {
+		return { ok: measured.run.items(node, 0).length, failed: measured.run.items(node, 1).length };
+	} catch {
+		return undefined;
+	}
+}
+
+function describeFailure(measured: MeasuredRun, node: string): string {
+	const error = measured.run.nodeError(node) ?? measured.run.error;
+	const message = error?.message ?? measured.run.logs.split('\n').filter((line) => /error/i.test(line)).slice(-3).join(' | ');
+	return `exit ${measured.run.exitCode}, ${String(message).slice(0, 300)}`;
+}
+
+async function execute(id: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<MeasuredRun> {
+	const measured = await executeMeasured(n8n, id, options);
+	log(`${id}: exit ${measured.run.exitCode}, wall ${seconds(measured.wallMs)}, n8n peak RSS ${mb(measured.memory.hwmMb)} (tree ${mb(measured.memory.treeRssMb)})`);
+	return measured;
+}
+
+// ---- scenario 1: our bulk node vs one HTTP request per item -------------------------------------------------
+
+const S1_VENDORS = (flag('vendors')?.split(',') ?? ['insider', 'synerise', 'batch']) as BulkVendor[];
+
+async function naiveSecrets(vendor: BulkVendor): Promise<Record<string, string>> {
+	const keys = sandbox.credentials[vendor] as Record<string, string>;
+	if (vendor !== 'synerise') return keys;
+	const login = await fetch(`${sandbox.vendor('synerise').url}/uauth/v2/auth/login/profile`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ apiKey: keys.apiKey }),
+	});
+	return { token: ((await login.json()) as { token: string }).token };
+}
+
+async function limitsOff(vendor: BulkVendor): Promise<void> {
+	const knobs: Record<BulkVendor, Record<string, unknown>> = {
+		insider: { rateLimits: { userWrite: 1e9 }, applyDelayMs: 0 },
+		synerise: { ratePerSecond: 0, applyDelayMs: 0 },
+		batch: { updatePerSecond: 1e9, updateBurst: 1e9, massUpdatePerSecond: 1e9, massUpdateBurst: 1e9 },
+	};
+	await configure(vendor, { knobs: knobs[vendor] });
+}
+
+async function scenario1Workflows(): Promise<any[]> {
+	const workflows: any[] = [];
+	for (const vendor of S1_VENDORS) {
+		if (!sandbox.vendors[vendor]) continue;
+		const code = profileCode(vendor, SIZES.s1);
+		const target = naiveTarget(vendor, sandbox.vendor(vendor).url, await naiveSecrets(vendor));
+		workflows.push(
+			workflow(`s1-${vendor}-node`, code, [bulkNode(vendor, 'Bulk')]),
+			workflow(`s1-${vendor}-http`, code, [httpRequestNode('Bulk', target)]),
+			workflow(`s1-${vendor}-batching`, code, [httpRequestNode('Bulk', target, HTTP_BATCHING)]),
+		);
+	}
+	return workflows;
+}
+
+async function scenario1(): Promise<void> {
+	for (const vendor of S1_VENDORS) {
+		if (!sandbox.vendors[vendor]) {
+			rows.push({ scenario: `1 ${vendor}`, figure: 'not run', baseline: '', ratio: '', notes: 'vendor node not in this checkout' });
+			continue;
+		}
+		const sides = ['node', 'http', 'batching'] as const;
+		const times: Record<(typeof sides)[number], number[]> = { node: [], http: [], batching: [] };
+		const requests: Record<string, number[]> = { node: [], http: [], batching: [] };
+		const problems: string[] = [];
+		for (let rep = 0; rep < reps; rep++) {
+			const order = rep % 2 === 0 ? sides : [...sides].reverse();
+			for (const side of order) {
+				// Synerise's reset forgets issued tokens, and the HTTP Request workflows carry one.
+				if (vendor !== 'synerise') await reset(vendor);
+				await limitsOff(vendor);
+				const before = (await inspect(vendor, 'stats')).requests as number;
+				const measured = await execute(`s1-${vendor}-${side}`);
+				const counts = outputs(measured, 'Bulk');
+				if (!counts || counts.ok !== SIZES.s1 || counts.failed > 0) {
+					problems.push(`${side}: ${counts ? `${counts.ok} ok, ${counts.failed} failed` : describeFailure(measured, 'Bulk')}`);
+				}
+				times[side].push(nodeMs(measured, 'Bulk'));
+				requests[side].push((await inspect(vendor, 'stats')).requests - before);
+			}
+		}
+		const node = median(times.node);
+		const http = median(times.http);
+		const batching = median(times.batching);
+		raw[`s1-${vendor}`] = { times, requests, problems };
+		const label = `1 ${vendor}: ${SIZES.s1.toLocaleString('en-US')} profiles`;
+		rows.push({
+			scenario: `${label}, node vs HTTP Request per item`,
+			figure: `${seconds(node)} (${perSecond(SIZES.s1, node)}, ${median(requests.node)} req)`,
+			baseline: `${seconds(http)} (${perSecond(SIZES.s1, http)}, ${median(requests.http)} req)`,
+			ratio: `${(http / node).toFixed(1)}×`,
+			target: '≥ 20×',
+			notes: problems.length ? `problems: ${problems.slice(0, 3).join('; ')}` : undefined,
+		});
+		rows.push({
+			scenario: `${label}, node vs HTTP Request with Batching (${HTTP_BATCHING.batchSize} per ${HTTP_BATCHING.batchInterval} ms)`,
+			figure: `${seconds(node)}`,
+			baseline: `${seconds(batching)} (${perSecond(SIZES.s1, batching)})`,
+			ratio: `${(batching / node).toFixed(1)}×`,
+		});
+	}
+}
+
+// ---- scenario 2: throughput against the documented limits ---------------------------------------------------
+
+function scenario2Workflows(): any[] {
+	const crescendoCode = `const out = new Array(${SIZES.crescendo});\nfor (let i = 0; i < ${SIZES.crescendo}; i++) out[i] = { json: { customer_id: 'c-' + i, display_name: 'Contact ' + i, city: ['Taipei', 'Tainan'][i % 2] } };\nreturn out;`;
+	return [
+		workflow('s2-crescendo', crescendoCode, [
+			{
+				name: 'Crescendo',
+				type: 'crescendoLab',
+				credentials: sandboxCredentialRef('crescendoLabApi'),
+				onError: 'continueErrorOutput',
+				parameters: {
+					authentication: 'profileApi',
+					resource: 'contact',
+					operation: 'import',
+					importKey: 'customer_id',
+					columns: { mappingMode: 'autoMapInputData', value: null },
+					options: {},
+				},
+			},
+		]),
+		workflow('s2-batch', profileCode('batch', SIZES.batchLimit, 'limit'), [bulkNode('batch', 'Batch')]),
+	];
+}
+
+async function scenario2(): Promise<void> {
+	// Crescendo Lab: the vendor's defaults in the fake (15 task starts a minute, one import at a time, 10,000
+	// rows per task, 1 s pending + 1 s per 1,000 rows) and the node's defaults (15 requests a minute, a status
+	// check every 5 s). Tasks cannot overlap, so the ceiling is back-to-back tasks.
+	if (sandbox.vendors.crescendoLab) {
+		await reset('crescendoLab');
+		await configure('crescendoLab', { timeScale: 1, knobs: { rateLimit: 15, rateWindowMs: 60_000, pendingMs: 1_000, processingMsPer1000: 1_000, maxRows: 10_000, generatedExport: null } });
+		const measured = await execute('s2-crescendo');
+		const ms = nodeMs(measured, 'Crescendo');
+		const counts = outputs(measured, 'Crescendo');
+		const stats = await inspect('crescendoLab', 'stats');
+		const tasks = Math.ceil(SIZES.crescendo / 10_000);
+		const ceilingMs = tasks * (1_000 + 10_000);
+		raw.s2crescendo = { ms, counts, byStatus: stats.byStatus, byRoute: stats.byRoute };
+		rows.push({
+			scenario: `2 crescendoLab: ${SIZES.crescendo.toLocaleString('en-US')} contacts, ${tasks} tasks, documented limits`,
+			figure: `${seconds(ms)} (${perSecond(SIZES.crescendo, ms)})`,
+			baseline: `ceiling ${seconds(ceilingMs)} (${perSecond(SIZES.crescendo, ceilingMs)})`,
+			ratio: (ceilingMs / ms).toFixed(2),
+			target: '≥ 0.90, 0 errors',
+			notes: `429s from the fake ${stats.byStatus['429'] ?? 0}, error items ${counts?.failed ?? '?'}, requests ${stats.requests}`,
+		});
+	}
+	// Batch: 100,000 profiles on the automatic route (mass-update above 2,000), whose per-profile token bucket
+	// is 10,000 profiles a second with a 10,000 burst.
+	if (sandbox.vendors.batch) {
+		await reset('batch');
+		await configure('batch', { timeScale: 1, knobs: { updatePerSecond: 300, updateBurst: 1_000, massUpdatePerSecond: 10_000, massUpdateBurst: 10_000 } });
+		const measured = await execute('s2-batch');
+		const ms = nodeMs(measured, 'Batch');
+		const counts = outputs(measured, 'Batch');
+		const stats = await inspect('batch', 'stats');
+		const ceilingMs = (Math.max(0, SIZES.batchLimit - 10_000) / 10_000) * 1000;
+		raw.s2batch = { ms, counts, byStatus: stats.byStatus, byRoute: stats.byRoute };
+		rows.push({
+			scenario: `2 batch: ${SIZES.batchLimit.toLocaleString('en-US')} profiles, mass-update bucket 10,000/s`,
+			figure: `${seconds(ms)} (${perSecond(SIZES.batchLimit, ms)})`,
+			baseline: `ceiling ${seconds(ceilingMs)} (${perSecond(SIZES.batchLimit, ceilingMs)})`,
+			ratio: (ceilingMs / ms).toFixed(2),
+			target: '≥ 0.90, 0 errors',
+			notes: `429s from the fake ${stats.byStatus['429'] ?? 0}, error items ${counts?.failed ?? '?'}, requests ${stats.requests}`,
+		});
+	}
+}
+
+// ---- scenario 3: memory of large exports -------------------------------------------------------------------
+
+const EXPORT_OPTIONS = { pollIntervalSeconds: 0.5, maxRequestsPerMinute: 600, maxWaitSeconds: 600 };
+
+function scenario3Workflows(): any[] {
+	const exportNode = (output: 'binary' | 'items', options: Record<string, unknown>) => ({
+		name: 'Export',
+		type: 'crescendoLab',
+		credentials: sandboxCredentialRef('crescendoLabApi'),
+		parameters: { authentication: 'profileApi', resource: 'contact', operation: 'export', output, binaryPropertyName: 'data', options: { ...EXPORT_OPTIONS, ...options } },
+	});
+	return [
+		workflow('s3-idle', 'return [{ json: {} }];', []),
+		workflow('s3-file', 'return [{ json: {} }];', [exportNode('binary', { fileName: 'contacts.csv' })]),
+		workflow('s3-items', 'return [{ json: {} }];', [exportNode('items', { limit: SIZES.exportItems })]),
+	];
+}
+
+async function scenario3(): Promise<void> {
+	const idle: MeasuredRun[] = [];
+	for (let rep = 0; rep < 2; rep++) idle.push(await execute('s3-idle'));
+	const idleHwm = median(idle.map((m) => m.memory.hwmMb));
+	const idleTree = median(idle.map((m) => m.memory.treeRssMb));
+	raw.s3idle = idle.map((m) => m.memory);
+	const cases = [
+		{ id: 's3-file', rows: SIZES.exportFile, what: 'to a binary file', target: '≤ 150 MB', debug: false },
+		{ id: 's3-items', rows: SIZES.exportItems, what: 'to items', target: undefined, debug: true },
+	];
+	for (const spec of cases) {
+		await reset('crescendoLab');
+		await configure('crescendoLab', { knobs: { generatedExport: { rows: spec.rows, columns: 100 }, pendingMs: 100, processingMsPer1000: 1 } });
+		// Debug logs carry each node's start and end, for when the run data is too big to print or parse.
+		const measured = await execute(spec.id, { env: spec.debug ? { N8N_LOG_LEVEL: 'debug' } : {}, timeoutMs: 15 * 60_000 });
+		const ms = nodeMs(measured, 'Export');
+		const counts = outputs(measured, 'Export');
+		const binary = counts && spec.id === 's3-file' ? measured.run.items('Export')[0]?.binary?.data : undefined;
+		const growth = measured.memory.hwmMb - idleHwm;
+		const treeGrowth = measured.memory.treeRssMb - idleTree;
+		raw[spec.id] = { ms, memory: measured.memory, idleHwm, idleTree, counts, binary: binary ? { fileSize: binary.fileSize, id: binary.id } : undefined };
+		const ok = Number.isFinite(ms);
+		rows.push({
+			scenario: `3 crescendoLab export: ${spec.rows.toLocaleString('en-US')} rows × 100 columns ${spec.what}`,
+			figure: `+${mb(growth)} peak RSS (n8n ${mb(measured.memory.hwmMb)}; with task runner +${mb(treeGrowth)})`,
+			baseline: `idle n8n ${mb(idleHwm)}`,
+			ratio: ok ? `${seconds(ms)} in the node (${perSecond(spec.rows, ms)})` : 'n/a',
+			target: spec.target,
+			notes: [
+				binary ? `file ${binary.fileSize}` : undefined,
+				counts ? `${counts.ok} items` : undefined,
+				measured.run.exitCode !== 0 ? describeFailure(measured, 'Export') : undefined,
+			]
+				.filter(Boolean)
+				.join(', '),
+		});
+	}
+	await configure('crescendoLab', { knobs: { generatedExport: null } });
+}
+
+// ---- scenario 4: re-sync of unchanged data -----------------------------------------------------------------
+
+function scenario4Workflows(): any[] {
+	return Array.from({ length: reps }, (_, pair) =>
+		workflow(`s4-pair${pair}`, profileCode('batch', SIZES.resync, 'sync'), [bulkNode('batch', 'Batch', { onlySendChanges: true })]),
+	);
+}
+
+async function scenario4(): Promise<void> {
+	const first: number[] = [];
+	const second: number[] = [];
+	const sent: Array<{ first: number; second: number; secondRequests: number; skipped: number }> = [];
+	const problems: string[] = [];
+	const profilesSent = (state: any) => (state.calls as Array<{ operations: number }>).reduce((sum, call) => sum + call.operations, 0);
+	for (let pair = 0; pair < reps; pair++) {
+		await reset('batch');
+		const run1 = await execute(`s4-pair${pair}`);
+		const afterFirst = await inspect('batch', 'state');
+		const requestsFirst = (await inspect('batch', 'stats')).requests;
+		const run2 = await execute(`s4-pair${pair}`);
+		const afterSecond = await inspect('batch', 'state');
+		const requestsSecond = (await inspect('batch', 'stats')).requests - requestsFirst;
+		first.push(nodeMs(run1, 'Batch'));
+		second.push(nodeMs(run2, 'Batch'));
+		const counts = outputs(run2, 'Batch');
+		const skipped = counts ? run2.run.items('Batch').filter((item) => item.json.status === 'skipped').length : Number.NaN;
+		sent.push({ first: profilesSent(afterFirst), second: profilesSent(afterSecond) - profilesSent(afterFirst), secondRequests: requestsSecond, skipped });
+		if (!counts || counts.failed > 0) problems.push(counts ? `${counts.failed} error items` : describeFailure(run2, 'Batch'));
+	}
+	raw.s4 = { first, second, sent, problems };
+	const f = median(first);
+	const s = median(second);
+	rows.push({
+		scenario: `4 batch only send changes: ${SIZES.resync.toLocaleString('en-US')} profiles, identical second run`,
+		figure: `${seconds(s)}, ${median(sent.map((x) => x.second))} profiles in ${median(sent.map((x) => x.secondRequests))} requests`,
+		baseline: `first run ${seconds(f)}, ${median(sent.map((x) => x.first))} profiles`,
+		ratio: `${((s / f) * 100).toFixed(1)} %`,
+		target: '0 sent, ≤ 15 %',
+		notes: problems.length ? problems.join('; ') : `${median(sent.map((x) => x.skipped))} items skipped`,
+	});
+}
+
+// ---- run ---------------------------------------------------------------------------------------------------
+
+function printTable(): string {
+	const header: Row = { scenario: 'Scenario', figure: 'Figure', baseline: 'Baseline', ratio: 'Ratio', target: 'Target', notes: 'Notes' };
+	const columns: Array<keyof Row> = ['scenario', 'figure', 'baseline', 'ratio', 'target', 'notes'];
+	const escape = (text: string | undefined) => (text ?? '').replace(/\|/g, '\\|');
+	const lines = [header, ...rows].map((row) => `| ${columns.map((column) => escape(row[column])).join(' | ')} |`);
+	lines.splice(1, 0, `|${columns.map(() => '---').join('|')}|`);
+	const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GB memory, Node ${process.version} (bench), n8n ${n8n.env.n8nVersion}`;
+	return `${lines.join('\n')}\n\nMachine: ${machine}\n`;
+}
+
+async function main(): Promise<void> {
+	const started = Date.now();
+	log(`scenarios ${[...only].join(',')}, ${reps} runs per side${quick ? ', quick sizes' : ''}`);
+	const env = await prepareTemplate(process.env.N8N_VERSION);
+	process.env.CP_E2E_ENV = JSON.stringify(env);
+	sandbox = await startSandbox({ ports: 'random' });
+	n8n = N8n.create();
+	try {
+		await n8n.importCredentials(sandboxCredentials(sandbox));
+		const workflows = [
+			...(only.has(1) ? await scenario1Workflows() : []),
+			...(only.has(2) ? scenario2Workflows() : []),
+			...(only.has(3) ? scenario3Workflows() : []),
+			...(only.has(4) && sandbox.vendors.batch ? scenario4Workflows() : []),
+		];
+		if (workflows.length) await n8n.importWorkflows(workflows);
+		if (only.has(1)) await scenario1();
+		if (only.has(2)) await scenario2();
+		if (only.has(3) && sandbox.vendors.crescendoLab) await scenario3();
+		if (only.has(4) && sandbox.vendors.batch) await scenario4();
+		if (only.has(5)) {
+			const figures = await engineOverhead(sandbox, SIZES.engine, log);
+			raw.s5 = figures;
+			for (const figure of figures) {
+				rows.push({
+					scenario: `5 engine: ${figure.vendor}, ${SIZES.engine.toLocaleString('en-US')} items in process (no HTTP)`,
+					figure: `${figure.usPerItem.toFixed(1)} µs/item CPU`,
+					baseline: `${figure.requests} requests, fake vendor ${figure.vendorUsPerItem.toFixed(1)} µs/item`,
+					ratio: `${seconds(figure.wallMs)} wall`,
+					notes: figure.note,
+				});
+			}
+		}
+	} finally {
+		n8n.dispose();
+		await sandbox.close();
+	}
+	const table = printTable();
+	process.stdout.write(`\n${table}\nTotal bench time: ${seconds(Date.now() - started)}\n`);
+	const artifacts = join(root, 'test', '.artifacts');
+	mkdirSync(artifacts, { recursive: true });
+	writeFileSync(join(artifacts, 'bench.json'), JSON.stringify({ rows, raw, table, at: new Date().toISOString() }, null, 2));
+	writeFileSync(join(artifacts, 'bench.md'), table);
+}
+
+await main();
