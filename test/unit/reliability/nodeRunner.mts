@@ -153,12 +153,30 @@ async function send(options: IHttpRequestOptions, wire: WireRequest[], authentic
 	return options.returnFullResponse ? { statusCode: response.status, headers: responseHeaders, body: payload } : payload;
 }
 
+/** The parameters as n8n stores them: a function (a per-item value here) becomes an expression string. */
+function storedParameters(value: unknown): unknown {
+	if (typeof value === 'function') return '={{ $json }}';
+	if (Array.isArray(value)) return value.map(storedParameters);
+	if (value !== null && typeof value === 'object') {
+		return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, storedParameters(inner)]));
+	}
+	return value;
+}
+
 export async function runNodeSpec(spec: NodeRunSpec): Promise<NodeRunResult> {
 	const wire: WireRequest[] = [];
 	const credentials: Record<string, IDataObject> = {};
 	for (const [name, data] of Object.entries(spec.credentials)) credentials[name] = { ...data };
 	const items = spec.items.map((json) => ({ json }) as INodeExecutionData);
-	const node: INode = { id: 'node-under-test', name: 'Node Under Test', type: spec.nodeType, typeVersion: 1, position: [0, 0], parameters: {} };
+	// n8n stores a per-item parameter as an expression; the node reads parameters without one only once.
+	const node: INode = {
+		id: 'node-under-test',
+		name: 'Node Under Test',
+		type: spec.nodeType,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: storedParameters(spec.params) as INode['parameters'],
+	};
 	const staticData = spec.staticData ?? {};
 	const typeOf = (name: string) => {
 		const type = spec.credentialTypes.find((candidate) => candidate.name === name);
