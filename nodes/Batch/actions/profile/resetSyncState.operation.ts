@@ -16,11 +16,11 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['resetSyncState'] } }, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const forgotten = resetSyncState(this.getWorkflowStaticData('node'));
+	const forgotten = await resetSyncState(this);
 	const items = this.getInputData();
 	return [
 		items.map((_, itemIndex) => ({
-			json: { syncStateReset: true, forgottenProfiles: forgotten },
+			json: { syncStateReset: true, forgottenProfiles: forgotten.profiles, forgottenDatabaseEntries: forgotten.databaseEntries },
 			pairedItem: { item: itemIndex },
 		})),
 	];
