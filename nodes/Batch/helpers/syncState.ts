@@ -173,6 +173,13 @@ export function deduplicationHelpers(ctx: IExecuteFunctions): DeduplicationHelpe
 	return helpers as DeduplicationHelpers;
 }
 
+/** n8n keys deduplication entries by workflow ID and node ID: both must exist. */
+function hasIds(ctx: IExecuteFunctions): boolean {
+	const workflowId = typeof ctx.getWorkflow === 'function' ? ctx.getWorkflow()?.id : undefined;
+	const nodeId = typeof ctx.getNode === 'function' ? ctx.getNode()?.id : undefined;
+	return Boolean(workflowId) && Boolean(nodeId);
+}
+
 /**
  * The database store for saved, non-manual executions when n8n offers it; otherwise (manual runs, whose
  * state n8n never saved, or an n8n without the helpers) workflow static data as before.
@@ -180,8 +187,7 @@ export function deduplicationHelpers(ctx: IExecuteFunctions): DeduplicationHelpe
 export function syncStoreFor(ctx: IExecuteFunctions, granularity: SyncGranularity): SyncStore {
 	const helpers = deduplicationHelpers(ctx);
 	const manual = typeof ctx.getMode === 'function' && ctx.getMode() === 'manual';
-	const workflowId = typeof ctx.getWorkflow === 'function' ? ctx.getWorkflow()?.id : undefined;
-	if (helpers && !manual && workflowId) return new DeduplicationSyncStore(helpers);
+	if (helpers && !manual && hasIds(ctx)) return new DeduplicationSyncStore(helpers);
 	return new StaticDataSyncStore(ctx.getWorkflowStaticData('node'), granularity);
 }
 
@@ -278,8 +284,7 @@ export async function resetSyncState(ctx: IExecuteFunctions): Promise<{ profiles
 	if (stored !== undefined) delete staticData[SYNC_STATE_KEY];
 	let databaseEntries = 0;
 	const helpers = deduplicationHelpers(ctx);
-	const workflowId = typeof ctx.getWorkflow === 'function' ? ctx.getWorkflow()?.id : undefined;
-	if (helpers && workflowId) {
+	if (helpers && hasIds(ctx)) {
 		databaseEntries = await helpers.getProcessedDataCount('node', ENTRIES);
 		await helpers.clearAllProcessedItems('node', ENTRIES);
 	}

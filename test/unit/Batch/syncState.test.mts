@@ -31,6 +31,7 @@ function storeContext(staticData: IDataObject, dedup?: FakeDeduplication, mode =
 		getWorkflowStaticData: () => staticData,
 		getMode: () => mode,
 		getWorkflow: () => ({ id: 'wf1' }),
+		getNode: () => ({ id: 'node1', name: 'Batch' }),
 		helpers: dedup ? dedup.helpers() : {},
 	} as unknown as IExecuteFunctions;
 }
@@ -142,6 +143,8 @@ describe('store choice and fallback', () => {
 		expect(syncStoreFor(storeContext({}), 'profile').location, 'an n8n without the helpers').toBe('staticData');
 		const unsaved = { ...storeContext({}, dedup), getWorkflow: () => ({ id: undefined }) } as unknown as IExecuteFunctions;
 		expect(syncStoreFor(unsaved, 'profile').location).toBe('staticData');
+		const noNodeId = { ...storeContext({}, dedup), getNode: () => ({ name: 'Batch' }) } as unknown as IExecuteFunctions;
+		expect(syncStoreFor(noNodeId, 'profile').location).toBe('staticData');
 	});
 
 	it('the database store asks n8n once, clears once, and refills or records only when there is something', async () => {

@@ -27,7 +27,7 @@ import {
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Sends up to 200 profiles per call (update route) or up to 10,000 (mass-update route), paced under Batch\'s 300 and 10,000 profiles per second. Unchanged profiles are skipped when "Only Send Changes" is on; that state is saved only for non-manual (scheduled, triggered or CLI) executions.',
+			'Sends up to 200 profiles per call (update route) or up to 10,000 (mass-update route), paced under Batch\'s 300 and 10,000 profiles per second. Unchanged profiles are skipped when "Only Send Changes" is on; that state is kept in n8n\'s database and saved only for non-manual (scheduled, triggered or CLI) executions.',
 		name: 'limitsNotice',
 		type: 'notice',
 		default: '',
