@@ -28,12 +28,21 @@ let regular: N8n;
 let regularServer: N8nProcess;
 
 async function call(vendor: VendorName, path: string, body?: unknown): Promise<any> {
-	const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
-		method: body === undefined ? 'GET' : 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return await response.json();
+	// The sandbox's own endpoints (state, reset, config) are idempotent: a reused keep-alive connection that
+	// the server has just closed (ECONNRESET, "fetch failed") is retried, up to three times.
+	for (let attempt = 1; ; attempt++) {
+		try {
+			const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
+				method: body === undefined ? 'GET' : 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+			return await response.json();
+		} catch (error) {
+			if (attempt >= 3 || !(error instanceof TypeError)) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+	}
 }
 
 const WORKFLOWS = () => [
