@@ -259,6 +259,8 @@ export class SyncState {
 
 	/** Called once every decision is made, before anything is sent. */
 	async retain(): Promise<void> {
+		// A run without a single valid profile leaves the state as it is.
+		if (this.kept.size === 0) return;
 		await this.store.retain(this.kept);
 	}
 

@@ -97,6 +97,13 @@ describe.each(['database', 'staticData'] as Store[])('SyncState (%s store)', (ki
 		expect(Object.keys(await run(data, { u1: { plan: 'a' }, u2: { plan: 'a' }, u3: { plan: 'a' } }))).toEqual(['u2']);
 	});
 
+	it('leaves the state alone in a run without a valid profile', async () => {
+		const data = fresh();
+		await run(data, { u1: { plan: 'a' } });
+		await run(data, {});
+		expect(Object.keys(await run(data, { u1: { plan: 'a' } }))).toEqual([]);
+	});
+
 	it('compares a duplicate ID in one run with the earlier item, not with the stored state', async () => {
 		const data = fresh();
 		await run(data, { u1: { plan: 'a' } });
