@@ -1,9 +1,11 @@
 // Real-n8n runs of the Batch node against the sandbox fake (issue #7 "Done when"). The sync state lives in
-// the workflow's static data, which n8n keeps per workflow in its database; so the three sync runs execute
+// n8n's deduplication table, per workflow and node, in its database; the three sync runs execute
 // ONE imported workflow three times, and each run's input comes from a small HTTP listener the test
 // controls (an HTTP Request node fetches it), because re-importing the workflow would replace its state.
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -41,6 +43,16 @@ async function callsSince(from: number): Promise<CallRecord[]> {
 }
 
 const sentIds = (calls: CallRecord[]) => calls.flatMap((call) => call.customIds);
+
+/** What n8n's SQLite database holds for a workflow: its deduplication entries and its static data. */
+function storedState(workflowId: string): { entries: number; staticData: string } {
+	const database = join(n8n.userFolder, '.n8n', 'database.sqlite');
+	const query = (sql: string) => execFileSync('sqlite3', [database, sql], { encoding: 'utf8' }).trim();
+	const rows = query(`SELECT value FROM processed_data WHERE workflowId = '${workflowId}'`);
+	const parse = (text: string): any => (typeof JSON.parse(text) === 'string' ? JSON.parse(JSON.parse(text)) : JSON.parse(text));
+	const entries = rows === '' ? 0 : rows.split('\n').reduce((sum, row) => sum + (parse(row).data as unknown[]).length, 0);
+	return { entries, staticData: query(`SELECT coalesce(staticData, '') FROM workflow_entity WHERE id = '${workflowId}'`) };
+}
 
 function batchNode(parameters: Record<string, unknown>) {
 	return {
@@ -110,6 +122,10 @@ describe('Batch in real n8n', () => {
 		expect(state1.profileCount).toBe(30_000);
 		expect(state1.profiles['user-7'].attributes).toMatchObject({ city: { type: 'string', value: 'Paris' }, signup: { type: 'date' } });
 		expect(run1.logs).not.toContain(secret);
+		// The state is in n8n's deduplication table (one set per workflow and node), not in static data.
+		const stored = storedState(workflow.id);
+		expect(stored.entries).toBe(30_000);
+		expect(stored.staticData).not.toContain('batchProfileSync');
 
 		// Run 2: 300 changed, 100 new, the rest unchanged.
 		const second = [...first.map((p, i) => (i < 300 ? profile(i, 'gold') : p)), ...Array.from({ length: 100 }, (_, k) => profile(30_000 + k))];

@@ -5,6 +5,7 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INodeParamete
 
 import { BatchApi } from '../../../credentials/BatchApi.credentials';
 import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
+import type { FakeDeduplication } from './fakeDeduplication.mts';
 
 export interface SentRequest {
 	method: string;
@@ -21,6 +22,10 @@ export interface FakeOptions {
 	credentials: Record<string, unknown>;
 	staticData?: IDataObject;
 	continueOnFail?: boolean;
+	/** n8n's deduplication helpers (the database store); absent = an n8n without them. */
+	deduplication?: FakeDeduplication;
+	/** The execution mode getMode() answers; 'manual' makes the node use static data. */
+	mode?: string;
 }
 
 export interface FakeContext {
@@ -71,6 +76,11 @@ export function fakeContext(options: FakeOptions): FakeContext {
 		staticData,
 		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', parameters: stored(options.parameters) as INodeParameters },
 	});
+	if (options.deduplication) {
+		Object.assign(ctx.helpers, options.deduplication.helpers());
+		Object.assign(ctx, { getWorkflow: () => ({ id: 'wf1', name: 'test', active: true }) });
+	}
+	if (options.mode) Object.assign(ctx, { getMode: () => options.mode });
 	const requests: SentRequest[] = [];
 	const send = ctx.helpers.httpRequestWithAuthentication as unknown as (type: string, request: IHttpRequestOptions) => Promise<{ statusCode: number }>;
 	(ctx.helpers as { httpRequestWithAuthentication: unknown }).httpRequestWithAuthentication = async function (type: string, request: IHttpRequestOptions) {

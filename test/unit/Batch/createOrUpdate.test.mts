@@ -10,6 +10,7 @@ import type { Sandbox } from '../../sandbox/index.mts';
 import { startSandbox } from '../../sandbox/index.mts';
 import type { FakeOptions } from './context.mts';
 import { fakeContext, upsertParameters } from './context.mts';
+import { FakeDeduplication } from './fakeDeduplication.mts';
 
 let sandbox: Sandbox;
 let credentials: Record<string, unknown>;
@@ -248,43 +249,69 @@ describe('Create or Update: errors per item', () => {
 	});
 });
 
-describe('Create or Update: only send changes', () => {
+describe.each(['database', 'staticData'] as const)('Create or Update: only send changes (%s store)', (store) => {
+	// The database store (n8n's deduplication helpers) when n8n offers it, else workflow static data.
+	const stateOptions = () => ({ staticData: {} as IDataObject, deduplication: store === 'database' ? new FakeDeduplication() : undefined });
+
 	it('skips unchanged profiles, sends new and changed ones, and catches a change back', async () => {
-		const staticData: IDataObject = {};
-		const first = await execute({ items: profiles(300), staticData });
+		const kept = stateOptions();
+		const first = await execute({ items: profiles(300), ...kept });
 		expect(first.requests).toHaveLength(2);
 		// Same data in another key order: nothing is sent.
 		const reordered = profiles(300).map(({ logins, plan, custom_id }) => ({ logins, custom_id, plan }));
-		const second = await execute({ items: reordered, staticData });
+		const second = await execute({ items: reordered, ...kept });
 		expect(second.requests).toHaveLength(0);
 		expect(second.output[5].json).toEqual({ customId: 'u5', status: 'skipped', reason: 'unchanged since the last run Batch accepted it' });
 		// u1 changes, u300 is new.
-		const third = await execute({ items: [...profiles(300, 0, (i) => (i === 1 ? { plan: 'gold' } : {})), ...profiles(1, 300)], staticData });
+		const third = await execute({ items: [...profiles(300, 0, (i) => (i === 1 ? { plan: 'gold' } : {})), ...profiles(1, 300)], ...kept });
 		expect(third.requests.flatMap((r) => (r.body as Array<{ identifiers: { custom_id: string } }>).map((op) => op.identifiers.custom_id))).toEqual(['u1', 'u300']);
 		// u1 back to its first value is a change too.
-		const fourth = await execute({ items: profiles(301), staticData });
+		const fourth = await execute({ items: profiles(301), ...kept });
 		expect(fourth.requests.flatMap((r) => (r.body as Array<{ identifiers: { custom_id: string } }>).map((op) => op.identifiers.custom_id))).toEqual(['u1']);
 		expect((await state()).profiles.u1.attributes.plan.value).toBe('basic');
 	});
 
 	it('sends only changed attributes when asked, and everything when the option is off', async () => {
-		const staticData: IDataObject = {};
+		const kept = stateOptions();
 		const parameters = upsertParameters({ options: { changedAttributesOnly: true } });
-		await execute({ items: profiles(2), staticData, parameters });
-		const changed = await execute({ items: profiles(2, 0, (i) => (i === 0 ? { plan: 'gold' } : {})), staticData, parameters });
+		await execute({ items: profiles(2), ...kept, parameters });
+		const changed = await execute({ items: profiles(2, 0, (i) => (i === 0 ? { plan: 'gold' } : {})), ...kept, parameters });
 		expect(changed.requests[0].body).toEqual([{ identifiers: { custom_id: 'u0' }, attributes: { plan: 'gold' } }]);
-		const off = await execute({ items: profiles(2), staticData, parameters: upsertParameters({ options: { onlySendChanges: false } }) });
+		const off = await execute({ items: profiles(2), ...kept, parameters: upsertParameters({ options: { onlySendChanges: false } }) });
 		expect((off.requests[0].body as unknown[]).length).toBe(2);
 	});
 
 	it('Reset Sync State forgets every profile', async () => {
-		const staticData: IDataObject = {};
-		await execute({ items: profiles(5), staticData });
-		const reset = fakeContext({ items: [{}], credentials, staticData, parameters: { resource: 'profile', operation: 'resetSyncState' } });
+		const kept = stateOptions();
+		await execute({ items: profiles(5), ...kept });
+		const reset = fakeContext({ items: [{}], credentials, ...kept, parameters: { resource: 'profile', operation: 'resetSyncState' } });
 		const output = await new Batch().execute.call(reset.ctx);
-		expect(output[0][0].json).toEqual({ syncStateReset: true, forgottenProfiles: 5 });
-		const after = await execute({ items: profiles(5), staticData });
+		expect(output[0][0].json).toEqual({
+			syncStateReset: true,
+			forgottenProfiles: store === 'staticData' ? 5 : 0,
+			forgottenDatabaseEntries: store === 'database' ? 5 : 0,
+		});
+		const after = await execute({ items: profiles(5), ...kept });
 		expect(after.requests.flatMap((r) => (r.body as unknown[]).length)).toEqual([5]);
+	});
+});
+
+describe('Create or Update: sync state store fallback', () => {
+	it('falls back to static data when the database store fails', async () => {
+		const dedup = new FakeDeduplication();
+		dedup.failWith = new Error('Instance needs to initialized before use');
+		const staticData: IDataObject = {};
+		const first = await execute({ items: profiles(3), staticData, deduplication: dedup });
+		expect(first.requests).toHaveLength(1);
+		expect(JSON.stringify(staticData)).toContain('u2');
+		const second = await execute({ items: profiles(3), staticData, deduplication: dedup });
+		expect(second.requests).toHaveLength(0);
+	});
+
+	it('keeps manual runs on static data, as before (n8n does not save it for them)', async () => {
+		const dedup = new FakeDeduplication();
+		await execute({ items: profiles(3), deduplication: dedup, mode: 'manual' });
+		expect(dedup.calls).toEqual([]);
 	});
 });
 

@@ -1,8 +1,9 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { canonicalJson, fingerprint } from '../../../nodes/Batch/helpers/fingerprint';
-import { resetSyncState, SYNC_STATE_KEY, SyncState } from '../../../nodes/Batch/helpers/syncState';
+import { DeduplicationSyncStore, keyText, resetSyncState, SYNC_STATE_KEY, SyncState, syncStoreFor } from '../../../nodes/Batch/helpers/syncState';
+import { FakeDeduplication } from './fakeDeduplication.mts';
 
 describe('fingerprint', () => {
 	it('does not depend on key order, at any depth', () => {
@@ -22,58 +23,145 @@ describe('fingerprint', () => {
 	});
 });
 
-describe('SyncState', () => {
-	const run = (staticData: IDataObject, profiles: Record<string, IDataObject>, accept = true, granularity: 'profile' | 'attribute' = 'profile') => {
-		const state = new SyncState(staticData, granularity);
+type Store = 'database' | 'staticData';
+
+/** A fake IExecuteFunctions that has only what the sync state touches. */
+function storeContext(staticData: IDataObject, dedup?: FakeDeduplication, mode = 'trigger') {
+	return {
+		getWorkflowStaticData: () => staticData,
+		getMode: () => mode,
+		getWorkflow: () => ({ id: 'wf1' }),
+		getNode: () => ({ id: 'node1', name: 'Batch' }),
+		helpers: dedup ? dedup.helpers() : {},
+	} as unknown as IExecuteFunctions;
+}
+
+describe.each(['database', 'staticData'] as Store[])('SyncState (%s store)', (kind) => {
+	const fresh = () => ({ staticData: {} as IDataObject, dedup: kind === 'database' ? new FakeDeduplication() : undefined });
+
+	/** One run: decide every profile, "send" the changed ones, accept those `accept` allows, save. */
+	const run = async (
+		where: ReturnType<typeof fresh>,
+		profiles: Record<string, IDataObject>,
+		accept: boolean | ((id: string) => boolean) = true,
+		granularity: 'profile' | 'attribute' = 'profile',
+	) => {
+		const store = syncStoreFor(storeContext(where.staticData, where.dedup), granularity);
+		expect(store.location).toBe(kind);
+		const state = new SyncState(store, granularity);
+		await state.load(Object.entries(profiles).map(([customId, attributes]) => ({ customId, attributes })));
+		const decisions = Object.entries(profiles).map(([id, attributes]) => [id, state.decide(id, attributes, false)] as const);
+		await state.retain();
 		const sent: Record<string, IDataObject> = {};
-		for (const [id, attributes] of Object.entries(profiles)) {
-			const decision = state.decide(id, attributes, false);
-			if (decision.send) {
-				sent[id] = decision.send;
-				if (accept) state.accept(id, decision.remember);
-			}
+		for (const [id, decision] of decisions) {
+			if (!decision.send) continue;
+			sent[id] = decision.send;
+			if (accept === true || (typeof accept === 'function' && accept(id))) state.accept(id, decision.remember);
 		}
-		state.save();
+		await state.save();
 		return sent;
 	};
 
-	it('sends new and changed profiles, skips unchanged ones, and catches A → B → A', () => {
-		const data: IDataObject = {};
-		expect(Object.keys(run(data, { u1: { plan: 'a' }, u2: { plan: 'a' } }))).toEqual(['u1', 'u2']);
-		expect(Object.keys(run(data, { u1: { plan: 'a' }, u2: { plan: 'a' } }))).toEqual([]);
-		expect(Object.keys(run(data, { u1: { plan: 'b' }, u2: { plan: 'a' }, u3: { plan: 'a' } }))).toEqual(['u1', 'u3']);
-		expect(Object.keys(run(data, { u1: { plan: 'a' }, u2: { plan: 'a' }, u3: { plan: 'a' } }))).toEqual(['u1']);
+	it('sends new and changed profiles, skips unchanged ones, and catches A → B → A', async () => {
+		const data = fresh();
+		expect(Object.keys(await run(data, { u1: { plan: 'a' }, u2: { plan: 'a' } }))).toEqual(['u1', 'u2']);
+		expect(Object.keys(await run(data, { u1: { plan: 'a' }, u2: { plan: 'a' } }))).toEqual([]);
+		expect(Object.keys(await run(data, { u1: { plan: 'b' }, u2: { plan: 'a' }, u3: { plan: 'a' } }))).toEqual(['u1', 'u3']);
+		expect(Object.keys(await run(data, { u1: { plan: 'a' }, u2: { plan: 'a' }, u3: { plan: 'a' } }))).toEqual(['u1']);
+		expect(Object.keys(await run(data, { u1: { plan: 'a' }, u2: { plan: 'a' }, u3: { plan: 'a' } }))).toEqual([]);
+		if (data.dedup) expect(data.dedup.hashes.size, 'one key per profile, old fingerprints dropped').toBe(3);
 	});
 
-	it('remembers nothing for a profile Batch did not accept', () => {
-		const data: IDataObject = {};
-		run(data, { u1: { plan: 'a' } }, false);
-		expect(Object.keys(run(data, { u1: { plan: 'a' } }))).toEqual(['u1']);
-		expect(Object.keys(run(data, { u1: { plan: 'a' } }))).toEqual([]);
+	it('catches A → B → A per attribute', async () => {
+		const data = fresh();
+		await run(data, { u1: { plan: 'a', city: 'Paris' } }, true, 'attribute');
+		expect(await run(data, { u1: { plan: 'b', city: 'Paris' } }, true, 'attribute')).toEqual({ u1: { plan: 'b' } });
+		expect(await run(data, { u1: { plan: 'a', city: 'Paris' } }, true, 'attribute')).toEqual({ u1: { plan: 'a' } });
+		expect(await run(data, { u1: { plan: 'a', city: 'Paris' } }, true, 'attribute')).toEqual({});
 	});
 
-	it('compares a duplicate ID in one run with the earlier item, not with the stored state', () => {
-		const data: IDataObject = {};
-		run(data, { u1: { plan: 'a' } });
-		const state = new SyncState(data, 'profile');
-		expect(state.decide('u1', { plan: 'b' }, false).send).toEqual({ plan: 'b' });
+	it('remembers nothing for a profile Batch did not accept', async () => {
+		const data = fresh();
+		await run(data, { u1: { plan: 'a' } }, false);
+		expect(Object.keys(await run(data, { u1: { plan: 'a' } }))).toEqual(['u1']);
+		expect(Object.keys(await run(data, { u1: { plan: 'a' } }))).toEqual([]);
+		// A change that Batch refuses is sent again next run, and the refused value is never marked synced.
+		expect(Object.keys(await run(data, { u1: { plan: 'b' } }, false))).toEqual(['u1']);
+		expect(Object.keys(await run(data, { u1: { plan: 'b' } }))).toEqual(['u1']);
+		expect(Object.keys(await run(data, { u1: { plan: 'b' } }))).toEqual([]);
+	});
+
+	it('records only the accepted ones of a run', async () => {
+		const data = fresh();
+		await run(data, { u1: { plan: 'a' }, u2: { plan: 'a' }, u3: { plan: 'a' } }, (id) => id !== 'u2');
+		expect(Object.keys(await run(data, { u1: { plan: 'a' }, u2: { plan: 'a' }, u3: { plan: 'a' } }))).toEqual(['u2']);
+	});
+
+	it('leaves the state alone in a run without a valid profile', async () => {
+		const data = fresh();
+		await run(data, { u1: { plan: 'a' } });
+		await run(data, {});
+		expect(Object.keys(await run(data, { u1: { plan: 'a' } }))).toEqual([]);
+	});
+
+	it('compares a duplicate ID in one run with the earlier item, not with the stored state', async () => {
+		const data = fresh();
+		await run(data, { u1: { plan: 'a' } });
+		const state = new SyncState(syncStoreFor(storeContext(data.staticData, data.dedup), 'profile'), 'profile');
+		await state.load([
+			{ customId: 'u1', attributes: { plan: 'b' } },
+			{ customId: 'u1', attributes: { plan: 'a' } },
+		]);
+		const first = state.decide('u1', { plan: 'b' }, false);
+		expect(first.send).toEqual({ plan: 'b' });
 		// Back to the stored value within the same run: must be sent, or Batch would keep "b".
-		expect(state.decide('u1', { plan: 'a' }, false).send).toEqual({ plan: 'a' });
+		const second = state.decide('u1', { plan: 'a' }, false);
+		expect(second.send).toEqual({ plan: 'a' });
+		await state.retain();
+		// Only the first is accepted: Batch holds "b", so a next run with "a" must send.
+		state.accept('u1', first.remember);
+		await state.save();
+		expect(Object.keys(await run(data, { u1: { plan: 'a' } }))).toEqual(['u1']);
 	});
 
-	it('sends only changed attributes at attribute granularity', () => {
-		const data: IDataObject = {};
-		run(data, { u1: { plan: 'a', logins: 1, city: 'Paris' } }, true, 'attribute');
-		expect(run(data, { u1: { plan: 'a', logins: 2, city: 'Paris', tier: 'x' } }, true, 'attribute')).toEqual({ u1: { logins: 2, tier: 'x' } });
-		expect(run(data, { u1: { city: 'Paris', tier: 'x', logins: 2, plan: 'a' } }, true, 'attribute')).toEqual({});
+	it('sends only changed attributes at attribute granularity', async () => {
+		const data = fresh();
+		await run(data, { u1: { plan: 'a', logins: 1, city: 'Paris' } }, true, 'attribute');
+		expect(await run(data, { u1: { plan: 'a', logins: 2, city: 'Paris', tier: 'x' } }, true, 'attribute')).toEqual({ u1: { logins: 2, tier: 'x' } });
+		expect(await run(data, { u1: { city: 'Paris', tier: 'x', logins: 2, plan: 'a' } }, true, 'attribute')).toEqual({});
 	});
 
-	it('starts over when the granularity changes, and resets', () => {
-		const data: IDataObject = {};
-		run(data, { u1: { plan: 'a' } });
-		expect(run(data, { u1: { plan: 'a' } }, true, 'attribute')).toEqual({ u1: { plan: 'a' } });
-		expect(resetSyncState(data)).toBe(1);
-		expect(data[SYNC_STATE_KEY]).toBeUndefined();
-		expect(run(data, { u1: { plan: 'a' } }, true, 'attribute')).toEqual({ u1: { plan: 'a' } });
+	it('starts over when the granularity changes, and resets', async () => {
+		const data = fresh();
+		await run(data, { u1: { plan: 'a' } });
+		expect(await run(data, { u1: { plan: 'a' } }, true, 'attribute')).toEqual({ u1: { plan: 'a' } });
+		const forgotten = await resetSyncState(storeContext(data.staticData, data.dedup));
+		expect(forgotten).toEqual(kind === 'database' ? { profiles: 0, databaseEntries: 1 } : { profiles: 1, databaseEntries: 0 });
+		expect(data.staticData[SYNC_STATE_KEY]).toBeUndefined();
+		expect(await run(data, { u1: { plan: 'a' } }, true, 'attribute')).toEqual({ u1: { plan: 'a' } });
+	});
+});
+
+describe('store choice and fallback', () => {
+	it('uses the database for saved non-manual executions and static data otherwise', () => {
+		const dedup = new FakeDeduplication();
+		expect(syncStoreFor(storeContext({}, dedup), 'profile').location).toBe('database');
+		expect(syncStoreFor(storeContext({}, dedup, 'manual'), 'profile').location).toBe('staticData');
+		expect(syncStoreFor(storeContext({}), 'profile').location, 'an n8n without the helpers').toBe('staticData');
+		const unsaved = { ...storeContext({}, dedup), getWorkflow: () => ({ id: undefined }) } as unknown as IExecuteFunctions;
+		expect(syncStoreFor(unsaved, 'profile').location).toBe('staticData');
+		const noNodeId = { ...storeContext({}, dedup), getNode: () => ({ name: 'Batch' }) } as unknown as IExecuteFunctions;
+		expect(syncStoreFor(noNodeId, 'profile').location).toBe('staticData');
+	});
+
+	it('the database store asks n8n once, clears once, and refills or records only when there is something', async () => {
+		const dedup = new FakeDeduplication();
+		const state = new SyncState(new DeduplicationSyncStore(dedup.helpers()), 'profile');
+		await state.load([{ customId: 'u1', attributes: { plan: 'a' } }]);
+		state.decide('u1', { plan: 'a' }, false);
+		await state.retain();
+		await state.save();
+		expect(dedup.calls).toEqual(['check 1', 'clear']);
+		expect(keyText({ id: 'u1', print: 'x' })).not.toBe(keyText({ id: 'u1', attr: 'x', print: '' }));
 	});
 });

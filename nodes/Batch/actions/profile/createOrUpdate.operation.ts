@@ -10,8 +10,8 @@ import { applyEmptyPolicy } from '../../../shared/mapping';
 import { ItemParameters } from '../../../shared/parameters';
 import type { AttributeOptions } from '../../helpers/attributes';
 import { AttributeProblem, buildAttributes, buildEvents, customIdOf, nameSet } from '../../helpers/attributes';
-import type { SyncGranularity } from '../../helpers/syncState';
-import { SyncState } from '../../helpers/syncState';
+import type { SyncGranularity, SyncKey } from '../../helpers/syncState';
+import { StaticDataSyncStore, SyncState, syncStoreFor } from '../../helpers/syncState';
 import type { ProfileRoute } from '../../transport';
 import {
 	connect,
@@ -28,7 +28,7 @@ import {
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Sends up to 200 profiles per call (update route) or up to 10,000 (mass-update route), paced under Batch\'s 300 and 10,000 profiles per second. Unchanged profiles are skipped when "Only Send Changes" is on; that state is saved only for non-manual (scheduled, triggered or CLI) executions.',
+			'Sends up to 200 profiles per call (update route) or up to 10,000 (mass-update route), paced under Batch\'s 300 and 10,000 profiles per second. Unchanged profiles are skipped when "Only Send Changes" is on; that state is kept in n8n\'s database and saved only for non-manual (scheduled, triggered or CLI) executions.',
 		name: 'limitsNotice',
 		type: 'notice',
 		default: '',
@@ -271,7 +271,7 @@ export const description = updateDisplayOptions({ show: { resource: ['profile'],
 interface ProfileOperation {
 	customId: string;
 	body: IDataObject;
-	remember?: string | Record<string, string>;
+	remember?: SyncKey[];
 	attributes: string[];
 }
 
@@ -326,11 +326,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		urlAttributes: nameSet(String(options.urlAttributes ?? ''), normalizeNames),
 	};
 	const emptyValues = (options.emptyValues as EmptyValuePolicy | undefined) ?? 'skip';
-	const staticData = this.getWorkflowStaticData('node');
-	const sync = onlySendChanges ? new SyncState(staticData, granularity) : undefined;
 
 	// Every item is built and checked first: bad input fails its item before anything is sent, and the
 	// number of profiles to send decides the route.
+	const built = new Map<number, { customId: string; attributes: IDataObject; events?: IDataObject[] }>();
 	const prepared = new Map<number, ProfileOperation>();
 	const settled = new Map<number, IDataObject>();
 	const problems = new Map<number, Error>();
@@ -347,16 +346,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			if (Object.keys(attributes).length === 0 && !events) {
 				throw new AttributeProblem(customIdField, 'the profile has no attributes and no events to send');
 			}
-			const decision = sync?.decide(customId, attributes, events !== undefined);
-			if (decision && decision.send === undefined) {
-				settled.set(itemIndex, { customId, status: 'skipped', reason: 'unchanged since the last run Batch accepted it' });
-				continue;
-			}
-			const sent = decision?.send ?? attributes;
-			const body: IDataObject = { identifiers: { custom_id: customId } };
-			if (Object.keys(sent).length > 0) body.attributes = sent;
-			if (events) body.events = events;
-			prepared.set(itemIndex, { customId, body, remember: decision?.remember, attributes: Object.keys(sent) });
+			built.set(itemIndex, { customId, attributes, events: events as IDataObject[] | undefined });
 		} catch (error) {
 			problems.set(
 				itemIndex,
@@ -366,6 +356,33 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			);
 		}
 	}
+
+	// One look at the store for the whole run, then the decisions, then the store keeps only what is still true.
+	let sync: SyncState | undefined;
+	if (onlySendChanges) {
+		sync = new SyncState(syncStoreFor(this, granularity), granularity);
+		try {
+			await sync.load([...built.values()]);
+		} catch {
+			// The database store failed (for example an n8n without its deduplication service): fall back to
+			// workflow static data rather than fail the run. (The static-data store itself cannot fail.)
+			sync = new SyncState(new StaticDataSyncStore(this.getWorkflowStaticData('node'), granularity), granularity);
+			await sync.load([...built.values()]);
+		}
+	}
+	for (const [itemIndex, { customId, attributes, events }] of built) {
+		const decision = sync?.decide(customId, attributes, events !== undefined);
+		if (decision && decision.send === undefined) {
+			settled.set(itemIndex, { customId, status: 'skipped', reason: 'unchanged since the last run Batch accepted it' });
+			continue;
+		}
+		const sent = decision?.send ?? attributes;
+		const body: IDataObject = { identifiers: { custom_id: customId } };
+		if (Object.keys(sent).length > 0) body.attributes = sent;
+		if (events) body.events = events;
+		prepared.set(itemIndex, { customId, body, remember: decision?.remember, attributes: Object.keys(sent) });
+	}
+	await sync?.retain();
 
 	const routeOption = (options.route as string | undefined) ?? 'auto';
 	const route: ProfileRoute =
@@ -440,8 +457,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		concurrency: route === 'update' ? REQUEST_CONCURRENCY : 1,
 		send: async (batch) => await send(batch as Array<BulkEntry<ProfileOperation>>),
 		requestName: `The ${route === 'update' ? 'profile update' : 'profile mass-update'} request`,
-	}).finally(() => sync?.save());
+	}).finally(async () => await sync?.save());
 	// Saved before output(): a run that stops on an error still remembers what Batch accepted.
-	sync?.save();
 	return run.results.output();
 }

@@ -6,7 +6,7 @@ import { resetSyncState } from '../../helpers/syncState';
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Forgets what "Only Send Changes" remembered for this node, so its next run sends every profile. The state belongs to this node of this workflow: put this operation in the same node (switch the operation, run once, switch back), or rename the node, which also starts afresh.',
+			'Forgets what "Only Send Changes" remembered for this node (in n8n\'s database and in the workflow\'s static data), so its next run sends every profile. The state belongs to this node of this workflow: put this operation in the same node (switch the operation, run once, switch back).',
 		name: 'resetNotice',
 		type: 'notice',
 		default: '',
@@ -16,11 +16,11 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['resetSyncState'] } }, properties);
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const forgotten = resetSyncState(this.getWorkflowStaticData('node'));
+	const forgotten = await resetSyncState(this);
 	const items = this.getInputData();
 	return [
 		items.map((_, itemIndex) => ({
-			json: { syncStateReset: true, forgottenProfiles: forgotten },
+			json: { syncStateReset: true, forgottenProfiles: forgotten.profiles, forgottenDatabaseEntries: forgotten.databaseEntries },
 			pairedItem: { item: itemIndex },
 		})),
 	];
