@@ -132,10 +132,14 @@ export function keyText(key: SyncKey): string {
  *    true (unchanged profiles of this run). That drops the keys recorded by step 1 and every older
  *    fingerprint of a profile that changed, so A → B → A is caught: when B is accepted, A is gone;
  * 3. `record`: at the end, one check-and-record of the keys Batch accepted.
- * Profiles absent from the run are forgotten at step 2 (they are sent again when they come back).
+ * Profiles absent from the run are forgotten at step 2 (they are sent again when they come back). A run
+ * in which every key was already held skips step 2: nothing changed, so nothing needs dropping.
  */
 export class DeduplicationSyncStore implements SyncStore {
 	readonly location = 'database' as const;
+
+	/** Whether step 1 recorded keys the set did not hold (a new or changed profile). */
+	private recordedUnknownKeys = true;
 
 	constructor(private readonly helpers: DeduplicationHelpers) {}
 
@@ -144,11 +148,15 @@ export class DeduplicationSyncStore implements SyncStore {
 		const unique = [...new Set(texts)];
 		if (unique.length === 0) return [];
 		const answer = await this.helpers.checkProcessedAndRecord(unique, 'node', ENTRIES);
+		this.recordedUnknownKeys = answer.new.length > 0;
 		const processed = new Set(answer.processed.map(String));
 		return texts.map((text) => processed.has(text));
 	}
 
 	async retain(kept: Map<string, SyncKey[]>): Promise<void> {
+		// When the set held every key of the run, step 1 recorded nothing and no profile changed, so there is
+		// nothing to drop: skipping the rewrite makes an unchanged re-sync cheap.
+		if (!this.recordedUnknownKeys) return;
 		await this.helpers.clearAllProcessedItems('node', ENTRIES);
 		const texts = [...new Set([...kept.values()].flat().map(keyText))];
 		if (texts.length > 0) await this.helpers.checkProcessedAndRecord(texts, 'node', ENTRIES);

@@ -164,4 +164,26 @@ describe('store choice and fallback', () => {
 		expect(dedup.calls).toEqual(['check 1', 'clear']);
 		expect(keyText({ id: 'u1', print: 'x' })).not.toBe(keyText({ id: 'u1', attr: 'x', print: '' }));
 	});
+	it('the database store skips the rewrite when the set held every key, and still catches A → B → A', async () => {
+		const dedup = new FakeDeduplication();
+		const run = async (plan: string) => {
+			const state = new SyncState(new DeduplicationSyncStore(dedup.helpers()), 'profile');
+			await state.load([{ customId: 'u1', attributes: { plan } }, { customId: 'u2', attributes: { plan: 'x' } }]);
+			const decisions = ['u1', 'u2'].map((id) => state.decide(id, { plan: id === 'u1' ? plan : 'x' }, false));
+			await state.retain();
+			decisions.forEach((decision, index) => {
+				if (decision.send) state.accept(index === 0 ? 'u1' : 'u2', decision.remember);
+			});
+			await state.save();
+			return decisions.filter((decision) => decision.send).length;
+		};
+		expect(await run('a')).toBe(2);
+		dedup.calls = [];
+		expect(await run('a')).toBe(0);
+		expect(dedup.calls, 'an unchanged run only asks').toEqual(['check 2']);
+		expect(await run('b')).toBe(1);
+		expect(dedup.calls).toContain('clear');
+		expect(await run('a'), 'back to the first value: sent again').toBe(1);
+		expect(await run('a')).toBe(0);
+	});
 });
