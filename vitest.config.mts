@@ -14,7 +14,7 @@ export default defineConfig({
 				resolve: { alias },
 				test: {
 					name: 'unit',
-					include: ['test/unit/**/*.test.{ts,mts}', 'test/sandbox/**/*.test.{ts,mts}'],
+					include: ['test/unit/**/*.test.{ts,mts}', 'test/sandbox/**/*.test.{ts,mts}', 'test/contract/**/*.test.mts'],
 					testTimeout: 60_000,
 				},
 			},

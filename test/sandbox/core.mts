@@ -182,7 +182,9 @@ function compile(pattern: string): { regex: RegExp; keys: string[] } {
 			return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 		})
 		.join('/');
-	return { regex: new RegExp(`^${source}/?$`), keys };
+	// Exact: a trailing slash is part of the path, as it is at the vendors (a route declared without one
+	// answers 404 to a request with one, and the other way round).
+	return { regex: new RegExp(`^${source}$`), keys };
 }
 
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -206,10 +208,25 @@ export interface StartOptions {
 	knobs?: Record<string, unknown>;
 }
 
+/** One request as it reached the fake, kept for contract tests that check what a node sent. */
+export interface CapturedRequest {
+	method: string;
+	path: string;
+	/** The matched route pattern (`POST /v4/clients/batch`), or `METHOD path` when nothing matched. */
+	route: string;
+	query: Record<string, string>;
+	headers: IncomingMessage['headers'];
+	body: unknown;
+	rawBody: string;
+	status: number;
+}
+
 export interface RunningVendor {
 	name: string;
 	url: string;
 	module: VendorModule;
+	/** The requests received since the last reset (only when started with `capture: true`). */
+	captured(): CapturedRequest[];
 	setFaults(faults: Partial<FaultConfig>): FaultConfig;
 	stats(): Stats;
 	close(): Promise<void>;
@@ -239,10 +256,23 @@ export async function startVendor(module: VendorModule, options: StartOptions = 
 		log: [],
 	});
 	let stats = fresh();
+	let captured: CapturedRequest[] = [];
 	const sockets = new Set<Socket>();
 
-	const send = (res: ServerResponse, response: SandboxResponse, route: string, method: string, bytes: number) => {
+	const send = (res: ServerResponse, response: SandboxResponse, route: string, method: string, bytes: number, req?: SandboxRequest) => {
 		stats.byStatus[response.status] = (stats.byStatus[response.status] ?? 0) + 1;
+		if (options.capture && req && !req.path.startsWith('/__sandbox')) {
+			captured.push({
+				method: req.method,
+				path: req.path,
+				route,
+				query: Object.fromEntries(req.query),
+				headers: req.headers,
+				body: req.body,
+				rawBody: req.rawBody.toString('utf8'),
+				status: response.status,
+			});
+		}
 		if (!route.startsWith('/__sandbox')) {
 			stats.log.push({ at: Date.now(), method, route, status: response.status, bytes });
 			if (stats.log.length > 100_000) stats.log.splice(0, 50_000);
@@ -276,6 +306,7 @@ export async function startVendor(module: VendorModule, options: StartOptions = 
 			case 'POST /__sandbox/reset':
 				module.reset();
 				stats = fresh();
+				captured = [];
 				return { status: 200, body: { ok: true } };
 			case 'GET /__sandbox/config':
 				return { status: 200, body: { timeScale, faults, knobs: module.configure({}) } };
@@ -337,6 +368,7 @@ export async function startVendor(module: VendorModule, options: StartOptions = 
 		const routeName = match ? `${method} ${match.route.path}` : `${method} ${url.pathname}`;
 		stats.byRoute[routeName] = (stats.byRoute[routeName] ?? 0) + 1;
 
+		const request: SandboxRequest = { ...base, route: routeName, params: {} };
 		const faulty = faults.routes.length === 0 || faults.routes.some((part) => routeName.includes(part));
 		if (match && faulty) {
 			const [min, max] = faults.latencyMs;
@@ -350,27 +382,27 @@ export async function startVendor(module: VendorModule, options: StartOptions = 
 			if (roll < faults.resetRate + faults.rate429) {
 				stats.injected.rate429++;
 				const seconds = Math.max(1, Math.ceil(faults.retryAfterSeconds * timeScale));
-				send(res, { status: 429, body: { error: 'injected: too many requests' }, headers: { 'retry-after': String(seconds) } }, routeName, method, raw.length);
+				send(res, { status: 429, body: { error: 'injected: too many requests' }, headers: { 'retry-after': String(seconds) } }, routeName, method, raw.length, request);
 				return;
 			}
 			if (roll < faults.resetRate + faults.rate429 + faults.error5xxRate) {
 				stats.injected.error5xx++;
 				const status = [500, 502, 503][Math.floor(faultRandom() * 3)];
-				send(res, { status, raw: '<html><body>injected upstream error</body></html>', contentType: 'text/html' }, routeName, method, raw.length);
+				send(res, { status, raw: '<html><body>injected upstream error</body></html>', contentType: 'text/html' }, routeName, method, raw.length, request);
 				return;
 			}
 		}
 		if (!match) {
-			send(res, { status: 404, body: { error: `no route ${method} ${url.pathname}` } }, routeName, method, raw.length);
+			send(res, { status: 404, body: { error: `no route ${method} ${url.pathname}` } }, routeName, method, raw.length, request);
 			return;
 		}
 		const params: Record<string, string> = {};
 		match.route.keys.forEach((key, i) => (params[key] = decodeURIComponent(match.m![i + 1])));
 		try {
 			const answer = await match.route.handler({ ...base, route: routeName, params }, ctx);
-			send(res, answer, routeName, method, raw.length);
+			send(res, answer, routeName, method, raw.length, request);
 		} catch (error) {
-			send(res, { status: 500, body: { error: `sandbox bug: ${(error as Error).message}` } }, routeName, method, raw.length);
+			send(res, { status: 500, body: { error: `sandbox bug: ${(error as Error).message}` } }, routeName, method, raw.length, request);
 		}
 	});
 	server.keepAliveTimeout = 5000;
@@ -396,6 +428,7 @@ export async function startVendor(module: VendorModule, options: StartOptions = 
 			return faults;
 		},
 		stats: () => stats,
+		captured: () => captured,
 		async close() {
 			module.close?.();
 			for (const socket of sockets) socket.destroy();

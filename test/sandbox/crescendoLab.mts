@@ -721,9 +721,9 @@ export function create(): VendorModule {
 			{ method: 'POST', path: '/cdh/v1/member/export', handler: startExport },
 			{ method: 'GET', path: '/cdh/v1/member/export/:taskId', handler: exportStatus },
 			{ method: 'GET', path: '/cdh/v1/member', handler: listProfiles },
-			{ method: 'POST', path: '/openapi/v1/member/import', handler: startImport('maacApi') },
-			{ method: 'GET', path: '/openapi/v1/member/import/:taskId', handler: importStatus('maacApi') },
-			{ method: 'GET', path: '/openapi/v1/member', handler: listMembers },
+			{ method: 'POST', path: '/openapi/v1/member/import/', handler: startImport('maacApi') },
+			{ method: 'GET', path: '/openapi/v1/member/import/:taskId/', handler: importStatus('maacApi') },
+			{ method: 'GET', path: '/openapi/v1/member/', handler: listMembers },
 			{ method: 'GET', path: '/files/:file', handler: download },
 		],
 		state() {

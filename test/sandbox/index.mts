@@ -24,6 +24,8 @@ export interface SandboxOptions {
 	timeScale?: number;
 	faults?: Partial<FaultConfig>;
 	knobs?: Partial<Record<VendorName, Record<string, unknown>>>;
+	/** Keep every request each fake receives (`vendor(name).captured()`), for contract tests. */
+	capture?: boolean;
 }
 
 export interface Sandbox {
@@ -53,6 +55,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 			timeScale: options.timeScale,
 			faults: options.faults,
 			knobs: options.knobs?.[name],
+			capture: options.capture,
 		});
 		credentials[name] = file.credentials;
 	}
