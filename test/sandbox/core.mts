@@ -206,6 +206,8 @@ export interface StartOptions {
 	timeScale?: number;
 	faults?: Partial<FaultConfig>;
 	knobs?: Record<string, unknown>;
+	/** Keep every vendor request with its headers and body (contract tests); off by default to keep memory flat. */
+	capture?: boolean;
 }
 
 /** One request as it reached the fake, kept for contract tests that check what a node sent. */
