@@ -104,10 +104,14 @@ export async function runBulk<P>(ctx: IExecuteFunctions, itemCount: number, opti
 	results.throwFirstFailureUnlessContinuing();
 
 	const signal = ctx.getExecutionCancelSignal?.();
+	// Without Continue On Fail the node ends at the first failure, so no new request starts after one;
+	// requests already in flight finish, and the error says what they applied.
+	const stopAtFailure = !ctx.continueOnFail();
+	let stopped = false;
 	const lastChunkWithKey = new Map<string, Promise<void>>();
 	let next = 0;
 	const worker = async () => {
-		while (next < chunks.length) {
+		while (next < chunks.length && !stopped) {
 			const batchNumber = next++;
 			const batch = chunks[batchNumber];
 			let release!: () => void;
@@ -140,11 +144,13 @@ export async function runBulk<P>(ctx: IExecuteFunctions, itemCount: number, opti
 			} catch (error) {
 				for (const entry of batch) results.fail(entry.itemIndex, error, options.requestName);
 			} finally {
+				if (stopAtFailure && batch.some((entry) => !results.succeeded(entry.itemIndex))) stopped = true;
 				release();
 			}
 		}
 	};
 	const workers = Math.max(1, Math.min(options.concurrency ?? 1, chunks.length));
 	await Promise.all(Array.from({ length: workers }, worker));
-	return { results, requests: chunks.length };
+	for (const chunk of chunks.slice(next)) for (const entry of chunk) results.notSent(entry.itemIndex);
+	return { results, requests: Math.min(next, chunks.length) };
 }

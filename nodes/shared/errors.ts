@@ -7,13 +7,40 @@ import { VendorHttpError, VendorNetworkError } from './transport';
 /** Bad input in one item, found before anything is sent for it. */
 export function invalidField(node: INode, itemIndex: number, field: string, problem: string): NodeOperationError {
 	const message = `Item ${itemIndex}, field "${field}": ${problem}`;
-	return keepMessage(
+	const error = keepMessage(
 		new NodeOperationError(node, message, {
 			itemIndex,
 			description: `Fix the value of "${field}" in input item ${itemIndex}; nothing was sent for this item.`,
 		}),
 		message,
 	);
+	error.context.field = field;
+	return error;
+}
+
+/**
+ * An error n8n raised while resolving a parameter for one item (an expression that refers to a missing
+ * node, a syntax error…). n8n names the parameter in `context.parameter`; no request was made for the item.
+ */
+export function isParameterError(error: unknown): error is Error & { context: { parameter?: string } } {
+	if (!(error instanceof Error) || error instanceof NodeApiError) return false;
+	const context = (error as { context?: { parameter?: unknown } }).context;
+	return error.name === 'ExpressionError' || typeof context?.parameter === 'string';
+}
+
+export function parameterFailed(node: INode, itemIndex: number, error: Error & { context: { parameter?: string } }): NodeOperationError {
+	const parameter = error.context.parameter;
+	const where = parameter ? `Item ${itemIndex}, parameter "${parameter}"` : `Item ${itemIndex}, a parameter`;
+	const message = `${where}: ${error.message}`;
+	const failure = keepMessage(
+		new NodeOperationError(node, message, {
+			itemIndex,
+			description: `The parameter's expression could not be resolved for input item ${itemIndex}; nothing was sent for this item.`,
+		}),
+		message,
+	);
+	if (parameter) failure.context.field = parameter;
+	return failure;
 }
 
 /**
@@ -30,13 +57,16 @@ function keepMessage<E extends NodeApiError | NodeOperationError>(error: E, mess
 }
 
 /** The vendor refused one item (a per-record error inside an accepted request). */
-export function rejectedItem(node: INode, itemIndex: number, problem: string, field?: string): NodeApiError {
+export function rejectedItem(node: INode, itemIndex: number, problem: string, field?: string, vendorCode?: string): NodeApiError {
 	const where = field ? `Item ${itemIndex}, field "${field}"` : `Item ${itemIndex}`;
 	const message = `${where}: ${problem}`;
-	return keepMessage(
+	const error = keepMessage(
 		new NodeApiError(node, { message: problem } as JsonObject, { message, itemIndex, description: 'The service rejected this item.' }),
 		message,
 	);
+	if (field) error.context.field = field;
+	if (vendorCode) error.context.vendorCode = vendorCode;
+	return error;
 }
 
 /**
@@ -44,6 +74,7 @@ export function rejectedItem(node: INode, itemIndex: number, problem: string, fi
  * keeps the vendor's message, never the request's headers.
  */
 export function requestFailed(node: INode, error: unknown, itemIndex: number, what = 'The request'): Error {
+	if (isParameterError(error)) return parameterFailed(node, itemIndex, error);
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) {
 		const named = error.context.itemIndex !== undefined || new RegExp(`^Item ${itemIndex}\\b`).test(error.message);
 		// An error n8n raised itself (its request helper, a credential's login): name the item it hit.
@@ -56,7 +87,7 @@ export function requestFailed(node: INode, error: unknown, itemIndex: number, wh
 	}
 	if (error instanceof VendorHttpError) {
 		const message = `Item ${itemIndex}: ${what} failed. ${error.message}`;
-		return keepMessage(
+		const failure = keepMessage(
 			new NodeApiError(node, { message: error.message, httpCode: String(error.statusCode) } as JsonObject, {
 				message,
 				httpCode: String(error.statusCode),
@@ -64,6 +95,8 @@ export function requestFailed(node: INode, error: unknown, itemIndex: number, wh
 			}),
 			message,
 		);
+		if (error.vendorCode) failure.context.vendorCode = error.vendorCode;
+		return failure;
 	}
 	if (error instanceof VendorNetworkError) {
 		const message = `Item ${itemIndex}: ${what} failed. ${error.message}`;

@@ -3,7 +3,11 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { requestFailed } from './errors';
 
-type Outcome = { json: IDataObject; binary?: INodeExecutionData['binary'] } | { error: Error };
+type Outcome =
+	| { json: IDataObject; binary?: INodeExecutionData['binary'] }
+	| { error: Error }
+	/** Never sent: the node stopped at an earlier failure (without Continue On Fail). */
+	| { notSent: true };
 
 /**
  * Collects exactly one outcome per input item and emits them in input order with `pairedItem`. Failed
@@ -28,6 +32,16 @@ export class ItemResults {
 		this.outcomes[itemIndex] = { error: requestFailed(this.ctx.getNode(), error, itemIndex, what) };
 	}
 
+	/** Marks an item that was not sent because the node stops at an earlier failure. */
+	notSent(itemIndex: number): void {
+		this.outcomes[itemIndex] = { notSent: true };
+	}
+
+	succeeded(itemIndex: number): boolean {
+		const outcome = this.outcomes[itemIndex];
+		return outcome !== undefined && 'json' in outcome;
+	}
+
 	isSettled(itemIndex: number): boolean {
 		return this.outcomes[itemIndex] !== undefined;
 	}
@@ -49,17 +63,44 @@ export class ItemResults {
 		for (const outcome of this.outcomes) if (outcome && 'error' in outcome) throw outcome.error;
 	}
 
+	/**
+	 * The error that stops the node (without Continue On Fail): the first failure by item order, told what
+	 * else had happened by then, since requests already in flight are not undone.
+	 */
+	private stopError(): Error | undefined {
+		const failed = this.outcomes.findIndex((outcome) => outcome !== undefined && 'error' in outcome);
+		if (failed < 0) return undefined;
+		const error = (this.outcomes[failed] as { error: Error }).error;
+		const succeeded: number[] = [];
+		let notSent = 0;
+		this.outcomes.forEach((outcome, i) => {
+			if (outcome && 'json' in outcome) succeeded.push(i);
+			else if (outcome && 'notSent' in outcome) notSent++;
+		});
+		if (succeeded.length === 0 && notSent === 0) return error;
+		const done =
+			succeeded.length === 0
+				? 'no other item had succeeded'
+				: `${succeeded.length} other item${succeeded.length === 1 ? '' : 's'} had already succeeded and stay applied (${itemRanges(succeeded)})`;
+		const suffix = ` [The node stopped at this error: ${done}; ${notSent} ${notSent === 1 ? 'was' : 'were'} not sent. Turn on Continue On Fail for a result per item.]`;
+		if (!error.message.endsWith(suffix)) error.message += suffix;
+		return error;
+	}
+
 	output(): INodeExecutionData[][] {
 		const continueOnFail = this.ctx.continueOnFail();
+		if (!continueOnFail) {
+			const stop = this.stopError();
+			if (stop) throw stop;
+		}
 		const items: INodeExecutionData[] = [];
 		for (let i = 0; i < this.itemCount; i++) {
 			const outcome = this.outcomes[i];
-			if (outcome === undefined) {
+			if (outcome === undefined || 'notSent' in outcome) {
 				// A missing outcome is a bug in the caller; surfacing it beats silently dropping the item.
 				throw new NodeOperationError(this.ctx.getNode(), `Item ${i} got no result`, { itemIndex: i });
 			}
 			if ('error' in outcome) {
-				if (!continueOnFail) throw outcome.error;
 				// n8n routes an item to the error output ("On Error: Continue (using error output)") only when it
 				// carries `error`, or when its json has no keys besides error/message/details.
 				const item: INodeExecutionData = { json: errorJson(outcome.error, i), pairedItem: { item: i } };
@@ -75,13 +116,33 @@ export class ItemResults {
 	}
 }
 
+/**
+ * The json of an error item, the same in every node (docs/development.md, "Error items"): `error` (the
+ * message), `itemIndex`, and where known `field` (the input field or parameter at fault), `httpCode` (the
+ * vendor's HTTP status), `vendorCode` (the vendor's own error code) and `description` (what to do).
+ */
 export function errorJson(error: Error, itemIndex: number): IDataObject {
 	const json: IDataObject = { error: error.message, itemIndex };
-	if (error instanceof NodeApiError) {
-		if (error.httpCode) json.httpCode = error.httpCode;
-		if (error.description) json.description = error.description;
-	} else if (error instanceof NodeOperationError && error.description) {
+	const context = (error as { context?: { field?: unknown; vendorCode?: unknown } }).context ?? {};
+	if (typeof context.field === 'string') json.field = context.field;
+	if (error instanceof NodeApiError && error.httpCode) json.httpCode = error.httpCode;
+	if (typeof context.vendorCode === 'string') json.vendorCode = context.vendorCode;
+	if ((error instanceof NodeApiError || error instanceof NodeOperationError) && error.description) {
 		json.description = error.description;
 	}
 	return json;
+}
+
+/** `0–2, 5, 7–9`, capped so a message about 10,000 items stays readable. */
+export function itemRanges(indices: number[], maxRanges = 10): string {
+	const ranges: string[] = [];
+	let start = indices[0];
+	for (let i = 1; i <= indices.length; i++) {
+		if (i < indices.length && indices[i] === indices[i - 1] + 1) continue;
+		const end = indices[i - 1];
+		ranges.push(start === end ? `${start}` : `${start}–${end}`);
+		start = indices[i];
+	}
+	const shown = ranges.slice(0, maxRanges).join(', ');
+	return `item${indices.length === 1 ? '' : 's'} ${shown}${ranges.length > maxRanges ? `, and ${ranges.length - maxRanges} more ranges` : ''}`;
 }

@@ -76,6 +76,27 @@ export class VendorHttpError extends Error {
 	) {
 		super(message);
 	}
+
+	/** The vendor's machine-readable error code from the body, where it sends one. */
+	get vendorCode(): string | undefined {
+		return vendorErrorCode(this.body);
+	}
+}
+
+/** Fields the vendors here use for a machine-readable error code (Batch `error_code`, Synerise `errorCode`…). */
+const ERROR_CODE_FIELDS = ['error_code', 'errorCode', 'code'];
+const CODE_LIKE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A short code (no prose) from an error body's code field, top level or under `error`. */
+export function vendorErrorCode(body: unknown): string | undefined {
+	for (const holder of [body, (body as { error?: unknown } | undefined)?.error]) {
+		if (holder === null || typeof holder !== 'object' || Array.isArray(holder)) continue;
+		for (const field of ERROR_CODE_FIELDS) {
+			const value = (holder as Record<string, unknown>)[field];
+			if (typeof value === 'number' || (typeof value === 'string' && CODE_LIKE.test(value))) return String(value);
+		}
+	}
+	return undefined;
 }
 
 /** A request that never got an HTTP answer (connection reset, time-out) after every retry. */
