@@ -29,12 +29,37 @@ export function ensureDependencies() {
 	const installed = existsSync(join(ROOT, 'node_modules', '.package-lock.json'));
 	if (installed && existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
 	if (installed && !existsSync(marker) && !lockChangedSinceInstall(lock)) {
+		verifyDependencies();
 		writeFileSync(marker, hash);
 		return;
 	}
 	step('Installing dev dependencies (npm install from the lockfile)');
 	run('npm', ['install', '--no-audit', '--no-fund']);
+	verifyDependencies();
 	writeFileSync(marker, hash);
+}
+
+/**
+ * The project's .npmrc turns install scripts off; what the tools need still has to work. Proves it (the
+ * native esbuild binary runs, tsc and vitest start) before the install is trusted.
+ */
+function verifyDependencies() {
+	const bin = join(ROOT, 'node_modules', '.bin');
+	for (const [tool, args] of [
+		['esbuild', ['--version']],
+		['tsc', ['--version']],
+		['vitest', ['--version']],
+		['n8n-node', ['--version']],
+	]) {
+		try {
+			execFileSync(join(bin, tool), args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+		} catch (error) {
+			throw new Error(
+				`set-up check failed: \`${tool} ${args.join(' ')}\` did not run after npm install (${String(error.message).split('\n')[0]}). ` +
+					'Delete node_modules and run the command again.',
+			);
+		}
+	}
 }
 
 function lockChangedSinceInstall(lock) {

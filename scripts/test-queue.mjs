@@ -3,14 +3,14 @@
 // runs test/queue/*.test.mts (one n8n main and two workers, each with this package installed), stops them
 // and prints `N passed, N failed`.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ROOT, ensureDependencies, reportSummary, step } from './setup.mjs';
-
-const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+import { ensureDependencies, reportSummary, step } from './setup.mjs';
+import { Stages, vitest } from './stages.mjs';
+import { ensureDebianPackages, has } from './system.mjs';
 
 function postgresBin() {
 	const base = '/usr/lib/postgresql';
@@ -21,19 +21,13 @@ function postgresBin() {
 }
 
 function ensurePackages() {
-	const missing = [];
-	if (!has('redis-server')) missing.push('redis-server');
-	if (!postgresBin()) missing.push('postgresql');
-	if (missing.length === 0) return;
-	if (process.getuid?.() !== 0) {
-		throw new Error(`queue-mode tests need ${missing.join(' and ')}: install them (apt-get install ${missing.join(' ')}) or run as root`);
-	}
-	step(`Installing ${missing.join(', ')} from Debian packages`);
-	execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-	execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
-		stdio: 'inherit',
-		env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-	});
+	ensureDebianPackages(
+		[
+			{ name: 'redis-server', present: () => has('redis-server') },
+			{ name: 'postgresql', present: () => postgresBin() !== undefined },
+		],
+		'Queue mode (Redis and PostgreSQL)',
+	);
 }
 
 async function freePort() {
@@ -94,53 +88,33 @@ async function startPostgres(dir) {
 	};
 }
 
-const started = Date.now();
-// On CI `npm test` has installed them already; a fresh clone that starts here gets them installed.
-if (!existsSync(join(ROOT, 'node_modules', '.bin', 'vitest'))) ensureDependencies();
-ensurePackages();
+const stages = new Stages();
+stages.run('set-up', 'Dev dependencies (npm install from the lockfile, verified)', () => ensureDependencies());
+const packages = stages.run('packages', 'Redis and PostgreSQL (Debian packages, installed when missing)', () => ensurePackages());
 const dir = mkdtempSync(join(tmpdir(), 'cp-queue-'));
 let redis;
 let postgres;
-let passed = 0;
-let failed = 0;
 try {
-	step('Starting Redis and PostgreSQL on 127.0.0.1');
-	redis = await startRedis(dir);
-	postgres = await startPostgres(dir);
-	process.stdout.write(`Redis on port ${redis.port}, PostgreSQL on port ${postgres.port}\n`);
-
-	step('Queue-mode tests in real n8n (one main, two workers)');
-	const report = join(dir, 'vitest.json');
-	const result = spawnSync(
-		'npx',
-		['vitest', 'run', '--project', 'queue', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
-		{
-			cwd: ROOT,
-			stdio: 'inherit',
-			env: {
-				...process.env,
-				CP_QUEUE_REDIS_PORT: String(redis.port),
-				CP_QUEUE_POSTGRES_PORT: String(postgres.port),
-				CP_QUEUE_DATABASE: postgres.database,
-				CP_QUEUE_POSTGRES_BIN: postgres.bin,
-			},
-		},
-	);
-	if (existsSync(report)) {
-		const summary = JSON.parse(readFileSync(report, 'utf8'));
-		passed = summary.numPassedTests;
-		failed = summary.numFailedTests;
-	}
-	if (result.status !== 0 && failed === 0) failed = 1;
-} catch (error) {
-	process.stderr.write(`${error.stack ?? error}\n`);
-	failed = Math.max(failed, 1);
+	const services = await stages.runAsync('services', 'Starting Redis and PostgreSQL on 127.0.0.1', async () => {
+		if (!packages) throw new Error('not run: Redis or PostgreSQL is missing');
+		redis = await startRedis(dir);
+		postgres = await startPostgres(dir);
+		return `Redis on port ${redis.port}, PostgreSQL on port ${postgres.port}`;
+	});
+	stages.run('queue', 'Queue-mode tests in real n8n (one main, two workers)', () => {
+		if (!services) throw new Error('not run: Redis or PostgreSQL did not start');
+		return vitest(stages, 'queue', [], {
+			CP_QUEUE_REDIS_PORT: String(redis.port),
+			CP_QUEUE_POSTGRES_PORT: String(postgres.port),
+			CP_QUEUE_DATABASE: postgres.database,
+			CP_QUEUE_POSTGRES_BIN: postgres.bin,
+		});
+	});
 } finally {
 	redis?.stop();
 	postgres?.stop();
 	rmSync(dir, { recursive: true, force: true });
 }
 step('Summary');
-process.stdout.write(`queue mode took ${Math.round((Date.now() - started) / 1000)} s\n`);
-reportSummary('queue', { passed, failed });
-process.exit(failed > 0 ? 1 : 0);
+reportSummary('queue', stages.print());
+process.exit(stages.failed() ? 1 : 0);

@@ -1,58 +1,41 @@
 // `npm test`: set-up on a fresh clone, then the whole suite: lint, type check, unit and sandbox tests with
-// coverage, n8n's scanner lint on the packed artifact, and the real-n8n end-to-end tests.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-
-import { ROOT, build, ensureDependencies, reportSummary, run, step } from './setup.mjs';
+// coverage, n8n's scanner lint on the packed artifact, and the real-n8n end-to-end tests (Node 24, n8n and
+// Chromium installed first when missing). Every stage ends in the closing summary, passed or failed, and a
+// skipped test is listed by name; `npm test -- unit e2e` runs only the named stages.
+import { build, ensureDependencies, reportSummary, run, step } from './setup.mjs';
+import { ensureChromium } from './system.mjs';
+import { Stages, vitest } from './stages.mjs';
+import { ensureN8n, installedVersion } from './toolchain.mjs';
 
 const only = process.argv.slice(2);
 const wants = (stage) => only.length === 0 || only.includes(stage);
-const totals = { passed: 0, failed: 0, skipped: 0 };
-const failures = [];
+const stages = new Stages();
 
-function vitest(project, extraArgs, env = {}) {
-	const report = join(ROOT, 'test', '.artifacts', `vitest-${project}.json`);
-	rmSync(report, { force: true });
-	const result = spawnSync(
-		'npx',
-		['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extraArgs],
-		{ cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } },
-	);
-	if (existsSync(report)) {
-		const summary = JSON.parse(readFileSync(report, 'utf8'));
-		totals.passed += summary.numPassedTests;
-		totals.failed += summary.numFailedTests;
-		totals.skipped += summary.numPendingTests + summary.numTodoTests;
-	}
-	if (result.status !== 0) failures.push(`${project} tests`);
+stages.run('set-up', 'Dev dependencies (npm install from the lockfile, verified)', () => ensureDependencies());
+if (wants('lint')) stages.run('lint', 'Lint (n8n-node lint, strict)', () => run('npm', ['run', 'lint', '--silent']));
+if (wants('typecheck')) stages.run('typecheck', 'Type check', () => run('npm', ['run', 'typecheck', '--silent']));
+const built = wants('e2e') || wants('scan') ? stages.run('build', 'Build the package (n8n-node build + csv-parse bundle)', () => build()) : true;
+if (wants('unit')) stages.run('unit', 'Unit, sandbox and contract tests, with coverage', () => vitest(stages, 'unit', ['--coverage']));
+if (wants('scan')) {
+	stages.run('scan', "n8n's scanner lint on the source and the packed artifact", () => {
+		if (!built) throw new Error('not run: the build failed');
+		run('node', ['scripts/scan.mjs']);
+	});
 }
-
-function stage(name, title, fn) {
-	if (!wants(name)) return;
-	step(title);
-	try {
-		fn();
-	} catch {
-		failures.push(name);
-	}
-}
-
-ensureDependencies();
-stage('lint', 'Lint (n8n-node lint, strict)', () => run('npm', ['run', 'lint', '--silent']));
-stage('typecheck', 'Type check', () => run('npm', ['run', 'typecheck', '--silent']));
-if (wants('e2e') || wants('scan')) build();
-if (wants('unit')) {
-	step('Unit and sandbox tests, with coverage');
-	vitest('unit', ['--coverage']);
-}
-stage('scan', "n8n's scanner lint on the source and the packed artifact", () => run('node', ['scripts/scan.mjs']));
 if (wants('e2e')) {
-	step('End-to-end tests in real n8n');
-	vitest('e2e', [], { CP_E2E_SKIP_BUILD: '1' });
+	const n8nReady = stages.run('n8n', 'Node 24 and n8n (installed into the cache on first use, then verified)', () => {
+		const n8n = ensureN8n();
+		return `n8n ${installedVersion(n8n.dir)} at ${n8n.dir}`;
+	});
+	stages.run('browser', 'Chromium for the editor test', () => ensureChromium());
+	stages.run('e2e', 'End-to-end tests in real n8n', () => {
+		if (!built) throw new Error('not run: the build failed');
+		if (!n8nReady) throw new Error('not run: n8n could not be installed (see the n8n stage)');
+		return vitest(stages, 'e2e', [], { CP_E2E_SKIP_BUILD: '1' });
+	});
 }
 
 step('Summary');
-if (failures.length) process.stdout.write(`Failed stages: ${failures.join(', ')}\n`);
-reportSummary('npm-test', { passed: totals.passed, failed: totals.failed + (failures.length && !totals.failed ? 1 : 0), skipped: totals.skipped });
-process.exit(failures.length ? 1 : 0);
+const totals = stages.print();
+reportSummary('npm-test', totals);
+process.exit(stages.failed() ? 1 : 0);
