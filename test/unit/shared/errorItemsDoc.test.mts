@@ -1,0 +1,53 @@
+// docs/errors.md promises the fields of an error item; this checks the items the engine builds against
+// that table, for every kind of error the nodes report.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ExpressionError } from 'n8n-workflow';
+import { describe, expect, it } from 'vitest';
+
+import { invalidField, rejectedItem, requestFailed } from '../../../nodes/shared/errors';
+import { errorJson } from '../../../nodes/shared/results';
+import { VendorHttpError, VendorNetworkError } from '../../../nodes/shared/transport';
+import { fakeContext } from '../../helpers/fakeContext.mts';
+
+function documentedFields(): { always: string[]; all: string[] } {
+	const page = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
+	const table = page.slice(page.indexOf('## What an error item holds'));
+	const rows = [...table.matchAll(/^\| `(\w+)` \| (yes|where [^|]+) \|/gm)];
+	return { all: rows.map((row) => row[1]), always: rows.filter((row) => row[2] === 'yes').map((row) => row[1]) };
+}
+
+describe('error items match docs/errors.md', () => {
+	const node = fakeContext().getNode();
+	const expression = new ExpressionError("Referenced node doesn't exist");
+	expression.context.parameter = 'email';
+	const kinds: Record<string, Error> = {
+		'bad input': invalidField(node, 2, 'email', 'is not a valid email address'),
+		'a failed parameter': requestFailed(node, expression, 2),
+		'a per-item refusal': rejectedItem(node, 2, 'unknown attribute', 'attributes.shoe', 'INVALID_ATTRIBUTE'),
+		'an HTTP error': requestFailed(node, new VendorHttpError(400, { error_code: 'MALFORMED' }, 'The service answered 400'), 2),
+		'a network error': requestFailed(node, new VendorNetworkError('The request failed after 6 attempts: ECONNRESET', 'ECONNRESET', 6), 2),
+	};
+	const { all, always } = documentedFields();
+
+	it('the page documents the six fields', () => {
+		expect(all).toEqual(['error', 'itemIndex', 'field', 'httpCode', 'vendorCode', 'description']);
+		expect(always).toEqual(['error', 'itemIndex']);
+	});
+
+	it.each(Object.entries(kinds))('%s holds only documented fields, the always-present ones included', (_, error) => {
+		const json = errorJson(error, 2);
+		for (const key of Object.keys(json)) expect(all).toContain(key);
+		for (const key of always) expect(json).toHaveProperty(key);
+		expect(json.itemIndex).toBe(2);
+		expect(String(json.error)).toMatch(/^Item 2\b/);
+	});
+
+	it('fills field, httpCode and vendorCode where they are known', () => {
+		expect(errorJson(kinds['bad input'], 2).field).toBe('email');
+		expect(errorJson(kinds['a failed parameter'], 2).field).toBe('email');
+		expect(errorJson(kinds['a per-item refusal'], 2)).toMatchObject({ field: 'attributes.shoe', vendorCode: 'INVALID_ATTRIBUTE' });
+		expect(errorJson(kinds['an HTTP error'], 2)).toMatchObject({ httpCode: '400', vendorCode: 'MALFORMED' });
+	});
+});
