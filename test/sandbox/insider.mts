@@ -54,6 +54,13 @@ export interface InsiderKnobs {
 	failEdge: number;
 	/** Post per-user failures of an upsert to its `error_callback_endpoint`. */
 	errorCallbacks: boolean;
+	/**
+	 * Default identifiers the account uses as identifiers (Identity Resolution settings): Delete Attribute
+	 * refuses these names for it; the others are plain attributes it may delete (§0).
+	 */
+	identifierAttributes: string[];
+	/** Accept `POST /api/user/v1/delete` with a bare `insider_id` (undocumented; Insider's own node sends it, §0). */
+	deleteByInsiderId: boolean;
 	segments: Record<string, { type: 'dynamic' | 'static' }>;
 	customIdentifiers: string[];
 	attributeCatalogue: Array<{ key: string; display_name: string; type: string }>;
@@ -98,6 +105,8 @@ export const defaultKnobs = (): InsiderKnobs => ({
 	fail500: 0,
 	failEdge: 0,
 	errorCallbacks: true,
+	identifierAttributes: ['email', 'phone_number', 'uuid'],
+	deleteByInsiderId: false,
 	segments: { '1': { type: 'dynamic' }, '2': { type: 'static' } },
 	customIdentifiers: ['user_loyalty_id', 'crm_id'],
 	attributeCatalogue: [
@@ -128,6 +137,14 @@ const REQUIRED_PARAMS: Record<string, string[]> = {
 	cart_page_view: ['event_group_id', 'currency', 'unit_sale_price'],
 };
 const BOOLEAN_ATTRIBUTES = ['email_optin', 'gdpr_optin', 'sms_optin', 'whatsapp_optin'];
+/**
+ * Default attributes, which live at the root of `attributes` (§0, §4.3: the upsert and attribute-delete
+ * parameter tables of Insider's Postman collection, and the root keys of its samples).
+ */
+export const DEFAULT_ATTRIBUTES = [
+	'age', 'app_version', 'birthday', 'city', 'country', 'email', 'email_optin', 'gdpr_optin', 'gender', 'language',
+	'list_id', 'lo', 'name', 'phone_number', 'sms_optin', 'static_segment_id', 'surname', 'uuid', 'whatsapp_optin',
+];
 const IDENTIFIER_KEYS = ['email', 'phone_number', 'uuid'];
 /** Attributes Delete PII removes (§5.8). */
 const PII_ATTRIBUTES = ['name', 'surname', 'email', 'phone_number', 'birthday', 'gender', 'age', 'city', 'country', 'uuid'];
@@ -263,6 +280,11 @@ export function create(): VendorModule {
 					add(`${prefix}.attributes.birthday.regexp(rfc3339)`, `birthday must be RFC 3339 ending with Z: ${JSON.stringify(attributes.birthday)}`);
 				}
 				if (attributes.custom !== undefined && !isObject(attributes.custom)) add(`${prefix}.attributes.custom.type(object)`, 'custom must be an object');
+				// A default attribute under `custom` is refused for that user; the key follows the service's
+				// `users.<i>.<path>.<rule>` form, the rule name and message are inferred (§5.1).
+				for (const key of Object.keys(isObject(attributes.custom) ? attributes.custom : {})) {
+					if (DEFAULT_ATTRIBUTES.includes(key)) add(`${prefix}.attributes.custom.*.not_in(defaults_column)`, `${key} is a default attribute, it cannot be sent as a custom attribute`);
+				}
 			}
 		}
 		if (user.events !== undefined) {
@@ -613,7 +635,12 @@ export function create(): VendorModule {
 					const before = Object.keys(errors).length;
 					identifierErrors(`users.${i}`, entry, add);
 					const whole: unknown[] = Array.isArray(entry.whole) ? entry.whole : [];
-					for (const name of whole) if (IDENTIFIER_KEYS.includes(String(name))) add(`users.${i}.whole.*.in(defaults_column)`, `identifier attributes cannot be deleted: ${name}`);
+					for (const name of whole) if (knobs.identifierAttributes.includes(String(name))) add(`users.${i}.whole.*.not_in(identifiers)`, `identifier attributes cannot be deleted: ${name}`);
+					const customWhole: unknown[] = isObject(entry.custom) && Array.isArray(entry.custom.whole) ? entry.custom.whole : [];
+					const customPartial = isObject(entry.custom) && isObject(entry.custom.partial) ? Object.keys(entry.custom.partial) : [];
+					for (const name of [...customWhole, ...customPartial]) {
+						if (DEFAULT_ATTRIBUTES.includes(String(name))) add(`users.${i}.custom.*.not_in(defaults_column)`, `${name} is a default attribute, it cannot be deleted as a custom attribute`);
+					}
 					if (Object.keys(errors).length > before) return;
 					const user = findUser(entry);
 					if (!user) return add(`users.${i}.identifiers.exists`, 'no such user for these identifiers');
@@ -707,8 +734,10 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
-				if (!hasAddress(body)) return json(400, ERR.badRequest('either insider_id or idenifiers must be specified'));
-				const user = findUser(body);
+				// The endpoint documents `identifiers` only ("must have a unifier field under identifiers").
+				const byId = typeof body.insider_id === 'string' && knobs.deleteByInsiderId;
+				if (!byId && !(isObject(body.identifiers) && Object.keys(body.identifiers).length > 0)) return json(400, ERR.badRequest('identifiers must be specified'));
+				const user = findUser(byId ? { insider_id: body.insider_id } : { identifiers: body.identifiers });
 				if (!user) return knobs.deleteUnknownUser === 404 ? json(404, ERR.noUser) : json(200, {});
 				users = users.filter((entry) => entry !== user);
 				reindex();
