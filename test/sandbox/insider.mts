@@ -35,7 +35,10 @@ export interface InsiderKnobs {
 	/** Seconds sent in `Retry-After` with a 429 (scaled); null sends none. */
 	retryAfterSeconds: number | null;
 	profileQuotaUnits: number;
-	/** Cost of one profile read: base plus per requested event type (inferred, §5.2). */
+	/**
+	 * Cost of one profile read: base plus per requested event type. Insider's sample answers 2.5 units for
+	 * three event types (§0); the split into 1 + 0.5 each is inferred (§5.2).
+	 */
 	profileCostBase: number;
 	profileCostPerEvent: number;
 	/** Delay before accepted upserts and attribute deletes show in state (eventual consistency). */
@@ -92,7 +95,7 @@ export const defaultKnobs = (): InsiderKnobs => ({
 	retryAfterSeconds: 1,
 	profileQuotaUnits: 1000,
 	profileCostBase: 1,
-	profileCostPerEvent: 1,
+	profileCostPerEvent: 0.5,
 	applyDelayMs: 0,
 	exportDelayMs: 300,
 	exportResponse: 'url',

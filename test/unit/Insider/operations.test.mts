@@ -66,7 +66,7 @@ describe('User → Get', () => {
 			identifiers: { custom: { crm_id: 'C1' } },
 			attributes: { name: 'Ann', c_tier: 'gold', iid: 'iid-a' },
 			events: { page_view: [{ url: 'https://a', created_date: '2024-02-01T00:00:00Z' }] },
-			quota: { cost: 2, used: 2, total: 1000 },
+			quota: { cost: 1.5, used: 1.5, total: 1000 },
 		});
 		expect(output[1].json).toMatchObject({ insider_id: 'iid-b', attributes: { name: 'Bob', iid: 'iid-b' }, events: {} });
 	});
