@@ -62,6 +62,8 @@ export interface InsiderKnobs {
 	 * refuses these names for it; the others are plain attributes it may delete (§0).
 	 */
 	identifierAttributes: string[];
+	/** Accept `not_append` at the root of an upsert (some older material; the samples put it per user). */
+	rootNotAppend: boolean;
 	/** Accept `POST /api/user/v1/delete` with a bare `insider_id` (undocumented; Insider's own node sends it, §0). */
 	deleteByInsiderId: boolean;
 	segments: Record<string, { type: 'dynamic' | 'static' }>;
@@ -110,6 +112,7 @@ export const defaultKnobs = (): InsiderKnobs => ({
 	errorCallbacks: true,
 	identifierAttributes: ['email', 'phone_number', 'uuid'],
 	deleteByInsiderId: false,
+	rootNotAppend: false,
 	segments: { '1': { type: 'dynamic' }, '2': { type: 'static' } },
 	customIdentifiers: ['user_loyalty_id', 'crm_id'],
 	attributeCatalogue: [
@@ -500,6 +503,23 @@ export function create(): VendorModule {
 		return undefined;
 	};
 	const bodyOf = (req: SandboxRequest): Dict => (isObject(req.body) ? req.body : {});
+	/**
+	 * Fields each request body may carry (§5, Insider's Postman collection "Insider One APIs"); anything
+	 * else is refused with the 400 envelope rather than ignored (message wording inferred, §7).
+	 */
+	const undocumented = (value: unknown, allowed: string[], at = ''): SandboxResponse | undefined => {
+		if (!isObject(value)) return undefined;
+		const extra = Object.keys(value).find((key) => !allowed.includes(key));
+		return extra === undefined ? undefined : json(400, ERR.badRequest(`${at}${extra} is not an allowed field`));
+	};
+	const undocumentedInList = (list: unknown, allowed: string[], at: string): SandboxResponse | undefined => {
+		if (!Array.isArray(list)) return undefined;
+		for (let i = 0; i < list.length; i++) {
+			const refused = undocumented(list[i], allowed, `${at}.${i}.`);
+			if (refused) return refused;
+		}
+		return undefined;
+	};
 
 	// ---- routes ------------------------------------------------------------------------------------
 	const routes: Route[] = [
@@ -510,6 +530,11 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				// `not_append` at the root appears in some older material only (inferred, §5.1): behind a knob.
+				const extra =
+					undocumented(body, ['users', 'skip_hook', 'error_callback_endpoint', ...(knobs.rootNotAppend ? ['not_append'] : [])]) ??
+					undocumentedInList(body.users, ['identifiers', 'insider_id', 'attributes', 'events', 'not_append', 'append'], 'users');
+				if (extra) return extra;
 				if (!Array.isArray(body.users)) return json(400, ERR.badRequest('users must be defined'));
 				if (body.users.length === 0) return json(400, ERR.badRequest('users must contain at least 1 user'));
 				if (body.users.length > knobs.maxUsersPerRequest) return json(400, ERR.badRequest(`users must contain at most ${knobs.maxUsersPerRequest} users`));
@@ -543,6 +568,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, ['identifiers', 'insider_id', 'attributes', 'events', 'quota']) ?? undocumented(body.events, ['start_date', 'end_date', 'wanted'], 'events.');
+				if (extra) return extra;
 				if (!hasAddress(body)) return json(400, ERR.badRequest('either insider_id or idenifiers must be specified'));
 				const problem = selectionError(body);
 				if (problem) return json(400, ERR.badRequest(problem));
@@ -579,6 +606,12 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra =
+					undocumented(body, ['segment', 'attributes', 'events', 'format', 'hook']) ??
+					undocumented(body.segment, ['segment_id'], 'segment.') ??
+					undocumented(body.events, ['start_date', 'end_date', 'wanted'], 'events.') ??
+					undocumentedInList(isObject(body.events) ? body.events.wanted : undefined, ['event_name', 'params', 'filters'], 'events.wanted');
+				if (extra) return extra;
 				const segmentId = body.segment?.segment_id;
 				if (typeof segmentId !== 'number') return json(400, ERR.badRequest('segment.segment_id must be a number'));
 				const segment = knobs.segments[String(segmentId)];
@@ -629,6 +662,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, ['users']) ?? undocumentedInList(body.users, ['identifiers', 'insider_id', 'whole', 'partial', 'custom'], 'users');
+				if (extra) return extra;
 				if (!Array.isArray(body.users)) return json(400, ERR.badRequest('users must be defined'));
 				if (body.users.length > knobs.maxUsersPerRequest) return json(400, ERR.badRequest(`users must contain at most ${knobs.maxUsersPerRequest} users`));
 				const errors: Record<string, string[]> = {};
@@ -680,6 +715,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, ['old_identifier', 'new_identifier']);
+				if (extra) return extra;
 				const entry = (side: unknown): [string, string | undefined, unknown] | undefined => {
 					if (!isObject(side)) return undefined;
 					const keys = Object.keys(side);
@@ -714,6 +751,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, ['identifiers']);
+				if (extra) return extra;
 				const identifiers = body.identifiers;
 				const count = (value: Dict) => Object.entries(value).reduce((sum, [key, v]) => sum + (key === 'custom' && isObject(v) ? Object.keys(v).length : 1), 0);
 				if (!isObject(identifiers) || count(identifiers) !== 1) return json(400, ERR.badRequest('there must be exactly 1 identifier'));
@@ -737,6 +776,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, knobs.deleteByInsiderId ? ['identifiers', 'insider_id'] : ['identifiers']);
+				if (extra) return extra;
 				// The endpoint documents `identifiers` only ("must have a unifier field under identifiers").
 				const byId = typeof body.insider_id === 'string' && knobs.deleteByInsiderId;
 				if (!byId && !(isObject(body.identifiers) && Object.keys(body.identifiers).length > 0)) return json(400, ERR.badRequest('identifiers must be specified'));
@@ -756,6 +797,9 @@ export function create(): VendorModule {
 					if (refused) return refused;
 					const body = bodyOf(req);
 					const byId = path.startsWith('/api/contact');
+					// Older samples of the by-ID path also carry `partner` and `api_key` in the body (§5.8).
+					const extra = undocumented(body, byId ? ['insider_id', 'partner', 'api_key'] : ['identifiers']);
+					if (extra) return extra;
 					if (byId && typeof body.insider_id !== 'string') return json(400, ERR.badRequest('insider_id must be specified'));
 					if (!byId && (!isObject(body.identifiers) || Object.keys(body.identifiers).some((key) => !IDENTIFIER_KEYS.includes(key)))) {
 						return json(400, ERR.badRequest('identifiers must be email, phone_number or uuid'));
@@ -778,6 +822,8 @@ export function create(): VendorModule {
 			handler: (req) => {
 				const refused = guard(req);
 				if (refused) return refused;
+				const extra = undocumented(bodyOf(req), ['table']);
+				if (extra) return extra;
 				const table = bodyOf(req).table;
 				if (table === 'contacts') return json(200, knobs.attributeCatalogue);
 				if (table === 'events') return json(200, knobs.eventCatalogue);

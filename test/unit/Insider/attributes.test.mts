@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
-import { credentials } from '../../sandbox/insider.mts';
+import { credentials, defaultKnobs } from '../../sandbox/insider.mts';
 import { NODE, runNode, runNodeFailing } from './context.mts';
 
 let sandbox: Sandbox;
@@ -23,6 +23,7 @@ beforeAll(async () => {
 afterAll(async () => await sandbox.close());
 beforeEach(async () => {
 	await fetch(`${baseUrl}/__sandbox/reset`, { method: 'POST' });
+	await configure(defaultKnobs() as unknown as Record<string, unknown>);
 	NODE.typeVersion = 1;
 });
 
