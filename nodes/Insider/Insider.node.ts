@@ -19,7 +19,10 @@ export class Insider implements INodeType {
 		name: 'insider',
 		icon: { light: 'file:insider.svg', dark: 'file:insider.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// Version 2 (#14): Create or Update and Delete Attribute ask the account's metadata which names are
+		// custom attributes; version 1 nodes keep the built-in list unless the option is set.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
 			"Create or update users in Insider's Unified Customer Database in bulk, read profiles, delete attributes, identifiers, personal data or whole profiles, and export raw user data",

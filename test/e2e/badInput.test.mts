@@ -100,7 +100,7 @@ const CASES: VendorCase[] = [
 		bad: [
 			{ item: { uuid: 'marker-email', email: 'x@localhost' }, field: 'identifiers.email', marker: 'marker-email' },
 			{ item: { uuid: 'marker-age', age: 'thirty' }, field: 'attributes.age', marker: 'marker-age' },
-			{ item: { uuid: 'marker-birthday', birthday: '1993-03-12' }, field: 'attributes.birthday', marker: 'marker-birthday' },
+			{ item: { uuid: 'marker-birthday', birthday: '12/03/1993' }, field: 'attributes.birthday', marker: 'marker-birthday' },
 		],
 		sendsNothingOnStop: true,
 	},

@@ -35,7 +35,10 @@ export interface InsiderKnobs {
 	/** Seconds sent in `Retry-After` with a 429 (scaled); null sends none. */
 	retryAfterSeconds: number | null;
 	profileQuotaUnits: number;
-	/** Cost of one profile read: base plus per requested event type (inferred, §5.2). */
+	/**
+	 * Cost of one profile read: base plus per requested event type. Insider's sample answers 2.5 units for
+	 * three event types (§0); the split into 1 + 0.5 each is inferred (§5.2).
+	 */
 	profileCostBase: number;
 	profileCostPerEvent: number;
 	/** Delay before accepted upserts and attribute deletes show in state (eventual consistency). */
@@ -54,6 +57,15 @@ export interface InsiderKnobs {
 	failEdge: number;
 	/** Post per-user failures of an upsert to its `error_callback_endpoint`. */
 	errorCallbacks: boolean;
+	/**
+	 * Default identifiers the account uses as identifiers (Identity Resolution settings): Delete Attribute
+	 * refuses these names for it; the others are plain attributes it may delete (§0).
+	 */
+	identifierAttributes: string[];
+	/** Accept `not_append` at the root of an upsert (some older material; the samples put it per user). */
+	rootNotAppend: boolean;
+	/** Accept `POST /api/user/v1/delete` with a bare `insider_id` (undocumented; Insider's own node sends it, §0). */
+	deleteByInsiderId: boolean;
 	segments: Record<string, { type: 'dynamic' | 'static' }>;
 	customIdentifiers: string[];
 	attributeCatalogue: Array<{ key: string; display_name: string; type: string }>;
@@ -85,7 +97,7 @@ export const defaultKnobs = (): InsiderKnobs => ({
 	retryAfterSeconds: 1,
 	profileQuotaUnits: 1000,
 	profileCostBase: 1,
-	profileCostPerEvent: 1,
+	profileCostPerEvent: 0.5,
 	applyDelayMs: 0,
 	exportDelayMs: 300,
 	exportResponse: 'url',
@@ -98,6 +110,9 @@ export const defaultKnobs = (): InsiderKnobs => ({
 	fail500: 0,
 	failEdge: 0,
 	errorCallbacks: true,
+	identifierAttributes: ['email', 'phone_number', 'uuid'],
+	deleteByInsiderId: false,
+	rootNotAppend: false,
 	segments: { '1': { type: 'dynamic' }, '2': { type: 'static' } },
 	customIdentifiers: ['user_loyalty_id', 'crm_id'],
 	attributeCatalogue: [
@@ -128,6 +143,14 @@ const REQUIRED_PARAMS: Record<string, string[]> = {
 	cart_page_view: ['event_group_id', 'currency', 'unit_sale_price'],
 };
 const BOOLEAN_ATTRIBUTES = ['email_optin', 'gdpr_optin', 'sms_optin', 'whatsapp_optin'];
+/**
+ * Default attributes, which live at the root of `attributes` (§0, §4.3: the upsert and attribute-delete
+ * parameter tables of Insider's Postman collection, and the root keys of its samples).
+ */
+export const DEFAULT_ATTRIBUTES = [
+	'age', 'app_version', 'birthday', 'city', 'country', 'email', 'email_optin', 'gdpr_optin', 'gender', 'language',
+	'list_id', 'lo', 'name', 'phone_number', 'sms_optin', 'static_segment_id', 'surname', 'uuid', 'whatsapp_optin',
+];
 const IDENTIFIER_KEYS = ['email', 'phone_number', 'uuid'];
 /** Attributes Delete PII removes (§5.8). */
 const PII_ATTRIBUTES = ['name', 'surname', 'email', 'phone_number', 'birthday', 'gender', 'age', 'city', 'country', 'uuid'];
@@ -263,6 +286,11 @@ export function create(): VendorModule {
 					add(`${prefix}.attributes.birthday.regexp(rfc3339)`, `birthday must be RFC 3339 ending with Z: ${JSON.stringify(attributes.birthday)}`);
 				}
 				if (attributes.custom !== undefined && !isObject(attributes.custom)) add(`${prefix}.attributes.custom.type(object)`, 'custom must be an object');
+				// A default attribute under `custom` is refused for that user; the key follows the service's
+				// `users.<i>.<path>.<rule>` form, the rule name and message are inferred (§5.1).
+				for (const key of Object.keys(isObject(attributes.custom) ? attributes.custom : {})) {
+					if (DEFAULT_ATTRIBUTES.includes(key)) add(`${prefix}.attributes.custom.*.not_in(defaults_column)`, `${key} is a default attribute, it cannot be sent as a custom attribute`);
+				}
 			}
 		}
 		if (user.events !== undefined) {
@@ -475,6 +503,23 @@ export function create(): VendorModule {
 		return undefined;
 	};
 	const bodyOf = (req: SandboxRequest): Dict => (isObject(req.body) ? req.body : {});
+	/**
+	 * Fields each request body may carry (§5, Insider's Postman collection "Insider One APIs"); anything
+	 * else is refused with the 400 envelope rather than ignored (message wording inferred, §7).
+	 */
+	const undocumented = (value: unknown, allowed: string[], at = ''): SandboxResponse | undefined => {
+		if (!isObject(value)) return undefined;
+		const extra = Object.keys(value).find((key) => !allowed.includes(key));
+		return extra === undefined ? undefined : json(400, ERR.badRequest(`${at}${extra} is not an allowed field`));
+	};
+	const undocumentedInList = (list: unknown, allowed: string[], at: string): SandboxResponse | undefined => {
+		if (!Array.isArray(list)) return undefined;
+		for (let i = 0; i < list.length; i++) {
+			const refused = undocumented(list[i], allowed, `${at}.${i}.`);
+			if (refused) return refused;
+		}
+		return undefined;
+	};
 
 	// ---- routes ------------------------------------------------------------------------------------
 	const routes: Route[] = [
@@ -485,6 +530,11 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				// `not_append` at the root appears in some older material only (inferred, §5.1): behind a knob.
+				const extra =
+					undocumented(body, ['users', 'skip_hook', 'error_callback_endpoint', ...(knobs.rootNotAppend ? ['not_append'] : [])]) ??
+					undocumentedInList(body.users, ['identifiers', 'insider_id', 'attributes', 'events', 'not_append', 'append'], 'users');
+				if (extra) return extra;
 				if (!Array.isArray(body.users)) return json(400, ERR.badRequest('users must be defined'));
 				if (body.users.length === 0) return json(400, ERR.badRequest('users must contain at least 1 user'));
 				if (body.users.length > knobs.maxUsersPerRequest) return json(400, ERR.badRequest(`users must contain at most ${knobs.maxUsersPerRequest} users`));
@@ -518,6 +568,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, ['identifiers', 'insider_id', 'attributes', 'events', 'quota']) ?? undocumented(body.events, ['start_date', 'end_date', 'wanted'], 'events.');
+				if (extra) return extra;
 				if (!hasAddress(body)) return json(400, ERR.badRequest('either insider_id or idenifiers must be specified'));
 				const problem = selectionError(body);
 				if (problem) return json(400, ERR.badRequest(problem));
@@ -554,6 +606,12 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra =
+					undocumented(body, ['segment', 'attributes', 'events', 'format', 'hook']) ??
+					undocumented(body.segment, ['segment_id'], 'segment.') ??
+					undocumented(body.events, ['start_date', 'end_date', 'wanted'], 'events.') ??
+					undocumentedInList(isObject(body.events) ? body.events.wanted : undefined, ['event_name', 'params', 'filters'], 'events.wanted');
+				if (extra) return extra;
 				const segmentId = body.segment?.segment_id;
 				if (typeof segmentId !== 'number') return json(400, ERR.badRequest('segment.segment_id must be a number'));
 				const segment = knobs.segments[String(segmentId)];
@@ -604,6 +662,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, ['users']) ?? undocumentedInList(body.users, ['identifiers', 'insider_id', 'whole', 'partial', 'custom'], 'users');
+				if (extra) return extra;
 				if (!Array.isArray(body.users)) return json(400, ERR.badRequest('users must be defined'));
 				if (body.users.length > knobs.maxUsersPerRequest) return json(400, ERR.badRequest(`users must contain at most ${knobs.maxUsersPerRequest} users`));
 				const errors: Record<string, string[]> = {};
@@ -613,7 +673,12 @@ export function create(): VendorModule {
 					const before = Object.keys(errors).length;
 					identifierErrors(`users.${i}`, entry, add);
 					const whole: unknown[] = Array.isArray(entry.whole) ? entry.whole : [];
-					for (const name of whole) if (IDENTIFIER_KEYS.includes(String(name))) add(`users.${i}.whole.*.in(defaults_column)`, `identifier attributes cannot be deleted: ${name}`);
+					for (const name of whole) if (knobs.identifierAttributes.includes(String(name))) add(`users.${i}.whole.*.not_in(identifiers)`, `identifier attributes cannot be deleted: ${name}`);
+					const customWhole: unknown[] = isObject(entry.custom) && Array.isArray(entry.custom.whole) ? entry.custom.whole : [];
+					const customPartial = isObject(entry.custom) && isObject(entry.custom.partial) ? Object.keys(entry.custom.partial) : [];
+					for (const name of [...customWhole, ...customPartial]) {
+						if (DEFAULT_ATTRIBUTES.includes(String(name))) add(`users.${i}.custom.*.not_in(defaults_column)`, `${name} is a default attribute, it cannot be deleted as a custom attribute`);
+					}
 					if (Object.keys(errors).length > before) return;
 					const user = findUser(entry);
 					if (!user) return add(`users.${i}.identifiers.exists`, 'no such user for these identifiers');
@@ -650,6 +715,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, ['old_identifier', 'new_identifier']);
+				if (extra) return extra;
 				const entry = (side: unknown): [string, string | undefined, unknown] | undefined => {
 					if (!isObject(side)) return undefined;
 					const keys = Object.keys(side);
@@ -684,6 +751,8 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
+				const extra = undocumented(body, ['identifiers']);
+				if (extra) return extra;
 				const identifiers = body.identifiers;
 				const count = (value: Dict) => Object.entries(value).reduce((sum, [key, v]) => sum + (key === 'custom' && isObject(v) ? Object.keys(v).length : 1), 0);
 				if (!isObject(identifiers) || count(identifiers) !== 1) return json(400, ERR.badRequest('there must be exactly 1 identifier'));
@@ -707,8 +776,12 @@ export function create(): VendorModule {
 				const refused = guard(req);
 				if (refused) return refused;
 				const body = bodyOf(req);
-				if (!hasAddress(body)) return json(400, ERR.badRequest('either insider_id or idenifiers must be specified'));
-				const user = findUser(body);
+				const extra = undocumented(body, knobs.deleteByInsiderId ? ['identifiers', 'insider_id'] : ['identifiers']);
+				if (extra) return extra;
+				// The endpoint documents `identifiers` only ("must have a unifier field under identifiers").
+				const byId = typeof body.insider_id === 'string' && knobs.deleteByInsiderId;
+				if (!byId && !(isObject(body.identifiers) && Object.keys(body.identifiers).length > 0)) return json(400, ERR.badRequest('identifiers must be specified'));
+				const user = findUser(byId ? { insider_id: body.insider_id } : { identifiers: body.identifiers });
 				if (!user) return knobs.deleteUnknownUser === 404 ? json(404, ERR.noUser) : json(200, {});
 				users = users.filter((entry) => entry !== user);
 				reindex();
@@ -724,6 +797,9 @@ export function create(): VendorModule {
 					if (refused) return refused;
 					const body = bodyOf(req);
 					const byId = path.startsWith('/api/contact');
+					// Older samples of the by-ID path also carry `partner` and `api_key` in the body (§5.8).
+					const extra = undocumented(body, byId ? ['insider_id', 'partner', 'api_key'] : ['identifiers']);
+					if (extra) return extra;
 					if (byId && typeof body.insider_id !== 'string') return json(400, ERR.badRequest('insider_id must be specified'));
 					if (!byId && (!isObject(body.identifiers) || Object.keys(body.identifiers).some((key) => !IDENTIFIER_KEYS.includes(key)))) {
 						return json(400, ERR.badRequest('identifiers must be email, phone_number or uuid'));
@@ -746,6 +822,8 @@ export function create(): VendorModule {
 			handler: (req) => {
 				const refused = guard(req);
 				if (refused) return refused;
+				const extra = undocumented(bodyOf(req), ['table']);
+				if (extra) return extra;
 				const table = bodyOf(req).table;
 				if (table === 'contacts') return json(200, knobs.attributeCatalogue);
 				if (table === 'events') return json(200, knobs.eventCatalogue);

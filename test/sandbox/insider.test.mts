@@ -149,7 +149,7 @@ describe('Insider sandbox', () => {
 		expect(profile.status).toBe(200);
 		expect(profile.body.attributes).toEqual({ name: 'P', gdpr: true, c_tier: 'gold', iid: 'iid-1' });
 		expect(profile.body.events).toEqual({ page_view: [{ url: 'https://a', created_date: '2024-01-02T00:00:00Z' }] });
-		expect(profile.body.quota).toEqual({ cost: 2, used: 2, total: 1000 });
+		expect(profile.body.quota).toEqual({ cost: 1.5, used: 1.5, total: 1000 });
 		expect((await call('POST', '/api/user/v1/profile', { identifiers: { email: 'none@x.io' }, attributes: ['*'] })).body).toEqual({
 			error: 'no such user for these identifiers: no data',
 		});

@@ -1,11 +1,8 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { ATTRIBUTE_TABLE, EVENT_TABLE, METADATA_PATH } from '../helpers/metadata';
 import { createTransport } from '../transport';
-
-/** Metadata tables the columns route describes (§5.9). */
-export const ATTRIBUTE_TABLE = 'contacts';
-export const EVENT_TABLE = 'events';
 
 interface Column {
 	key?: unknown;
@@ -18,7 +15,7 @@ async function columns(ctx: ILoadOptionsFunctions, table: string): Promise<INode
 	try {
 		const response = await transport.request<Column[]>({
 			method: 'POST',
-			path: '/api/user/v3/metadata/columns',
+			path: METADATA_PATH,
 			body: { table },
 		});
 		const list = Array.isArray(response.body) ? response.body : [];

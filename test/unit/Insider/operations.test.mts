@@ -66,7 +66,7 @@ describe('User → Get', () => {
 			identifiers: { custom: { crm_id: 'C1' } },
 			attributes: { name: 'Ann', c_tier: 'gold', iid: 'iid-a' },
 			events: { page_view: [{ url: 'https://a', created_date: '2024-02-01T00:00:00Z' }] },
-			quota: { cost: 2, used: 2, total: 1000 },
+			quota: { cost: 1.5, used: 1.5, total: 1000 },
 		});
 		expect(output[1].json).toMatchObject({ insider_id: 'iid-b', attributes: { name: 'Bob', iid: 'iid-b' }, events: {} });
 	});
@@ -114,14 +114,14 @@ describe('User → Delete Attribute', () => {
 		expect(users[1].attributes).toEqual({ custom: {} });
 	});
 
-	it('refuses identifiers before sending', async () => {
-		const error = await runNodeFailing({
-			baseUrl,
-			credentials,
-			parameters: { resource: 'user', operation: 'deleteAttribute', addressBy: 'insiderId', insiderId: 'iid-a', mode: 'whole', attributeNames: ['email'], options: {} },
-		});
-		expect(error.message).toContain('field "attributeNames": "email" is an identifier');
-		expect(error.requests).toHaveLength(0);
+	it('sends an identifier attribute and shows the refusal Insider gives for an account that uses it as identifier', async () => {
+		const { output, requests } = await run(
+			{ resource: 'user', operation: 'deleteAttribute', addressBy: 'insiderId', insiderId: 'iid-a', mode: 'whole', attributeNames: ['email'], options: {} },
+			[{}],
+			{ continueOnFail: true },
+		);
+		expect(requests[0].body).toEqual({ users: [{ insider_id: 'iid-a', whole: ['email'] }] });
+		expect(output[0].json.error).toContain('identifier attributes cannot be deleted: email');
 	});
 });
 
@@ -182,6 +182,8 @@ describe('Identifier → Update / Delete, User → Delete / Delete PII', () => {
 		expect(users[0].events).toHaveLength(1);
 		expect(users[1].anonymous).toBe(true);
 
+		// Deleting by a bare Insider ID is undocumented: the fake accepts it only behind its knob.
+		await configure({ deleteByInsiderId: true });
 		await run({ resource: 'user', operation: 'delete', addressBy: 'insiderId', insiderId: 'iid-a', options: {} });
 		users = (await state()).users;
 		expect(users.map((user: any) => user.insider_id)).toEqual(['iid-b']);

@@ -89,7 +89,7 @@ describe('Insider upsert: validation before sending', () => {
 		{ item: { uuid: 'u', events: [{ event_name: 'Purchase', timestamp: '2024-01-01T00:00:00Z' }] }, field: 'events.0.event_name' },
 		{ item: { uuid: 'u', events: [{ event_name: 'view', timestamp: '2024-01-01 00:00' }] }, field: 'events.0.timestamp' },
 		{ item: { uuid: 'u', events: [{ event_name: 'purchase', timestamp: '2024-01-01T00:00:00Z', event_params: { currency: 'USD', quantity: 1, unit_sale_price: 3 } }] }, field: 'events.0.event_params.event_group_id' },
-		{ item: { uuid: 'u', birthday: '1990-01-01' }, field: 'attributes.birthday' },
+		{ item: { uuid: 'u', birthday: '01/01/1990' }, field: 'attributes.birthday' },
 		{ item: { uuid: 'u' }, field: 'attributes' },
 		{ item: { identifiers: { uuid: 'u', loyalty: 'x' }, name: 'A' }, field: 'identifiers.loyalty' },
 	];

@@ -14,6 +14,14 @@ const properties: INodeProperties[] = [
 	},
 	...addressProperties(),
 	{
+		displayName:
+			'Insider documents this endpoint with identifiers only. Deleting by Insider ID sends {"insider_id": …} alone, which Insider\'s own n8n node does but the API reference does not describe: prefer an identifier.',
+		name: 'deleteByIdNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { addressBy: ['insiderId'] } },
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',

@@ -6,8 +6,9 @@ import { jsonBytes } from '../../../shared/chunk';
 import { invalidField } from '../../../shared/errors';
 import { parseJsonParameter } from '../../../shared/mapping';
 import { mapBatchResponse } from '../../helpers/responses';
-import type { UserAddress } from '../../helpers/user';
-import { CUSTOM_PREFIX, DEFAULT_ATTRIBUTE_KEYS, DEFAULT_IDENTIFIER_KEYS } from '../../helpers/user';
+import { loadAttributeCatalogue, usesMetadata } from '../../helpers/metadata';
+import type { AttributeCatalogue, UserAddress } from '../../helpers/user';
+import { classifyAttribute } from '../../helpers/user';
 import { MAX_REQUEST_BYTES, MAX_USERS_PER_REQUEST } from '../../transport';
 import type { InsiderEnv } from '../common';
 import { addressKeys, addressProperties, concurrencyOption, readAddress, readConcurrency } from '../common';
@@ -39,7 +40,7 @@ const properties: INodeProperties[] = [
 		default: [],
 		required: true,
 		description:
-			'Attributes to delete; custom attributes start with "c_". Identifiers cannot be deleted here. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			'Attributes to delete; custom attributes start with "c_". Email, phone number and UUID can be deleted as attributes unless the account uses them as identifiers (Insider then refuses them for that user: use Identifier → Delete). Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 		displayOptions: { show: { mode: ['whole'] } },
 	},
 	{
@@ -69,7 +70,17 @@ const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [concurrencyOption],
+		options: [
+			concurrencyOption,
+			{
+				displayName: 'Check Names Against Account Metadata',
+				name: 'useMetadata',
+				type: 'boolean',
+				default: true,
+				description:
+					"Whether to read the account's attribute list once per run to tell default attributes from custom ones (custom ones are listed with \"c_\"). Without it, names that are not Insider default attributes are deleted as custom attributes. On by default from node version 2.",
+			},
+		],
 	},
 ];
 
@@ -79,18 +90,6 @@ interface AttributeDeletion extends UserAddress {
 	whole?: string[];
 	partial?: IDataObject;
 	custom?: { whole?: string[]; partial?: IDataObject };
-}
-
-/** `c_name` and names that are not default attributes are custom attributes, sent without the prefix. */
-function splitName(name: string): { custom: boolean; key: string } {
-	if (name.startsWith(CUSTOM_PREFIX) && name.length > CUSTOM_PREFIX.length) return { custom: true, key: name.slice(CUSTOM_PREFIX.length) };
-	return { custom: !DEFAULT_ATTRIBUTE_KEYS.has(name), key: name };
-}
-
-function checkName(ctx: IExecuteFunctions, itemIndex: number, field: string, name: string): void {
-	if ((DEFAULT_IDENTIFIER_KEYS as readonly string[]).includes(name)) {
-		throw invalidField(ctx.getNode(), itemIndex, field, `"${name}" is an identifier; use Identifier → Delete for it`);
-	}
 }
 
 function readValues(ctx: IExecuteFunctions, itemIndex: number): unknown[] {
@@ -114,14 +113,13 @@ function readValues(ctx: IExecuteFunctions, itemIndex: number): unknown[] {
 	return values;
 }
 
-function readDeletion(ctx: IExecuteFunctions, itemIndex: number): AttributeDeletion {
+function readDeletion(ctx: IExecuteFunctions, itemIndex: number, catalogue?: AttributeCatalogue): AttributeDeletion {
 	const deletion: AttributeDeletion = { ...readAddress(ctx, itemIndex) };
 	const mode = ctx.getNodeParameter('mode', itemIndex) as string;
 	if (mode === 'partial') {
 		const name = String(ctx.getNodeParameter('attributeName', itemIndex, '')).trim();
 		if (!name) throw invalidField(ctx.getNode(), itemIndex, 'attributeName', 'choose the array attribute');
-		checkName(ctx, itemIndex, 'attributeName', name);
-		const { custom, key } = splitName(name);
+		const { custom, key } = classifyAttribute(name, catalogue);
 		const values = readValues(ctx, itemIndex);
 		if (custom) deletion.custom = { partial: { [key]: values } };
 		else deletion.partial = { [key]: values };
@@ -132,8 +130,7 @@ function readDeletion(ctx: IExecuteFunctions, itemIndex: number): AttributeDelet
 	const whole: string[] = [];
 	const customWhole: string[] = [];
 	for (const name of names) {
-		checkName(ctx, itemIndex, 'attributeNames', name);
-		const { custom, key } = splitName(name);
+		const { custom, key } = classifyAttribute(name, catalogue);
 		(custom ? customWhole : whole).push(key);
 	}
 	if (whole.length > 0) deletion.whole = whole;
@@ -143,8 +140,10 @@ function readDeletion(ctx: IExecuteFunctions, itemIndex: number): AttributeDelet
 
 export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
+	const useMetadata = (this.getNodeParameter('options', 0, {}) as IDataObject).useMetadata;
+	const catalogue = usesMetadata(this, useMetadata) ? await loadAttributeCatalogue(env.transport) : undefined;
 	const { results } = await runBulk<AttributeDeletion>(this, items.length, {
-		prepare: (itemIndex) => readDeletion(this, itemIndex),
+		prepare: (itemIndex) => readDeletion(this, itemIndex, catalogue),
 		limits: { maxUnits: MAX_USERS_PER_REQUEST, maxBytes: MAX_REQUEST_BYTES, envelopeBytes: jsonBytes({ users: [] }) },
 		concurrency: readConcurrency(this),
 		keys: addressKeys,

@@ -7,7 +7,7 @@ import type { UserAddress } from '../../helpers/user';
 import { EVENT_NAME_PATTERN } from '../../helpers/user';
 import type { InsiderEnv } from '../common';
 import { addressProperties, concurrencyOption, readAddress, readConcurrency } from '../common';
-import { PROFILE_REQUESTS_PER_MINUTE } from '../../transport';
+import { PROFILE_QUOTA_UNITS_PER_MINUTE, profileReadCost } from '../../transport';
 
 /** Attribute and event selection shared by profile reads and raw exports (§5.2, §5.3). */
 export function selectionProperties(what: string): INodeProperties[] {
@@ -132,7 +132,7 @@ export function readSelection(ctx: IExecuteFunctions, itemIndex: number): IDataO
 
 const properties: INodeProperties[] = [
 	{
-		displayName: `Reads are paced under ${PROFILE_REQUESTS_PER_MINUTE.toLocaleString('en-US')} a minute, since Insider counts them against a quota of 1,000 units a minute; a 429 is retried after the wait Insider asks for. Every input item gets its own profile or error.`,
+		displayName: `Reads are paced by what they cost against Insider's quota of ${PROFILE_QUOTA_UNITS_PER_MINUTE.toLocaleString('en-US')} units a minute: 1 unit a read plus 0.5 per event type asked for (Insider publishes only 2.5 units for three event types; the rest is an estimate). A 429 holds reads back for the wait Insider asks for, then they are retried. Every input item gets its own profile or error.`,
 		name: 'readNotice',
 		type: 'notice',
 		default: '',
@@ -183,6 +183,7 @@ export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise
 				path: '/api/user/v1/profile',
 				body,
 				limiter: env.limiters.profile,
+				records: profileReadCost(body),
 			});
 			return [{ json: { ...address, ...(response.body ?? {}) } }];
 		},

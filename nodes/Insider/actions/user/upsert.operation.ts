@@ -6,7 +6,8 @@ import { jsonBytes } from '../../../shared/chunk';
 import { invalidField } from '../../../shared/errors';
 import { parseJsonParameter } from '../../../shared/mapping';
 import { mapBatchResponse } from '../../helpers/responses';
-import type { NullPolicy, UpsertUser } from '../../helpers/user';
+import { loadAttributeCatalogue, usesMetadata } from '../../helpers/metadata';
+import type { AttributeCatalogue, NullPolicy, UpsertUser } from '../../helpers/user';
 import { buildAddress, buildAttributes, buildEvents, DEFAULT_IDENTIFIER_KEYS, isPlainObject } from '../../helpers/user';
 import { MAX_REQUEST_BYTES, MAX_USERS_PER_REQUEST } from '../../transport';
 import type { InsiderEnv } from '../common';
@@ -36,7 +37,7 @@ const properties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Item fields email, phone_number and uuid become identifiers (as do "insider_id" and an "identifiers" object); default attributes (name, age, email_optin…) are sent as such; any other field becomes a custom attribute; an "events" list is sent as events.',
+			'Item fields email, phone_number and uuid become identifiers (as do "insider_id" and an "identifiers" object); to send them as attributes instead (accounts that do not use them as identifiers), put them in an "attributes" object of the item. Default attributes (name, age, email_optin, birthday…) are sent as such; any other field becomes a custom attribute; an "events" list is sent as events. A birthday given as YYYY-MM-DD is sent as midnight UTC of that date.',
 		name: 'autoMapNotice',
 		type: 'notice',
 		default: '',
@@ -173,6 +174,14 @@ const properties: INodeProperties[] = [
 		options: [
 			concurrencyOption,
 			{
+				displayName: 'Check Names Against Account Metadata',
+				name: 'useMetadata',
+				type: 'boolean',
+				default: true,
+				description:
+					"Whether to read the account's attribute list once per run to tell default attributes from custom ones (custom ones are listed with \"c_\"). Without it, or when the token may not read that list, names that are not Insider default attributes are sent as custom attributes. On by default from node version 2.",
+			},
+			{
 				displayName: 'Custom Identifier Fields',
 				name: 'customIdentifierFields',
 				type: 'string',
@@ -245,7 +254,7 @@ export function userFromItem(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	json: IDataObject,
-	settings: { customIdentifierFields: string[]; ignoreFields: string[]; nulls: NullPolicy },
+	settings: { customIdentifierFields: string[]; ignoreFields: string[]; nulls: NullPolicy; catalogue?: AttributeCatalogue },
 ): UpsertUser {
 	const node = ctx.getNode();
 	const identifiers: IDataObject = isPlainObject(json.identifiers) ? { ...json.identifiers } : {};
@@ -264,7 +273,7 @@ export function userFromItem(
 	}
 	const address = buildAddress(node, itemIndex, { insiderId: json.insider_id, identifiers, custom });
 	const user: UpsertUser = { ...address };
-	const attributes = buildAttributes(node, itemIndex, attributeFields, settings.nulls);
+	const attributes = buildAttributes(node, itemIndex, attributeFields, settings.nulls, undefined, settings.catalogue);
 	if (attributes) user.attributes = attributes;
 	const events = buildEvents(node, itemIndex, json.events);
 	if (events.length > 0) user.events = events;
@@ -274,7 +283,7 @@ export function userFromItem(
 }
 
 /** Builds one user from the field-by-field parameters (Define Below). */
-function userFromParameters(ctx: IExecuteFunctions, itemIndex: number, nulls: NullPolicy): UpsertUser {
+function userFromParameters(ctx: IExecuteFunctions, itemIndex: number, nulls: NullPolicy, catalogue?: AttributeCatalogue): UpsertUser {
 	const node = ctx.getNode();
 	const identifiers = ctx.getNodeParameter('identifiers', itemIndex, {}) as IDataObject;
 	const customList = (ctx.getNodeParameter('customIdentifiers.identifier', itemIndex, []) as IDataObject[]) ?? [];
@@ -309,7 +318,7 @@ function userFromParameters(ctx: IExecuteFunctions, itemIndex: number, nulls: Nu
 		return event;
 	});
 	const user: UpsertUser = { ...address };
-	const attributes = buildAttributes(node, itemIndex, fields, nulls);
+	const attributes = buildAttributes(node, itemIndex, fields, nulls, undefined, catalogue);
 	if (attributes) user.attributes = attributes;
 	const events = buildEvents(node, itemIndex, rawEvents);
 	if (events.length > 0) user.events = events;
@@ -321,10 +330,12 @@ export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise
 	const mode = this.getNodeParameter('mappingMode', 0) as string;
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const nulls = (options.nullValues as NullPolicy) ?? 'omit';
+	const catalogue = usesMetadata(this, options.useMetadata) ? await loadAttributeCatalogue(env.transport) : undefined;
 	const settings = {
 		customIdentifierFields: splitList(options.customIdentifierFields),
 		ignoreFields: splitList(options.ignoreFields),
 		nulls,
+		catalogue,
 	};
 	const envelope: IDataObject = { users: [] };
 	if (options.skipHook === true) envelope.skip_hook = true;
@@ -335,7 +346,7 @@ export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise
 		prepare: (itemIndex) => {
 			const user =
 				mode === 'defineBelow'
-					? userFromParameters(this, itemIndex, nulls)
+					? userFromParameters(this, itemIndex, nulls, catalogue)
 					: userFromItem(this, itemIndex, items[itemIndex].json, settings);
 			if (!user.attributes && !user.events) {
 				throw invalidField(this.getNode(), itemIndex, 'attributes', 'the user has no attributes and no events to send');

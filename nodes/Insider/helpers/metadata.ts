@@ -1,0 +1,45 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import type { Transport } from '../../shared/transport';
+import type { AttributeCatalogue } from './user';
+import { CUSTOM_PREFIX } from './user';
+
+/** The metadata route (§5.9) and the table that lists the account's user attributes. */
+export const METADATA_PATH = '/api/user/v3/metadata/columns';
+export const ATTRIBUTE_TABLE = 'contacts';
+export const EVENT_TABLE = 'events';
+
+/** First node version whose Create or Update and Delete Attribute ask the account's metadata (issue #14). */
+export const METADATA_NODE_VERSION = 2;
+
+/**
+ * Whether this node asks the metadata which names are custom: the option when set, else on from node
+ * version 2 (version 1 nodes keep sending what they sent).
+ */
+export function usesMetadata(ctx: IExecuteFunctions, option: unknown): boolean {
+	if (typeof option === 'boolean') return option;
+	return (ctx.getNode().typeVersion ?? 1) >= METADATA_NODE_VERSION;
+}
+
+/**
+ * Reads the account's attribute columns once per execution. A token that may not read them, or any
+ * other failure, leaves the built-in list of defaults in charge (undefined).
+ */
+export async function loadAttributeCatalogue(transport: Transport): Promise<AttributeCatalogue | undefined> {
+	try {
+		const response = await transport.request<unknown>({ method: 'POST', path: METADATA_PATH, body: { table: ATTRIBUTE_TABLE } });
+		if (!Array.isArray(response.body)) return undefined;
+		const catalogue: AttributeCatalogue = { defaults: new Set(), custom: new Set() };
+		for (const column of response.body as Array<{ key?: unknown }>) {
+			if (typeof column?.key !== 'string' || column.key === '') continue;
+			if (column.key.startsWith(CUSTOM_PREFIX) && column.key.length > CUSTOM_PREFIX.length) {
+				catalogue.custom.add(column.key.slice(CUSTOM_PREFIX.length));
+			} else {
+				catalogue.defaults.add(column.key);
+			}
+		}
+		return catalogue;
+	} catch {
+		return undefined;
+	}
+}
