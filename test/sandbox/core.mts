@@ -206,6 +206,8 @@ export interface StartOptions {
 	timeScale?: number;
 	faults?: Partial<FaultConfig>;
 	knobs?: Record<string, unknown>;
+	/** Keep every request received, for `captured()` (contract tests). */
+	capture?: boolean;
 }
 
 /** One request as it reached the fake, kept for contract tests that check what a node sent. */
