@@ -94,6 +94,13 @@ export class SyneriseApi implements ICredentialType {
 			description: 'Leave empty to use the region host. Set it to reach Synerise through a proxy or a local test server.',
 		},
 		{
+			displayName:
+				'Testing the credential proves that the key logs in; it does not prove that the key holds the permissions each operation needs (Synerise then answers 403 when the node runs)',
+			name: 'permissionNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
 			displayName: 'Token',
 			name: 'token',
 			type: 'hidden',

@@ -15,7 +15,8 @@ export class Synerise implements INodeType {
 		name: 'synerise',
 		icon: { light: 'file:synerise.svg', dark: 'file:synerise.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: write operations output `status: "queued"` instead of `accepted: true` / `deleted: true`.
+		version: [1, 2],
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Create, read, update and delete Synerise profiles, one at a time or in batches of 1,000',
 		defaults: { name: 'Synerise' },

@@ -101,6 +101,8 @@ export interface SyneriseApi {
 	transport: Transport;
 	/** Sends one call with the headers every /v4 call carries, paced by the node's limiter. */
 	request<T = unknown>(request: VendorRequest): Promise<VendorResponse<T>>;
+	/** What this execution learned about the credential's API, e.g. the delete route spelling that worked. */
+	remembered: { deleteByCustomIdSegment?: string; deleteByCustomIdProbe?: Promise<void> };
 }
 
 /** The node's only door to Synerise: base URL and auth mode from the credential, paced and retried. */
@@ -121,6 +123,7 @@ export async function syneriseApi(ctx: IExecuteFunctions): Promise<SyneriseApi> 
 	let first: Promise<unknown> | undefined;
 	return {
 		transport,
+		remembered: {},
 		async request<T>(request: VendorRequest) {
 			const send = async () => await transport.request<T>({ limiter, ...request, headers: { ...headers, ...request.headers } });
 			if (!jwt) return await send();

@@ -189,4 +189,38 @@ describe('Synerise in real n8n', () => {
 		expect(run.logs).not.toContain(WRONG_KEY);
 		expect(run.logs).not.toContain(KEYS.full.apiKey);
 	});
+
+	it('version 2 reports writes as queued; delete by customId finds the other route spelling on a bodiless 404 (#14)', async () => {
+		synerise().module.reset();
+		// The fake routes only the spelling the node tries second.
+		synerise().module.configure({ applyDelayMs: 0, deleteByCustomIdSegment: 'by-custom-id' });
+		const workflow = linearWorkflow({
+			id: 'synQueuedV2',
+			inputItems: [{ customId: 'v2-1', email: 'v2-1@example.com' }, { customId: 'v2-2' }],
+			nodes: [
+				{ name: 'Upsert', type: 'synerise', typeVersion: 2, credentials: { syneriseApi: JWT }, parameters: { resource: 'profile', operation: 'upsert' } },
+				{
+					name: 'Delete',
+					type: 'synerise',
+					typeVersion: 2,
+					credentials: { syneriseApi: JWT },
+					parameters: { resource: 'profile', operation: 'delete', identifierType: 'customId', identifierValue: '={{ $json.customId }}' },
+				},
+			],
+		});
+		const run = await n8n.run(workflow);
+		expect(run.status, run.logs).toBe('success');
+		expect(run.items('Upsert').map((item) => item.json)).toEqual([
+			{ status: 'queued', email: 'v2-1@example.com', customId: 'v2-1' },
+			{ status: 'queued', customId: 'v2-2' },
+		]);
+		expect(run.items('Delete').map((item) => item.json)).toEqual([
+			{ status: 'queued', statusCode: 202, customId: 'v2-1' },
+			{ status: 'queued', statusCode: 202, customId: 'v2-2' },
+		]);
+		// One probe of the first spelling, then the other for both items.
+		const deletes = synerise().stats().log.filter((entry) => entry.route === 'DELETE /v4/clients/:by/:value').map((entry) => entry.status);
+		expect(deletes).toEqual([404, 202, 202]);
+		expect((await settled()).profiles).toEqual([]);
+	});
 });

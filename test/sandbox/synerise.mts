@@ -54,8 +54,26 @@ export interface Knobs {
 	listWindow: number;
 	/** Reject `""` on native and identifier fields with 400 (reference §5.2, inferred, switchable). */
 	rejectEmptyStrings: boolean;
-	/** Answer 400 when `Api-Version` is missing (reference §4, inferred); otherwise served and counted. */
+	/**
+	 * `Api-Version` is marked required on /v4 calls (reference §4); a call without it, or with another
+	 * version than this one, answers 400. The status is inferred; `false` serves and counts it.
+	 */
 	requireApiVersion: boolean;
+	apiVersion: string;
+	/**
+	 * The one spelling of delete-by-customId this fake routes (reference §0: `by-customid` in the php-sdk,
+	 * `by-custom-id` in the hub reference and the Magento client). The other answers 404 with no body, as an
+	 * unknown route would. Default: the node's `DELETE_BY_CUSTOM_ID_SEGMENT`.
+	 */
+	deleteByCustomIdSegment: 'by-customid' | 'by-custom-id';
+	/** Get by customId: the route is not public (reference §0); this spelling only. Default: the node's. */
+	getByCustomIdSegment: string;
+	/**
+	 * Get by phone is not public either (reference §0); the hub's `batch/by-phone` suggests a list. `profile`
+	 * answers one profile object like the other lookups; `list` answers an array of every profile with that
+	 * phone (with non-unique emails, several profiles can share one).
+	 */
+	phoneLookup: 'profile' | 'list';
 	/** With non-unique emails, email is no identifier (reference §1). */
 	nonUniqueEmails: boolean;
 	/** Requests per second per key (reference §8: not published); 0 disables. */
@@ -82,7 +100,11 @@ const DEFAULT_KNOBS: Knobs = {
 	maxPageSize: 100,
 	listWindow: 10_000,
 	rejectEmptyStrings: true,
-	requireApiVersion: false,
+	requireApiVersion: true,
+	apiVersion: '4.4',
+	deleteByCustomIdSegment: 'by-customid',
+	getByCustomIdSegment: 'by-customId',
+	phoneLookup: 'profile',
 	nonUniqueEmails: false,
 	ratePerSecond: 0,
 	rateBurst: 50,
@@ -109,6 +131,20 @@ const NATIVE_STRING_FIELDS = [
 	'avatarUrl',
 ];
 const IDENTIFIERS = ['email', 'phone', 'uuid', 'customId'];
+/** Every field of the profile as sent (reference §5.2; php-sdk `lib/V4/Models/CreateClientRequestBody.php`). */
+const BODY_FIELDS = new Set([...NATIVE_STRING_FIELDS, 'tags', 'agreements', 'attributes']);
+/** Query parameters of the list (reference §6.4; php-sdk `lib/V4/Clients/ClientsRequestBuilder.php`). */
+const LIST_QUERY = new Set([
+	'pageIndex',
+	'pageSize',
+	'sortBy',
+	'sortOrder',
+	'filters[anonymous]',
+	'filters[email]',
+	'filters[firstName]',
+	'filters[lastName]',
+	'filters[phone]',
+]);
 const AGREEMENTS = ['email', 'sms', 'push', 'webPush', 'bluetooth', 'rfid', 'wifi'];
 const SEX = ['FEMALE', 'MALE', 'NOT_SPECIFIED', 'OTHER'];
 const RESERVED = new Set([
@@ -279,6 +315,9 @@ export function create(): VendorModule {
 		for (const profile of holders ?? []) if (!first || profile.clientId < first.clientId) first = profile;
 		return first;
 	};
+	/** Every profile holding an identifier, oldest first. */
+	const findAll = (field: string, value: string): Profile[] =>
+		[...(index.get(field)?.get(identifierKey(field, value)) ?? [])].sort((a, b) => a.clientId - b.clientId);
 	/** Batch and create match an existing profile by customId → email → uuid → phone (reference §6.3, inferred order). */
 	const match = (data: Record<string, unknown>): Profile | undefined => {
 		for (const field of ['customId', 'email', 'uuid', 'phone']) {
@@ -302,6 +341,7 @@ export function create(): VendorModule {
 			return errors;
 		}
 		const record = data as Record<string, unknown>;
+		for (const [field, value] of Object.entries(record)) if (!BODY_FIELDS.has(field)) add(field, 'is not a field of a profile', value);
 		for (const field of NATIVE_STRING_FIELDS) {
 			const value = record[field];
 			if (value === undefined || value === null) continue;
@@ -527,13 +567,18 @@ export function create(): VendorModule {
 		}
 		const limited = rateLimited(caller.apiKey, req);
 		if (limited) return { response: limited };
-		if (!req.headers['api-version']) {
-			counters.missingApiVersion++;
-			if (knobs.requireApiVersion) return { response: { status: 400, body: errorBody(400, req.path, 'Missing Api-Version header') } };
+		const version = req.headers['api-version'];
+		if (version !== knobs.apiVersion) {
+			if (version === undefined) counters.missingApiVersion++;
+			if (knobs.requireApiVersion) {
+				const message = version === undefined ? 'Missing Api-Version header' : `Unsupported Api-Version ${String(version)}`;
+				return { response: { status: 400, body: errorBody(400, req.path, message) } };
+			}
 		}
 		if (hasBody) {
 			const type = String(req.headers['content-type'] ?? '');
-			if (!type.includes('application/json')) {
+			// The media type itself, optionally with a charset: `application/json-patch`, `text/json` are refused.
+			if (!/^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(type)) {
 				return { response: { status: 415, body: errorBody(415, req.path, `Content type '${type}' not supported`) } };
 			}
 			if (req.bodyError || req.body === undefined) return { response: { status: 400, body: errorBody(400, req.path, 'Malformed JSON body') } };
@@ -542,7 +587,15 @@ export function create(): VendorModule {
 	};
 
 	const login = (req: SandboxRequest): SandboxResponse => {
-		const apiKey = (req.body as { apiKey?: unknown } | undefined)?.apiKey;
+		const type = String(req.headers['content-type'] ?? '');
+		if (!/^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i.test(type)) {
+			return { status: 415, body: errorBody(415, req.path, `Content type '${type}' not supported`) };
+		}
+		const body = req.body as Record<string, unknown> | undefined;
+		// The login body has exactly one field (reference §3.2; php-sdk `ProfilePostRequestBody.php`).
+		const extra = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).filter((key) => key !== 'apiKey') : [];
+		if (extra.length > 0) return { status: 400, body: errorBody(400, req.path, `Unknown field ${extra[0]}`) };
+		const apiKey = body?.apiKey;
 		if (typeof apiKey !== 'string' || !UUID.test(apiKey)) {
 			return { status: 400, body: errorBody(400, req.path, 'apiKey must be a UUID') };
 		}
@@ -557,21 +610,32 @@ export function create(): VendorModule {
 
 	// ---- profile lookups by path ---------------------------------------------------------------------------
 
-	/** `by-email`, `by-phone`, `by-uuid`, `by-customId` (also `by-customid`, `by-custom-id`), case-insensitively. */
-	const identifierOf = (segment: string): string | undefined =>
-		({ 'by-email': 'email', 'by-phone': 'phone', 'by-uuid': 'uuid', 'by-customid': 'customId', 'by-custom-id': 'customId' })[
-			segment.toLowerCase()
-		];
+	/**
+	 * The identifier segments each method routes, spelled exactly (reference §0, §6.5–6.7): get by email and
+	 * uuid, by phone and customId (inferred, knobs); update by email and `by-customid` (every client agrees);
+	 * delete by customId in the one spelling of the knob. Anything else is no route.
+	 */
+	const identifierOf = (method: string, segment: string): string | undefined => {
+		const routes: Record<string, Record<string, string>> = {
+			GET: { 'by-email': 'email', 'by-uuid': 'uuid', 'by-phone': 'phone', [knobs.getByCustomIdSegment]: 'customId' },
+			POST: { 'by-email': 'email', 'by-customid': 'customId' },
+			DELETE: { [knobs.deleteByCustomIdSegment]: 'customId' },
+		};
+		return Object.hasOwn(routes[method] ?? {}, segment) ? routes[method][segment] : undefined;
+	};
 
-	const target = (req: SandboxRequest): { profile?: Profile; known: boolean } => {
+	const target = (req: SandboxRequest): { profile?: Profile; known: boolean; field?: string } => {
 		if (req.params.clientId !== undefined) {
 			if (!/^\d+$/.test(req.params.clientId)) return { known: false };
-			return { profile: profiles.get(Number(req.params.clientId)), known: true };
+			return { profile: profiles.get(Number(req.params.clientId)), known: true, field: 'clientId' };
 		}
-		const field = identifierOf(req.params.by ?? '');
+		const field = identifierOf(req.method, req.params.by ?? '');
 		if (!field) return { known: false };
-		return { profile: findBy(field, req.params.value), known: true };
+		return { profile: findBy(field, req.params.value), known: true, field };
 	};
+
+	/** An unknown route: 404 with no body (reference §0: the answer the node's delete fallback looks for). */
+	const noRoute = (): SandboxResponse => ({ status: 404 });
 
 	const notFound = (req: SandboxRequest) => ({ status: 404, body: errorBody(404, req.path, 'Client not found') });
 
@@ -633,20 +697,23 @@ export function create(): VendorModule {
 	const getOne = (req: SandboxRequest): SandboxResponse => {
 		const caller = guard(req, 'API_CLIENT_READ', false);
 		if ('response' in caller) return caller.response;
-		const { profile, known } = target(req);
-		if (!known) return { status: 400, body: errorBody(400, req.path, `Unknown identifier type ${req.params.by ?? req.params.clientId}`) };
+		if (req.params.by !== undefined && !identifierOf('GET', req.params.by)) return noRoute();
+		const { profile, known, field } = target(req);
+		if (!known) return { status: 400, body: errorBody(400, req.path, `Invalid client ID ${req.params.clientId}`) };
+		if (field === 'phone' && knobs.phoneLookup === 'list') {
+			const matches = findAll('phone', req.params.value);
+			return matches.length > 0 ? { status: 200, body: matches } : notFound(req);
+		}
 		return profile ? { status: 200, body: profile } : notFound(req);
 	};
 
 	const update = (req: SandboxRequest): SandboxResponse => {
 		const caller = guard(req, 'API_CLIENT_UPDATE', true);
 		if ('response' in caller) return caller.response;
-		const { profile, known } = target(req);
 		// Update routes exist for clientId, email and customId only (reference §6.6).
-		const field = req.params.by ? identifierOf(req.params.by) : 'clientId';
-		if (!known || !['clientId', 'email', 'customId'].includes(field ?? '')) {
-			return { status: 404, body: errorBody(404, req.path, 'No such route') };
-		}
+		if (req.params.by !== undefined && !identifierOf('POST', req.params.by)) return noRoute();
+		const { profile, known } = target(req);
+		if (!known) return { status: 400, body: errorBody(400, req.path, `Invalid client ID ${req.params.clientId}`) };
 		const errors = validate(req.body, false);
 		if (errors.length > 0) return { status: 400, body: errorBody(400, req.path, 'Validation failed', errors) };
 		if (!profile) return notFound(req);
@@ -657,9 +724,11 @@ export function create(): VendorModule {
 	const remove = (req: SandboxRequest): SandboxResponse => {
 		const caller = guard(req, 'API_CLIENT_DELETE', false);
 		if ('response' in caller) return caller.response;
+		if (req.params.by !== undefined && !identifierOf('DELETE', req.params.by)) return noRoute();
 		const { profile, known } = target(req);
-		const field = req.params.by ? identifierOf(req.params.by) : 'clientId';
-		if (!known || !['clientId', 'customId'].includes(field ?? '')) return { status: 404, body: errorBody(404, req.path, 'No such route') };
+		if (!known) return { status: 400, body: errorBody(400, req.path, `Invalid client ID ${req.params.clientId}`) };
+		// A DELETE has no body (reference §6.7).
+		if (req.rawBody.length > 0) return { status: 400, body: errorBody(400, req.path, 'A delete request has no body') };
 		if (!profile) return notFound(req);
 		enqueue({ kind: 'delete', clientId: profile.clientId });
 		return { status: 202 };
@@ -670,6 +739,9 @@ export function create(): VendorModule {
 		if ('response' in caller) return caller.response;
 		const q = req.query;
 		const bad = (message: string) => ({ status: 400, body: errorBody(400, req.path, message) });
+		for (const name of q.keys()) if (!LIST_QUERY.has(name)) return bad(`Unknown query parameter ${name}`);
+		const anonymous = q.get('filters[anonymous]');
+		if (anonymous !== null && anonymous !== 'true' && anonymous !== 'false') return bad('filters[anonymous] must be true or false');
 		const pageIndex = Number(q.get('pageIndex') ?? '1');
 		const pageSize = Number(q.get('pageSize') ?? '20');
 		if (!Number.isInteger(pageIndex) || pageIndex < 1) return bad('pageIndex must be an integer >= 1');

@@ -182,13 +182,16 @@ describe('Synerise sandbox', () => {
 		expect(vendor.stats().injected.error5xx).toBe(1);
 	});
 
-	it('counts calls without Api-Version and refuses them when required', async () => {
+	it('refuses a /v4 call without Api-Version 4.4 with a 400 error object; the knob serves and counts it', async () => {
 		const token = await login();
-		const response = await fetch(`${vendor.url}/v4/clients`, { headers: { authorization: `Bearer ${token}` } });
-		expect(response.status).toBe(200);
+		const bare = await fetch(`${vendor.url}/v4/clients`, { headers: { authorization: `Bearer ${token}` } });
+		expect(bare.status).toBe(400);
+		expect(await bare.json()).toMatchObject({ error: 'Bad Request', status: 400, path: '/v4/clients', message: 'Missing Api-Version header' });
+		expect((await call('GET', '/v4/clients', { token, headers: { 'Api-Version': '4.0' } })).status).toBe(400);
 		expect(state().missingApiVersion).toBe(1);
-		await configure({ requireApiVersion: true });
-		expect((await fetch(`${vendor.url}/v4/clients`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(400);
+		await configure({ requireApiVersion: false });
+		expect((await fetch(`${vendor.url}/v4/clients`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+		expect(state().missingApiVersion).toBe(2);
 	});
 	it('matches profiles by their current identifiers after updates and deletes change them', async () => {
 		await configure({ applyDelayMs: 0 });
@@ -205,7 +208,7 @@ describe('Synerise sandbox', () => {
 		expect(fresh.clientId).not.toBe(a);
 		expect(fresh.firstName).toBe('Fresh');
 		// A deleted profile is not matched again: the next upsert with its custom ID creates a new one.
-		expect((await call('DELETE', '/v4/clients/by-customId/b', { token })).status).toBe(202);
+		expect((await call('DELETE', '/v4/clients/by-customid/b', { token })).status).toBe(202);
 		await batch([{ customId: 'b', firstName: 'Reborn' }]);
 		const reborn = (await call('GET', '/v4/clients/by-customId/b', { token })).body;
 		expect(reborn.firstName).toBe('Reborn');

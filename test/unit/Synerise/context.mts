@@ -22,6 +22,8 @@ export function syneriseContext(options: {
 	items?: IDataObject[];
 	params: Record<string, unknown> | ((name: string, itemIndex: number) => unknown);
 	continueOnFail?: boolean;
+	/** The node version the workflow saved (1 unless set). */
+	typeVersion?: number;
 }): SyneriseRun {
 	const credentialType = new SyneriseApi();
 	const credential: IDataObject = { token: '', ...options.credential };
@@ -30,7 +32,7 @@ export function syneriseContext(options: {
 		params: options.params,
 		continueOnFail: options.continueOnFail,
 		credentials: { syneriseApi: credential },
-		node: { name: 'Synerise', type: 'n8n-nodes-customer-profiles.synerise' },
+		node: { name: 'Synerise', type: 'n8n-nodes-customer-profiles.synerise', typeVersion: options.typeVersion ?? 1 },
 	});
 	const send = ctx.helpers.httpRequestWithAuthentication as unknown as (type: string, request: IHttpRequestOptions) => Promise<unknown>;
 	const run: SyneriseRun = { ctx, credential, logins: 0, hints: [] };

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { SyneriseApi } from '../../transport';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
-import { customAttributesField, PROFILE_PATHS, profileFields, profileOptions, runPerItem } from './common';
+import { customAttributesField, PROFILE_PATHS, profileFields, profileOptions, queuedResult, runPerItem } from './common';
 
 const properties: INodeProperties[] = [
 	{
@@ -50,7 +50,7 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 				send: async (api) => {
 					if (!instant) {
 						const response = await api.request({ method: 'POST', path: '/v4/clients', body: profile });
-						return { accepted: true, statusCode: response.statusCode, [identifier]: value };
+						return queuedResult(this, { accepted: true }, { statusCode: response.statusCode, [identifier]: value });
 					}
 					// The instant route answers once the profile is stored (reference §6.2); read it back by the
 					// identifier it was created with, as the answer itself carries no profile.

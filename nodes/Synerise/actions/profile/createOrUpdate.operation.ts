@@ -10,12 +10,12 @@ import { VendorHttpError } from '../../../shared/transport';
 import type { SyneriseApi } from '../../transport';
 import { BATCH_CONCURRENCY, fieldErrors, MAX_BATCH_BYTES, MAX_PROFILES_PER_BATCH } from '../../transport';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
-import { customAttributesField, profileFields, profileOptions } from './common';
+import { customAttributesField, profileFields, profileOptions, queuedResult } from './common';
 
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Each input item is one profile, matched by its identifiers (email, phone, UUID or custom ID) or created. Items are sent in batches of up to 1,000 profiles and 1 MB; Synerise applies them a few seconds later.',
+			'Each input item is one profile, matched by its identifiers (email, phone, UUID or custom ID) or created. Items are sent in batches of up to 1,000 profiles and 1 MB. Synerise queues a batch and applies it a few seconds later, with no result per profile: output items say "queued", and a profile Synerise drops later is not reported.',
 		name: 'batchNotice',
 		type: 'notice',
 		default: '',
@@ -66,8 +66,9 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 	const node = this.getNode();
 	const send = async (batch: Array<BulkEntry<IDataObject>>): Promise<EntryOutcome[]> => {
 		const profiles = batch.map((entry) => entry.payload);
-		const accepted = (position: number): EntryOutcome => ({
-			json: { accepted: true, status: 'queued', ...identifiersOf(profiles[position]) },
+		// Queued is all a 202 says: Synerise documents no per-item result for a batch (reference §0, §6.3).
+		const queued = (position: number): EntryOutcome => ({
+			json: queuedResult(this, { accepted: true, status: 'queued' }, identifiersOf(profiles[position])),
 		});
 		const rejected = (position: number, errors: Array<{ field: string; message: string }>): EntryOutcome => ({
 			error: rejectedItem(
@@ -85,12 +86,13 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 				(failure: unknown) => ({ response: undefined, failure }),
 			);
 		if (outcome.response) {
-			// 202: queued, no per-item answer (reference §6.3). A multi-status answer names the rejected entries.
+			// 202: queued, no per-item answer (reference §0, §6.3). Fallback only, as no source shows one: a
+			// multi-status answer that names entries fails those items.
 			const byEntry = outcome.response.statusCode === 207 ? errorsByEntry(outcome.response.body, profiles.length) : new Map();
-			return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : accepted(position)));
+			return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : queued(position)));
 		}
-		// A 400 that names entries refused the whole request because of them: those items fail and the others
-		// are sent once more without them. Any other failure fails the whole batch.
+		// Fallback, as above: a 400 that names entries refused the whole request because of them; those items
+		// fail and the others are sent once more without them. Any other failure fails the whole batch.
 		const failure = outcome.failure;
 		const byEntry =
 			failure instanceof VendorHttpError && failure.statusCode === 400 ? errorsByEntry(failure.body, profiles.length) : new Map();
@@ -104,7 +106,7 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 				records: rest.length,
 			});
 		}
-		return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : accepted(position)));
+		return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : queued(position)));
 	};
 	// Parameters without expressions are read once, not once per item (n8n resolves each read).
 	const fixed = withFixedParameters(this);

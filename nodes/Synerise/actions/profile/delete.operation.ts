@@ -1,9 +1,18 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import type { VendorResponse } from '../../../shared/transport';
+import { VendorHttpError } from '../../../shared/transport';
 import type { SyneriseApi } from '../../transport';
 import { pathValue } from '../../helpers/profile';
-import { PROFILE_PATHS, runPerItem } from './common';
+import {
+	DELETE_BY_CUSTOM_ID_OTHER_SEGMENT,
+	DELETE_BY_CUSTOM_ID_SEGMENT,
+	Failed,
+	PROFILE_PATHS,
+	queuedResult,
+	runPerItem,
+} from './common';
 
 const properties: INodeProperties[] = [
 	{
@@ -12,7 +21,11 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Client ID', value: 'clientId', description: 'The numeric ID Synerise gave the profile' },
-			{ name: 'Custom ID', value: 'customId' },
+			{
+				name: 'Custom ID',
+				value: 'customId',
+				description: 'Synerise\'s own clients spell this route two ways (with and without a hyphen); the node tries the other spelling when the first does not exist',
+			},
 		],
 		default: 'clientId',
 		description: 'Which identifier finds the profile to delete (Synerise has delete routes for these two)',
@@ -29,6 +42,60 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['delete'] } }, properties);
 
+/** A 404 with no error body: the route does not exist (a profile that is not found comes with one). */
+function noSuchRoute(error: unknown): boolean {
+	if (!(error instanceof VendorHttpError) || error.statusCode !== 404) return false;
+	const body = error.body;
+	return body === undefined || body === null || (typeof body === 'string' && body.trim() === '');
+}
+
+type Answer = { response: VendorResponse; failure?: undefined } | { response?: undefined; failure: unknown };
+
+async function send(api: SyneriseApi, segment: string, value: string): Promise<Answer> {
+	const path = segment === '' ? PROFILE_PATHS.byId(value) : `/v4/clients/${segment}/${value}`;
+	return await api.request({ method: 'DELETE', path }).then(
+		(response) => ({ response }),
+		(failure: unknown) => ({ failure }),
+	);
+}
+
+/**
+ * Deletes by customId through the spelling that worked in this execution (reference §0). Until one has
+ * worked, calls go one at a time, so the first 404 without a body switches every later item to the other
+ * spelling instead of each item finding out on its own.
+ */
+async function deleteByCustomId(api: SyneriseApi, value: string): Promise<Answer> {
+	const memory = api.remembered;
+	while (memory.deleteByCustomIdSegment === undefined && memory.deleteByCustomIdProbe) await memory.deleteByCustomIdProbe;
+	if (memory.deleteByCustomIdSegment !== undefined) return await send(api, memory.deleteByCustomIdSegment, value);
+	const probe = probeDelete(api, value);
+	memory.deleteByCustomIdProbe = probe.then(() => undefined);
+	const answer = await probe;
+	memory.deleteByCustomIdProbe = undefined;
+	return answer;
+}
+
+/**
+ * The constant's spelling, then once the other one after a 404 without a body. Any other answer (success,
+ * a profile not found with its error object, a 403) shows the route exists, so its spelling is kept.
+ */
+async function probeDelete(api: SyneriseApi, value: string): Promise<Answer> {
+	for (const segment of [DELETE_BY_CUSTOM_ID_SEGMENT, DELETE_BY_CUSTOM_ID_OTHER_SEGMENT]) {
+		const answer = await send(api, segment, value);
+		if (answer.response || !noSuchRoute(answer.failure)) {
+			if (answer.response || answer.failure instanceof VendorHttpError) api.remembered.deleteByCustomIdSegment = segment;
+			return answer;
+		}
+	}
+	return {
+		failure: new VendorHttpError(
+			404,
+			undefined,
+			`The service answered 404 without a body on both delete routes, /v4/clients/${DELETE_BY_CUSTOM_ID_SEGMENT}/… and /v4/clients/${DELETE_BY_CUSTOM_ID_OTHER_SEGMENT}/…`,
+		),
+	};
+}
+
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
 	return await runPerItem(
 		this,
@@ -37,12 +104,13 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			const type = this.getNodeParameter('identifierType', itemIndex) as string;
 			const raw = String(this.getNodeParameter('identifierValue', itemIndex) ?? '').trim();
 			const value = pathValue(this.getNode(), itemIndex, type, raw);
-			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : `/v4/clients/${PROFILE_PATHS.deleteBy[type]}/${value}`;
 			return {
 				keys: [`${type}:${raw.toLowerCase()}`],
 				send: async (api) => {
-					const response = await api.request({ method: 'DELETE', path });
-					return { deleted: true, statusCode: response.statusCode, [type]: raw };
+					const answer =
+						type === 'clientId' ? await send(api, '', value) : await deleteByCustomId(api, value);
+					if (!answer.response) return new Failed(answer.failure);
+					return queuedResult(this, { deleted: true }, { statusCode: answer.response.statusCode, [type]: raw });
 				},
 			};
 		},

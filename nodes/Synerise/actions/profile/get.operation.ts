@@ -1,9 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { VendorHttpError } from '../../../shared/transport';
 import type { SyneriseApi } from '../../transport';
 import { pathValue } from '../../helpers/profile';
-import { PROFILE_PATHS, runPerItem } from './common';
+import { Failed, PROFILE_PATHS, runPerItem } from './common';
 
 const properties: INodeProperties[] = [
 	{
@@ -12,13 +13,30 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Client ID', value: 'clientId', description: 'The numeric ID Synerise gave the profile' },
-			{ name: 'Custom ID', value: 'customId' },
+			{
+				name: 'Custom ID',
+				value: 'customId',
+				description: 'Route not shown in Synerise\'s public reference (by-customId is inferred)',
+			},
 			{ name: 'Email', value: 'email' },
-			{ name: 'Phone', value: 'phone' },
+			{
+				name: 'Phone',
+				value: 'phone',
+				description:
+					'Route not shown in Synerise\'s public reference (by-phone is inferred). A phone number may match several profiles: each becomes its own output item.',
+			},
 			{ name: 'UUID', value: 'uuid' },
 		],
 		default: 'email',
 		description: 'Which identifier finds the profile',
+	},
+	{
+		displayName:
+			'Synerise\'s public reference does not show the phone and custom ID lookups: the node uses inferred routes (by-phone, by-customId). A phone number can match several profiles; each one becomes an output item.',
+		name: 'inferredRouteNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { identifierType: ['phone', 'customId'] } },
 	},
 	{
 		displayName: 'Value',
@@ -34,7 +52,10 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['get'] } }, properties);
 
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
-	return await runPerItem(
+	// A lookup that answers a list (a phone number shared by several profiles) gives one item per profile;
+	// the first travels as the item's result, the others are added right after it.
+	const more = new WeakMap<IDataObject, IDataObject[]>();
+	const [items] = await runPerItem(
 		this,
 		api,
 		(itemIndex) => {
@@ -43,10 +64,22 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : `/v4/clients/${PROFILE_PATHS.getBy[type]}/${value}`;
 			return {
 				keys: [],
-				send: async (api) =>
-					(await api.request<IDataObject>({ method: 'GET', path })).body,
+				send: async (api) => {
+					const { body } = await api.request<IDataObject | IDataObject[]>({ method: 'GET', path });
+					if (!Array.isArray(body)) return body;
+					const profiles = body.filter((entry): entry is IDataObject => !!entry && typeof entry === 'object' && !Array.isArray(entry));
+					if (profiles.length === 0) return new Failed(new VendorHttpError(404, body, 'The service answered with an empty list: no profile matches'));
+					more.set(profiles[0], profiles.slice(1));
+					return profiles[0];
+				},
 			};
 		},
 		'The get request',
 	);
+	const out: INodeExecutionData[] = [];
+	for (const item of items) {
+		out.push(item);
+		for (const json of more.get(item.json) ?? []) out.push({ json, pairedItem: item.pairedItem });
+	}
+	return [out];
 }

@@ -85,9 +85,11 @@ export const description = updateDisplayOptions({ show: { resource: ['profile'],
 function listQuery(filters: IDataObject, options: IDataObject): IDataObject {
 	const qs: IDataObject = {};
 	for (const [name, value] of Object.entries(filters)) {
-		if (value === '' || value === undefined || value === null) continue;
+		// Text filters are trimmed like identifiers elsewhere: an exact match on " jane@example.com" finds nobody.
+		const text = typeof value === 'string' ? value.trim() : value;
+		if (text === '' || text === undefined || text === null) continue;
 		if (name === 'anonymous' && value !== true) continue;
-		qs[`filters[${name}]`] = value;
+		qs[`filters[${name}]`] = text;
 	}
 	if (options.sortBy) qs.sortBy = options.sortBy;
 	if (options.sortOrder) qs.sortOrder = options.sortOrder;

@@ -4,7 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { invalidField } from '../../../shared/errors';
 import type { SyneriseApi } from '../../transport';
 import { buildProfile, pathValue, readProfileOptions } from '../../helpers/profile';
-import { customAttributesField, PROFILE_PATHS, profileFields, profileOptions, runPerItem } from './common';
+import { customAttributesField, PROFILE_PATHS, profileFields, profileOptions, queuedResult, runPerItem } from './common';
 
 const properties: INodeProperties[] = [
 	{
@@ -66,7 +66,7 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 				keys: [`${type}:${raw.toLowerCase()}`],
 				send: async (api) => {
 					const response = await api.request({ method: 'POST', path, body: profile });
-					return { accepted: true, statusCode: response.statusCode, [type]: raw, updatedFields: Object.keys(profile) };
+					return queuedResult(this, { accepted: true }, { statusCode: response.statusCode, [type]: raw, updatedFields: Object.keys(profile) });
 				},
 			};
 		},
