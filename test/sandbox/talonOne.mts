@@ -137,10 +137,23 @@ function apiKeyOf(authorization: string | undefined): string | undefined {
 	return /^ApiKey-v1\s+(\S+):$/.exec(decoded)?.[1];
 }
 
-/** `destination-hostname` without scheme or trailing slash; both forms are sent by real connectors (§2). */
-export function deploymentHost(value: string): string {
-	return value.replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+/**
+ * `destination-hostname` must be a bare hostname: the third-party spec types it `format: hostname` with an
+ * example without scheme (reference §0, which overrides §2's "accept both"). Hostnames are case-insensitive.
+ */
+export function deploymentHost(value: string): string | undefined {
+	return HOSTNAME.test(value) ? value.toLowerCase() : undefined;
 }
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * Status and text for a `destination-hostname` that is not a hostname (a scheme, a path, a trailing slash).
+ * The spec only declares the format; the gateway's answer is not documented (inferred: 400, as for a
+ * missing hostname, with the gateway's error body).
+ */
+export const BAD_HOSTNAME_STATUS = 400;
+export const BAD_HOSTNAME_ERROR = 'Invalid Deployment URL specified';
 
 function isText(value: unknown, max = MAX_TEXT): value is string {
 	return typeof value === 'string' && value.length >= 1 && value.length <= max;
@@ -219,8 +232,9 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 		if (!destination) return cdpError(400, 'No Deployment URL specified');
 		const platform = header(req, 'customer-data-platform-name');
 		if (!platform) return cdpError(400, 'No customer data platform name specified');
-		const known = KEYS[key];
 		const host = deploymentHost(destination);
+		if (!host) return cdpError(BAD_HOSTNAME_STATUS, BAD_HOSTNAME_ERROR);
+		const known = KEYS[key];
 		if (!known || !known.cdp || known.deployment !== host) return cdpError(401, 'Missing Session Token');
 		let bucket = buckets.get(key);
 		const perSecond = knobs.requestsPerSecond / (scale(1000) / 1000);

@@ -110,14 +110,21 @@ describe('Talon.One fake: happy path', () => {
 		expect((module.state() as any).ruleEngine.at(-1)).toEqual({ customerProfileId: 'p', requested: true, ran: true });
 	});
 
-	it('accepts Basic auth built from "ApiKey-v1 <key>:" and a hostname with scheme', async () => {
+	it('accepts Basic auth built from "ApiKey-v1 <key>:"', async () => {
 		const basic = Buffer.from(`ApiKey-v1 ${credentials.apiKey}:`).toString('base64');
-		const response = await call('PUT', '/cdp/customer_profiles/audiences', { data: [] }, {
-			authorization: `Basic ${basic}`,
-			'destination-hostname': `https://${DEPLOYMENT}/`,
-		});
-		expect(response.status).toBe(204);
-		expect(deploymentHost('HTTPS://Example.talon.one//')).toBe('example.talon.one');
+		const response = await call('POST', '/cdp/audiences', { audienceId: 'basic', audienceName: 'Basic' }, { authorization: `Basic ${basic}` });
+		expect(response.status).toBe(201);
+	});
+
+	it('refuses a destination-hostname that is not a bare hostname (#14: the spec says format hostname)', async () => {
+		for (const value of [`https://${DEPLOYMENT}/`, `https://${DEPLOYMENT}`, `${DEPLOYMENT}/`, `http://${DEPLOYMENT}`]) {
+			const response = await call('POST', '/cdp/audiences', { audienceId: 'x', audienceName: 'X' }, { 'destination-hostname': value });
+			expect(response.status).toBe(400);
+			expect(Object.keys(response.body).sort()).toEqual(['Error', 'RequestUUID', 'StatusCode']);
+			expect(response.body.StatusCode).toBe(400);
+		}
+		expect(store()?.audiences ?? []).toEqual([]);
+		expect(deploymentHost('Example.Talon.One')).toBe('example.talon.one');
 	});
 });
 

@@ -50,15 +50,25 @@ export function fakeContext(options: FakeOptions): IExecuteFunctions & { sent: S
 	const items = (options.items ?? [{}]).map((json) => ({ json }));
 	const sent: SentRequest[] = [];
 	const credential = new TalonOneCdpApi();
-	const authHeaders = (credential.authenticate.properties.headers ?? {}) as Record<string, string>;
+	const authenticate = credential.authenticate as unknown;
 
 	const httpRequestWithAuthentication = async (type: string, request: IHttpRequestOptions) => {
 		if (type !== 'talonOneCdpApi') throw new Error(`unexpected credential type ${type}`);
-		const headers: Record<string, string> = {};
-		for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = String(value);
-		for (const [name, template] of Object.entries(authHeaders)) {
-			headers[name.toLowerCase()] = resolve(template, options.credentials);
+		// n8n signs with a function `authenticate` by calling it, and with a generic one by filling its templates.
+		let signed = request;
+		if (typeof authenticate === 'function') {
+			signed = await (authenticate as (c: IDataObject, o: IHttpRequestOptions) => Promise<IHttpRequestOptions>).call(
+				credential,
+				options.credentials as IDataObject,
+				request,
+			);
+		} else {
+			const templates = ((authenticate as { properties?: { headers?: IDataObject } }).properties?.headers ?? {}) as Record<string, string>;
+			signed = { ...request, headers: { ...request.headers } };
+			for (const [name, template] of Object.entries(templates)) signed.headers![name] = resolve(template, options.credentials);
 		}
+		const headers: Record<string, string> = {};
+		for (const [name, value] of Object.entries(signed.headers ?? {})) headers[name.toLowerCase()] = String(value);
 		const url = new URL(request.url);
 		for (const [name, value] of Object.entries(request.qs ?? {})) url.searchParams.set(name, String(value));
 		let payload: string | undefined;
