@@ -21,6 +21,11 @@ export interface FakeOptions {
 	items?: IDataObject[];
 	credentials: Record<string, unknown>;
 	continueOnFail?: boolean;
+	/**
+	 * Per request (numbered from 1): `'lose'` sends it and then drops the answer as a reset connection
+	 * would (the fake has applied it); an answer object is returned without sending anything.
+	 */
+	intercept?: (request: { method: string; path: string }, number: number) => 'lose' | { status: number; body?: unknown } | undefined;
 }
 
 export const NODE: INode = {
@@ -71,6 +76,12 @@ export function fakeContext(options: FakeOptions): IExecuteFunctions & { sent: S
 		for (const [name, value] of Object.entries(signed.headers ?? {})) headers[name.toLowerCase()] = String(value);
 		const url = new URL(request.url);
 		for (const [name, value] of Object.entries(request.qs ?? {})) url.searchParams.set(name, String(value));
+		const number = sent.length + 1;
+		const interception = options.intercept?.({ method: request.method ?? 'GET', path: url.pathname }, number);
+		if (interception && interception !== 'lose') {
+			sent.push({ method: request.method ?? 'GET', url: url.toString(), headers, body: request.body, status: interception.status });
+			return { statusCode: interception.status, headers: {}, body: interception.body };
+		}
 		let payload: string | undefined;
 		if (request.body !== undefined) {
 			payload = JSON.stringify(request.body);
@@ -93,6 +104,7 @@ export function fakeContext(options: FakeOptions): IExecuteFunctions & { sent: S
 			body: request.body,
 			status: response.status,
 		});
+		if (interception === 'lose') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 		return { statusCode: response.status, headers: Object.fromEntries(response.headers.entries()), body };
 	};
 
