@@ -100,6 +100,22 @@ describe('Audience operations', () => {
 		expect(audiences()).toMatchObject([{ integrationId: 'lost-answer', name: 'Travel audience' }]);
 	});
 
+	it('with Return Existing Audience, a lost first answer still yields the audience and its numeric ID', async () => {
+		const ctx = fakeContext({
+			params: audience('create', { options: { returnExisting: true } }),
+			credentials: sandbox.credentials,
+			items: [{ id: 'lost-too', name: 'Lost too' }],
+			intercept: (request, number) => (request.method === 'POST' && number === 1 ? 'lose' : undefined),
+		});
+		const [output] = await runNode(ctx);
+		expect(ctx.sent.map((request) => [request.method, request.status])).toEqual([
+			['POST', 201],
+			['POST', 409],
+			['PUT', 200],
+		]);
+		expect(output[0].json).toMatchObject({ id: 1, integrationId: 'lost-too', name: 'Lost too', alreadyExisted: false, outcome: 'createdOnEarlierAttempt' });
+	});
+
 	it('keeps a 409 an error when no earlier attempt can have created the audience (first attempt, or after a 429)', async () => {
 		await sandbox.seedAudiences(['taken']);
 		for (const intercept of [
