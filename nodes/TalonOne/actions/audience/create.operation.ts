@@ -34,7 +34,7 @@ export const description = updateDisplayOptions({ show: { resource: ['audience']
 
 /**
  * Retry reasons after which the earlier attempt cannot have created the audience: a 429 is refused before
- * anything is done. After any other reason (a lost connection, a time-out, a 5xx) the earlier attempt may
+ * anything is done (inferred: reference §7 and §8 document the 429 as a rate-limit refusal). After any other reason (a lost connection, a time-out, a 5xx) the earlier attempt may
  * have been applied without its answer reaching the node.
  */
 const REFUSED_BEFORE_APPLYING = /^HTTP 429$/;

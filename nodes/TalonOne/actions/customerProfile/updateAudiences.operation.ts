@@ -14,7 +14,7 @@ import { audienceListField, profileIdField } from './shared';
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Changes of all input items are packed into as few requests as possible: at most 1,000 audience additions plus removals per request, paced under 60 requests per second. A profile with more than 1,000 changes is split over consecutive requests, in order.',
+			'Changes of all input items are packed into as few requests as possible: at most 1,000 audience additions plus removals per request, paced under 60 requests per second. A profile with more than 1,000 changes is split over consecutive requests, in order. Talon.One refuses a request naming an unknown audience as a whole without saying which one; the node then resends parts of it to find the audience, so only the items naming it fail (this assumes Talon.One applies nothing of a refused request, which it does not document).',
 		name: 'packingNotice',
 		type: 'notice',
 		default: '',
