@@ -48,6 +48,11 @@ export interface VendorRequest {
 	 * URLs) that must never receive the vendor's key.
 	 */
 	authenticated?: boolean;
+	/**
+	 * Called before each retry of this request with the reason (`HTTP 503`, `network error ECONNRESET`),
+	 * e.g. so a non-idempotent call knows an earlier attempt may have been applied without an answer.
+	 */
+	onRetry?: (reason: string) => void;
 }
 
 export interface TransportOptions {
@@ -202,7 +207,14 @@ export class Transport {
 			},
 			classify,
 			this.policy,
-			{ clock: this.clock, signal, onRetry: () => this.retries++ },
+			{
+				clock: this.clock,
+				signal,
+				onRetry: (info) => {
+					this.retries++;
+					request.onRetry?.(info.reason);
+				},
+			},
 		).then(
 			(response) => ({ response }),
 			(error: unknown) => ({ error }),

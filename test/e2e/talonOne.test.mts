@@ -311,5 +311,97 @@ describe('Talon.One in real n8n', () => {
 			{ customerProfileId: 'c-2', requested: false, ran: true },
 		]);
 	});
+
+	it('Create or Update without Continue On Fail: stops at the first failed item and says how many were applied (#18.2)', async () => {
+		await resetVendor();
+		// Each profile update takes a while at the fake, so several are in flight when item 2 is refused.
+		await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/config`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ knobs: { profileLatencyMs: 40 } }),
+		});
+		try {
+			const workflow = linearWorkflow({
+				id: 'talonStopsAtFirstFailure',
+				// Item 2 sets an attribute the Campaign Manager does not define: Talon.One answers 400.
+				inputCode: `return Array.from({ length: 300 }, (_, i) => ({ json: i === 2
+					? { id: 'p-' + i, Language: 'english', NotDefinedAnywhere: 1 }
+					: { id: 'p-' + i, Language: 'english' } }));`,
+				nodes: [
+					{
+						name: 'Talon.One',
+						type: 'talonOne',
+						credentials,
+						parameters: {
+							resource: 'customerProfile',
+							operation: 'update',
+							customerProfileId: '={{ $json.id }}',
+							attributesMode: 'autoMapInputData',
+							excludeFields: 'id',
+							options: { runRuleEngine: true },
+						},
+					},
+				],
+			});
+			const run = await n8n.run(workflow);
+			expect(run.status).toBe('error');
+			const state = await vendorState();
+			const written = (state.deployments[DEPLOYMENT]?.profiles ?? []) as Array<{ integrationId: string }>;
+			// At most the items before the failure and the requests already in flight were applied (4 at a time).
+			expect(written.length).toBeLessThanOrEqual(2 + 4);
+			expect(written.map((profile) => profile.integrationId)).not.toContain('p-2');
+			// With Run Rule Engine on, effects ran only for the applied profiles.
+			expect(state.ruleEngine).toHaveLength(written.length);
+			const error = run.nodeError('Talon.One');
+			const text = `${error?.message ?? ''} ${error?.description ?? ''}`;
+			expect(text).toContain('Item 2');
+			// The error says how many items were applied, and which.
+			expect(text).toMatch(new RegExp(`\\b${written.length}\\b[^.]*applied|applied[^.]*\\b${written.length}\\b`));
+			for (const profile of written) expect(text).toContain(String(Number(profile.integrationId.slice(2))));
+		} finally {
+			await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/config`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ knobs: { profileLatencyMs: 0 } }),
+			});
+		}
+	});
+
+	it('Update Audiences: only the rows naming an unknown audience fail, with its ID (#18.3)', async () => {
+		await resetVendor();
+		const known = await seedAudiences(Array.from({ length: 20 }, (_, i) => `known-${i}`));
+		const workflow = linearWorkflow({
+			id: 'talonUnknownAudiences',
+			// 2,500 rows; every 100th (from row 37) also names one of 25 audience IDs Talon.One does not know.
+			inputCode: `const known = ${JSON.stringify(known)};
+				return Array.from({ length: 2500 }, (_, i) => ({ json: { id: 'u' + i,
+					adds: i % 100 === 37 ? [known[i % 20], 5000 + Math.floor(i / 100)] : [known[i % 20], known[(i + 7) % 20]] } }));`,
+			nodes: [
+				{
+					name: 'Update Audiences',
+					type: 'talonOne',
+					credentials,
+					onError: 'continueErrorOutput',
+					parameters: {
+						resource: 'customerProfile',
+						operation: 'updateAudiences',
+						audienceIdType: 'internal',
+						customerProfileId: '={{ $json.id }}',
+						audiencesToAdd: '={{ $json.adds }}',
+						audiencesToRemove: '',
+					},
+				},
+			],
+		});
+		const run = await n8n.run(workflow);
+		expect(run.status, run.logs.slice(-3000)).toBe('success');
+		expect(run.items('Update Audiences')).toHaveLength(2475);
+		const failed = run.items('Update Audiences', 1);
+		expect(failed.map((item) => item.pairedItem)).toEqual(Array.from({ length: 25 }, (_, k) => ({ item: k * 100 + 37 })));
+		failed.forEach((item, k) => expect(item.json.error).toContain(`does not know the audience ${5000 + k}`));
+		const stats = await vendorStats();
+		// 5,000 changes need 5 requests; the search costs a few per unknown audience.
+		expect(stats.byRoute['PUT /cdp/customer_profiles/audiences']).toBeLessThan(5 + 25 * 8);
+	});
 });
 

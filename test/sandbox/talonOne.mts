@@ -51,6 +51,14 @@ export interface TalonKnobs {
 	profileOverlapStatus: 409 | 429 | null;
 	/** Time a single-profile update takes (vendor ms, scaled), so overlaps can happen at all. */
 	profileLatencyMs: number;
+	/** Also accept `Authorization: Basic base64("ApiKey-v1 <key>:")`, the spec's second form (§2). */
+	basicAuth: boolean;
+	/**
+	 * What a body field or query parameter the spec does not list gets. The spec's schemas list the fields
+	 * without forbidding others; refusing them (inferred: 400 with the gateway body) catches a misspelt
+	 * field that Talon.One would silently drop. `ignore` drops them instead.
+	 */
+	undocumentedFields: 'refuse' | 'ignore';
 }
 
 const DEFAULT_KNOBS: TalonKnobs = {
@@ -65,6 +73,8 @@ const DEFAULT_KNOBS: TalonKnobs = {
 	duplicateScope: 'deployment',
 	profileOverlapStatus: null,
 	profileLatencyMs: 0,
+	basicAuth: false,
+	undocumentedFields: 'refuse',
 };
 
 interface Audience {
@@ -126,21 +136,38 @@ function header(req: SandboxRequest, name: string): string | undefined {
 	return text === undefined || text.trim() === '' ? undefined : text.trim();
 }
 
-/** `ApiKey-v1 <key>` or `Basic base64("ApiKey-v1 <key>:")` (§2). */
-function apiKeyOf(authorization: string | undefined): string | undefined {
+/**
+ * `ApiKey-v1 <key>` (the form the node sends), or with the `basicAuth` knob `Basic base64("ApiKey-v1 <key>:")`:
+ * the spec documents both (§2); the fake accepts only the node's form unless a test asks for the other.
+ */
+function apiKeyOf(authorization: string | undefined, basicAuth: boolean): string | undefined {
 	if (!authorization) return undefined;
-	const direct = /^ApiKey-v1\s+(\S+)$/.exec(authorization);
+	const direct = /^ApiKey-v1 (\S+)$/.exec(authorization);
 	if (direct) return direct[1];
+	if (!basicAuth) return undefined;
 	const basic = /^Basic\s+(\S+)$/.exec(authorization);
 	if (!basic) return undefined;
 	const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
 	return /^ApiKey-v1\s+(\S+):$/.exec(decoded)?.[1];
 }
 
-/** `destination-hostname` without scheme or trailing slash; both forms are sent by real connectors (§2). */
-export function deploymentHost(value: string): string {
-	return value.replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+/**
+ * `destination-hostname` must be a bare hostname: the third-party spec types it `format: hostname` with an
+ * example without scheme (reference §0, which overrides §2's "accept both"). Hostnames are case-insensitive.
+ */
+export function deploymentHost(value: string): string | undefined {
+	return HOSTNAME.test(value) ? value.toLowerCase() : undefined;
 }
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * Status and text for a `destination-hostname` that is not a hostname (a scheme, a path, a trailing slash).
+ * The spec only declares the format; the gateway's answer is not documented (inferred: 400, as for a
+ * missing hostname, with the gateway's error body).
+ */
+export const BAD_HOSTNAME_STATUS = 400;
+export const BAD_HOSTNAME_ERROR = 'Invalid Deployment URL specified';
 
 function isText(value: unknown, max = MAX_TEXT): value is string {
 	return typeof value === 'string' && value.length >= 1 && value.length <= max;
@@ -213,14 +240,15 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 
 	/** Auth, deployment and platform checks in the order §9.2 gives, then the per-key rate limit (§9.9). */
 	const gate = (req: SandboxRequest): { store: Deployment; platform: string } | SandboxResponse => {
-		const key = apiKeyOf(header(req, 'authorization'));
+		const key = apiKeyOf(header(req, 'authorization'), knobs.basicAuth);
 		if (!key) return cdpError(401, 'Missing Session Token');
 		const destination = header(req, 'destination-hostname');
 		if (!destination) return cdpError(400, 'No Deployment URL specified');
 		const platform = header(req, 'customer-data-platform-name');
 		if (!platform) return cdpError(400, 'No customer data platform name specified');
-		const known = KEYS[key];
 		const host = deploymentHost(destination);
+		if (!host) return cdpError(BAD_HOSTNAME_STATUS, BAD_HOSTNAME_ERROR);
+		const known = KEYS[key];
 		if (!known || !known.cdp || known.deployment !== host) return cdpError(401, 'Missing Session Token');
 		let bucket = buckets.get(key);
 		const perSecond = knobs.requestsPerSecond / (scale(1000) / 1000);
@@ -273,6 +301,19 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 		});
 	};
 
+	/** Refuses fields the spec does not list for this object (see the `undocumentedFields` knob). */
+	const onlyFields = (value: unknown, allowed: string[], where: string) => {
+		if (knobs.undocumentedFields === 'ignore' || !value || typeof value !== 'object' || Array.isArray(value)) return;
+		const extra = Object.keys(value).filter((key) => !allowed.includes(key));
+		if (extra.length > 0) throw new HttpError(400, `${where} has undocumented field(s): ${extra.join(', ')}`);
+	};
+
+	const onlyQuery = (req: SandboxRequest, allowed: string[]) => {
+		if (knobs.undocumentedFields === 'ignore') return;
+		const extra = [...req.query.keys()].filter((key) => !allowed.includes(key));
+		if (extra.length > 0) throw new HttpError(400, `undocumented query parameter(s): ${extra.join(', ')}`);
+	};
+
 	const checkCap = (count: number) => {
 		if (count > knobs.maxAudienceChanges) {
 			throw new HttpError(400, `The number of audience changes (${count}) exceeds the limit of ${knobs.maxAudienceChanges}`);
@@ -294,8 +335,11 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 	const bulkMemberships = (external: boolean) => (req: SandboxRequest, store: Deployment): SandboxResponse => {
 		const body = req.body as { data?: unknown } | undefined;
 		if (!body || typeof body !== 'object' || !Array.isArray(body.data)) throw new HttpError(400, 'data must be an array');
+		onlyQuery(req, []);
+		onlyFields(body, ['data'], 'The body');
 		const planned = body.data.map((entry: unknown, index: number) => {
 			if (!entry || typeof entry !== 'object') throw new HttpError(400, `data[${index}] must be an object`);
+			onlyFields(entry, ['customerProfileId', 'adds', 'deletes'], `data[${index}]`);
 			const record = entry as Record<string, unknown>;
 			const customerProfileId = checkProfileId(record.customerProfileId);
 			const adds = resolveAudiences(store, record.adds, external, `data[${index}].adds`);
@@ -313,9 +357,16 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 	// 5.1: one profile's attributes and audiences, 200 with IntegrationStateV2.
 	const updateProfile = (req: SandboxRequest, store: Deployment): SandboxResponse => {
 		const id = checkProfileId(req.params.customerProfileId);
-		const skip = req.query.get('skipNonExistingAttributes') === 'true';
+		onlyQuery(req, ['skipNonExistingAttributes']);
+		const skipText = req.query.get('skipNonExistingAttributes');
+		if (skipText !== null && skipText !== 'true' && skipText !== 'false') {
+			throw new HttpError(400, 'skipNonExistingAttributes must be true or false');
+		}
+		const skip = skipText === 'true';
 		const body = (req.body ?? {}) as Record<string, unknown>;
 		if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'The body must be an object');
+		onlyFields(body, ['attributes', 'runRuleEngine', 'audiencesChanges'], 'The body');
+		onlyFields(body.audiencesChanges, ['adds', 'deletes'], 'audiencesChanges');
 		const attributes = body.attributes ?? {};
 		if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
 			throw new HttpError(400, 'attributes must be an object');
@@ -350,8 +401,11 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 	// 5.2: one profile's audiences by external ID, 200 with IntegrationStateV2.
 	const updateProfileAudiences = (req: SandboxRequest, store: Deployment): SandboxResponse => {
 		const id = checkProfileId(req.params.customerProfileId);
+		onlyQuery(req, []);
+		onlyFields(req.body, ['data'], 'The body');
 		const data = ((req.body ?? {}) as { data?: Record<string, unknown> }).data;
 		if (!data || typeof data !== 'object') throw new HttpError(400, 'data must be an object');
+		onlyFields(data, ['adds', 'deletes'], 'data');
 		const adds = resolveAudiences(store, data.adds, true, 'data.adds');
 		const deletes = resolveAudiences(store, data.deletes, true, 'data.deletes');
 		checkCap(adds.length + deletes.length);
@@ -362,7 +416,9 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 	};
 
 	const audienceFields = (req: SandboxRequest): { audienceId: string; audienceName: string } => {
+		onlyQuery(req, []);
 		const body = (req.body ?? {}) as Record<string, unknown>;
+		onlyFields(body, ['audienceId', 'audienceName'], 'The body');
 		if (!isText(body.audienceId)) throw new HttpError(400, `audienceId is required (1-${MAX_TEXT} characters)`);
 		if (!isText(body.audienceName)) throw new HttpError(400, `audienceName is required (1-${MAX_TEXT} characters)`);
 		return { audienceId: body.audienceId, audienceName: body.audienceName };
@@ -461,6 +517,8 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 			method: 'DELETE',
 			path: '/cdp/audiences/:audienceId',
 			handler: cdp((req, store) => {
+				onlyQuery(req, []);
+				if (knobs.undocumentedFields === 'refuse' && req.rawBody.length > 0) throw new HttpError(400, 'Delete audience takes no body');
 				const audience = findAudience(store, req.params.audienceId);
 				store.audiences.delete(audience.id);
 				for (const profile of store.profiles.values()) profile.audienceMemberships.delete(audience.id);

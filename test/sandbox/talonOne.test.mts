@@ -110,14 +110,25 @@ describe('Talon.One fake: happy path', () => {
 		expect((module.state() as any).ruleEngine.at(-1)).toEqual({ customerProfileId: 'p', requested: true, ran: true });
 	});
 
-	it('accepts Basic auth built from "ApiKey-v1 <key>:" and a hostname with scheme', async () => {
+	it('accepts Basic auth built from "ApiKey-v1 <key>:" only behind its knob (the node sends ApiKey-v1)', async () => {
 		const basic = Buffer.from(`ApiKey-v1 ${credentials.apiKey}:`).toString('base64');
-		const response = await call('PUT', '/cdp/customer_profiles/audiences', { data: [] }, {
-			authorization: `Basic ${basic}`,
-			'destination-hostname': `https://${DEPLOYMENT}/`,
-		});
-		expect(response.status).toBe(204);
-		expect(deploymentHost('HTTPS://Example.talon.one//')).toBe('example.talon.one');
+		const refused = await call('POST', '/cdp/audiences', { audienceId: 'basic', audienceName: 'Basic' }, { authorization: `Basic ${basic}` });
+		expect(refused.status).toBe(401);
+		module.configure({ basicAuth: true });
+		const response = await call('POST', '/cdp/audiences', { audienceId: 'basic', audienceName: 'Basic' }, { authorization: `Basic ${basic}` });
+		expect(response.status).toBe(201);
+		module.configure({ basicAuth: false });
+	});
+
+	it('refuses a destination-hostname that is not a bare hostname (#14: the spec says format hostname)', async () => {
+		for (const value of [`https://${DEPLOYMENT}/`, `https://${DEPLOYMENT}`, `${DEPLOYMENT}/`, `http://${DEPLOYMENT}`]) {
+			const response = await call('POST', '/cdp/audiences', { audienceId: 'x', audienceName: 'X' }, { 'destination-hostname': value });
+			expect(response.status).toBe(400);
+			expect(Object.keys(response.body).sort()).toEqual(['Error', 'RequestUUID', 'StatusCode']);
+			expect(response.body.StatusCode).toBe(400);
+		}
+		expect(store()?.audiences ?? []).toEqual([]);
+		expect(deploymentHost('Example.Talon.One')).toBe('example.talon.one');
 	});
 });
 
@@ -221,9 +232,11 @@ describe('Talon.One fake: limits and errors', () => {
 		await call('POST', '/cdp/audiences', { audienceId: 'a', audienceName: 'A' });
 		const body = { data: [{ customerProfileId: 'p', adds: [1], deletes: [] }] };
 		// Without the flag, "audiences" is a profile ID on the single-profile route (as a real server would
-		// likely read it): a profile named "audiences" is touched and nobody joins the audience.
-		expect((await call('PUT', '/cdp/customer_profile/audiences', body)).status).toBe(200);
-		expect(membersOf('p')).toBeUndefined();
+		// likely read it), whose body has no `data` field: refused, nothing applied.
+		const refused = await call('PUT', '/cdp/customer_profile/audiences', body);
+		expect(refused.status).toBe(400);
+		expect(refused.body.Error).toContain('undocumented field(s): data');
+		expect(store()?.profiles.map((profile: any) => profile.integrationId)).toEqual([]);
 		module.configure({ singularAlias: true });
 		expect((await call('PUT', '/cdp/customer_profile/audiences', body)).status).toBe(204);
 		expect(membersOf('p')).toEqual([1]);

@@ -78,6 +78,82 @@ describe('Audience operations', () => {
 		expect(audiences()).toHaveLength(1);
 	});
 
+	it('treats a 409 on the retry of a create whose first answer was lost as created, with its outcome (#14)', async () => {
+		const ctx = fakeContext({
+			params: audience('create'),
+			credentials: sandbox.credentials,
+			items: [{ id: 'lost-answer', name: 'Travel audience' }],
+			// The fake applies the first POST, then the connection drops before its answer arrives.
+			intercept: (request, number) => (request.method === 'POST' && number === 1 ? 'lose' : undefined),
+		});
+		const [output] = await runNode(ctx);
+		expect(ctx.sent.map((request) => [request.method, request.status])).toEqual([
+			['POST', 201],
+			['POST', 409],
+		]);
+		expect(output[0].json).toEqual({
+			audienceId: 'lost-answer',
+			audienceName: 'Travel audience',
+			alreadyExisted: false,
+			outcome: 'createdOnEarlierAttempt',
+		});
+		expect(audiences()).toMatchObject([{ integrationId: 'lost-answer', name: 'Travel audience' }]);
+	});
+
+	it('with Return Existing Audience, a lost first answer still yields the audience and its numeric ID', async () => {
+		const ctx = fakeContext({
+			params: audience('create', { options: { returnExisting: true } }),
+			credentials: sandbox.credentials,
+			items: [{ id: 'lost-too', name: 'Lost too' }],
+			intercept: (request, number) => (request.method === 'POST' && number === 1 ? 'lose' : undefined),
+		});
+		const [output] = await runNode(ctx);
+		expect(ctx.sent.map((request) => [request.method, request.status])).toEqual([
+			['POST', 201],
+			['POST', 409],
+			['PUT', 200],
+		]);
+		expect(output[0].json).toMatchObject({ id: 1, integrationId: 'lost-too', name: 'Lost too', alreadyExisted: false, outcome: 'createdOnEarlierAttempt' });
+	});
+
+	it('keeps a 409 an error when no earlier attempt can have created the audience (first attempt, or after a 429)', async () => {
+		await sandbox.seedAudiences(['taken']);
+		for (const intercept of [
+			undefined,
+			(request: { method: string }, number: number) =>
+				request.method === 'POST' && number === 1
+					? { status: 429, body: { StatusCode: 429, Error: 'Too many requests', RequestUUID: 'fd2f7c55-d064-46e1-ab87-a39cb877cd82' } }
+					: undefined,
+		]) {
+			const ctx = fakeContext({
+				params: audience('create'),
+				credentials: sandbox.credentials,
+				items: [{ id: 'taken', name: 'Someone else' }],
+				intercept,
+			});
+			const error = await runNode(ctx).then(
+				() => undefined,
+				(caught: any) => caught,
+			);
+			expect(error?.message).toBe('Item 0: the audience "taken" already exists');
+		}
+	});
+
+	it('outputs the outcome of a plain create and of Return Existing Audience', async () => {
+		const [first] = await runNode(
+			fakeContext({ params: audience('create'), credentials: sandbox.credentials, items: [{ id: 'o1', name: 'One' }] }),
+		);
+		expect(first[0].json).toMatchObject({ integrationId: 'o1', alreadyExisted: false, outcome: 'created' });
+		const [again] = await runNode(
+			fakeContext({
+				params: audience('create', { options: { returnExisting: true } }),
+				credentials: sandbox.credentials,
+				items: [{ id: 'o1', name: 'One' }],
+			}),
+		);
+		expect(again[0].json).toMatchObject({ integrationId: 'o1', alreadyExisted: true, outcome: 'alreadyExisted' });
+	});
+
 	it('updates by external ID and reports an unknown one per item', async () => {
 		await runNode(fakeContext({ params: audience('create'), credentials: sandbox.credentials, items: [{ id: 'a/b', name: 'Old' }] }));
 		const ctx = fakeContext({

@@ -21,6 +21,11 @@ export interface FakeOptions {
 	items?: IDataObject[];
 	credentials: Record<string, unknown>;
 	continueOnFail?: boolean;
+	/**
+	 * Per request (numbered from 1): `'lose'` sends it and then drops the answer as a reset connection
+	 * would (the fake has applied it); an answer object is returned without sending anything.
+	 */
+	intercept?: (request: { method: string; path: string }, number: number) => 'lose' | { status: number; body?: unknown } | undefined;
 }
 
 export const NODE: INode = {
@@ -50,17 +55,33 @@ export function fakeContext(options: FakeOptions): IExecuteFunctions & { sent: S
 	const items = (options.items ?? [{}]).map((json) => ({ json }));
 	const sent: SentRequest[] = [];
 	const credential = new TalonOneCdpApi();
-	const authHeaders = (credential.authenticate.properties.headers ?? {}) as Record<string, string>;
+	const authenticate = credential.authenticate as unknown;
 
 	const httpRequestWithAuthentication = async (type: string, request: IHttpRequestOptions) => {
 		if (type !== 'talonOneCdpApi') throw new Error(`unexpected credential type ${type}`);
-		const headers: Record<string, string> = {};
-		for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = String(value);
-		for (const [name, template] of Object.entries(authHeaders)) {
-			headers[name.toLowerCase()] = resolve(template, options.credentials);
+		// n8n signs with a function `authenticate` by calling it, and with a generic one by filling its templates.
+		let signed = request;
+		if (typeof authenticate === 'function') {
+			signed = await (authenticate as (c: IDataObject, o: IHttpRequestOptions) => Promise<IHttpRequestOptions>).call(
+				credential,
+				options.credentials as IDataObject,
+				request,
+			);
+		} else {
+			const templates = ((authenticate as { properties?: { headers?: IDataObject } }).properties?.headers ?? {}) as Record<string, string>;
+			signed = { ...request, headers: { ...request.headers } };
+			for (const [name, template] of Object.entries(templates)) signed.headers![name] = resolve(template, options.credentials);
 		}
+		const headers: Record<string, string> = {};
+		for (const [name, value] of Object.entries(signed.headers ?? {})) headers[name.toLowerCase()] = String(value);
 		const url = new URL(request.url);
 		for (const [name, value] of Object.entries(request.qs ?? {})) url.searchParams.set(name, String(value));
+		const number = sent.length + 1;
+		const interception = options.intercept?.({ method: request.method ?? 'GET', path: url.pathname }, number);
+		if (interception && interception !== 'lose') {
+			sent.push({ method: request.method ?? 'GET', url: url.toString(), headers, body: request.body, status: interception.status });
+			return { statusCode: interception.status, headers: {}, body: interception.body };
+		}
 		let payload: string | undefined;
 		if (request.body !== undefined) {
 			payload = JSON.stringify(request.body);
@@ -83,6 +104,7 @@ export function fakeContext(options: FakeOptions): IExecuteFunctions & { sent: S
 			body: request.body,
 			status: response.status,
 		});
+		if (interception === 'lose') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 		return { statusCode: response.status, headers: Object.fromEntries(response.headers.entries()), body };
 	};
 

@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { TalonOneCdpApi } from '../../../credentials/TalonOneCdpApi.credentials';
 import { talonErrorMessage } from '../../../nodes/TalonOne/transport';
+import { fakeContext, runNode } from './context.mts';
 import type { TalonSandbox } from './sandbox.mts';
 import { startTalon, talon } from './sandbox.mts';
 
@@ -13,49 +15,107 @@ beforeAll(async () => {
 afterAll(async () => {
 	await sandbox.vendor.close();
 });
+beforeEach(async () => {
+	await sandbox.reset();
+});
 
 const credential = new TalonOneCdpApi();
 
-/** Sends the credential's test request the way n8n's credential tester would, with its auth headers. */
-async function credentialTest(data: Record<string, string>): Promise<number> {
-	const fill = (template: string) => template.replace(/^=/, '').replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, name) => data[name] ?? '');
-	const headers: Record<string, string> = { 'content-type': 'application/json' };
-	for (const [name, value] of Object.entries(credential.authenticate.properties.headers ?? {})) headers[name] = fill(String(value));
-	const { request } = credential.test;
-	const response = await fetch(`${fill(String(request.baseURL))}${request.url}`, {
+/** The headers n8n would send for these credential fields, through the credential's own `authenticate`. */
+async function signedHeaders(data: Record<string, string>): Promise<Record<string, string>> {
+	const authenticate = credential.authenticate as unknown;
+	if (typeof authenticate === 'function') {
+		const signed = await (authenticate as (c: IDataObject, o: IHttpRequestOptions) => Promise<IHttpRequestOptions>).call(
+			credential,
+			data,
+			{ url: '/', headers: {} },
+		);
+		return signed.headers as Record<string, string>;
+	}
+	const fill = (template: string) =>
+		template.replace(/^=/, '').replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, name) => data[name] ?? '');
+	const headers: Record<string, string> = {};
+	for (const [name, value] of Object.entries((authenticate as any).properties.headers ?? {})) headers[name] = fill(String(value));
+	return headers;
+}
+
+/**
+ * Runs the credential's test request the way n8n 2.41's credential tester does (credentials-tester.service):
+ * a thrown HTTP error fails the test (a matching `responseCode` rule gives its message), and an answer
+ * that did not throw passes unless a `responseSuccessBody` rule matches its body.
+ */
+async function credentialTest(data: Record<string, string>): Promise<{ status: number; ok: boolean; message?: string }> {
+	const { request, rules = [] } = credential.test;
+	const baseURL = String(request.baseURL).replace(/^=\{\{\s*\$credentials\.baseUrl\s*\}\}$/, data.baseUrl);
+	const response = await fetch(`${baseURL}${request.url}`, {
 		method: request.method,
-		headers,
-		body: JSON.stringify(request.body),
+		headers: { 'content-type': 'application/json', ...(await signedHeaders(data)) },
+		body: request.body === undefined ? undefined : JSON.stringify(request.body),
 	});
-	return response.status;
+	const text = await response.text();
+	const body = text === '' ? {} : JSON.parse(text);
+	const thrown = !request.ignoreHttpStatusErrors && (response.status < 200 || response.status > 299);
+	if (thrown) {
+		const rule = rules.find((candidate: any) => candidate.type === 'responseCode' && candidate.properties.value === response.status);
+		return { status: response.status, ok: false, message: (rule as any)?.properties.message };
+	}
+	for (const rule of rules as any[]) {
+		if (rule.type === 'responseSuccessBody' && body?.[rule.properties.key] === rule.properties.value) {
+			return { status: response.status, ok: false, message: rule.properties.message };
+		}
+	}
+	return { status: response.status, ok: true };
 }
 
 describe('Talon.One CDP credential', () => {
-	it('sends the key as ApiKey-v1 plus the deployment and platform headers', () => {
-		expect(credential.authenticate.properties.headers).toEqual({
-			Authorization: '=ApiKey-v1 {{$credentials.apiKey}}',
-			'destination-hostname': '={{$credentials.deploymentHostname}}',
-			'customer-data-platform-name': '={{$credentials.platformName}}',
+	it('signs with ApiKey-v1 plus the deployment and platform headers; the key field is a password', async () => {
+		const headers = await signedHeaders(sandbox.credentials as Record<string, string>);
+		expect(headers).toEqual({
+			Authorization: `ApiKey-v1 ${talon.credentials.apiKey}`,
+			'destination-hostname': talon.DEPLOYMENT,
+			'customer-data-platform-name': talon.credentials.platformName,
 		});
 		const apiKey = credential.properties.find((property) => property.name === 'apiKey');
 		expect(apiKey?.typeOptions?.password).toBe(true);
 		expect(credential.properties.find((property) => property.name === 'baseUrl')?.default).toBe('https://integration.talon.one');
 	});
 
-	it('passes its test with the sandbox key, changing nothing, and fails with the rules for bad keys', async () => {
+	it('sends destination-hostname as a bare hostname: a scheme and trailing slashes are stripped (#14)', async () => {
+		for (const typed of [`https://${talon.DEPLOYMENT}/`, `http://${talon.DEPLOYMENT}`, `${talon.DEPLOYMENT}//`, ` HTTPS://${talon.DEPLOYMENT} `]) {
+			const headers = await signedHeaders({ ...(sandbox.credentials as Record<string, string>), deploymentHostname: typed });
+			expect(headers['destination-hostname']).toBe(talon.DEPLOYMENT);
+		}
+		// Through the node: the strict fake refuses a scheme, so this run only passes with the stripped form.
+		const ctx = fakeContext({
+			params: { resource: 'audience', operation: 'create', audienceId: 'a1', audienceName: 'A1', options: {} },
+			credentials: { ...sandbox.credentials, deploymentHostname: `https://${talon.DEPLOYMENT}/` },
+		});
+		const [output] = await runNode(ctx);
+		expect(ctx.sent[0].headers['destination-hostname']).toBe(talon.DEPLOYMENT);
+		expect(output[0].json).toMatchObject({ integrationId: 'a1', name: 'A1' });
+	});
+
+	it('tests without writing: only a refused key (401) fails, and the notice says what a pass proves (#14)', async () => {
 		const good = sandbox.credentials as Record<string, string>;
-		expect(await credentialTest(good)).toBe(204);
+		const passed = await credentialTest(good);
+		expect(passed.ok).toBe(true);
+		// Nothing was written: no audience, no profile.
+		expect(sandbox.state().deployments[talon.DEPLOYMENT]?.audiences ?? []).toEqual([]);
 		expect(sandbox.state().deployments[talon.DEPLOYMENT]?.profiles ?? []).toEqual([]);
-		const ruleFor = (status: number) => credential.test.rules?.find((rule: any) => rule.properties.value === status);
-		const wrongKey = await credentialTest({ ...good, apiKey: 'not-a-key' });
-		expect(wrongKey).toBe(401);
-		expect(ruleFor(wrongKey)).toBeDefined();
-		expect(await credentialTest({ ...good, apiKey: talon.INTEGRATION_KEY })).toBe(401);
-		const noHost = await credentialTest({ ...good, deploymentHostname: '' });
-		expect(noHost).toBe(400);
-		expect(ruleFor(noHost)).toBeDefined();
-		// A scheme and trailing slash in the hostname are accepted, as real connectors send both forms.
-		expect(await credentialTest({ ...good, deploymentHostname: `https://${good.deploymentHostname}/` })).toBe(204);
+		expect(sandbox.state().membershipRequests).toEqual([]);
+
+		for (const apiKey of ['not-a-key', talon.INTEGRATION_KEY]) {
+			const refused = await credentialTest({ ...good, apiKey });
+			expect(refused).toMatchObject({ status: 401, ok: false });
+			expect(refused.message).toMatch(/refused the API key/);
+		}
+		// The key belongs to another deployment: the gateway refuses it too.
+		expect(await credentialTest({ ...good, deploymentHostname: 'other.europe-west1.talon.one' })).toMatchObject({ status: 401, ok: false });
+		// A pasted URL works once stripped.
+		expect(await credentialTest({ ...good, deploymentHostname: `https://${good.deploymentHostname}/` })).toMatchObject({ ok: true });
+
+		const notice = credential.properties.find((property) => property.type === 'notice');
+		expect(notice?.displayName).toMatch(/only proves that Talon\.One did not refuse the key/);
 	});
 });
 

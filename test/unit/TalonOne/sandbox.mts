@@ -31,6 +31,8 @@ export async function startTalon(): Promise<TalonSandbox> {
 				singularAlias: false,
 				profileLatencyMs: 0,
 				profileOverlapStatus: null,
+				basicAuth: false,
+				undocumentedFields: 'refuse',
 			});
 			vendor.setFaults({ error5xxRate: 0, rate429: 0, resetRate: 0, routes: [] });
 		},

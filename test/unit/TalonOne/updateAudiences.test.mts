@@ -119,10 +119,10 @@ describe('Customer Profile → Update Audiences', () => {
 		const bodies = ctx.sent.map((request) =>
 			request.body.data.map((entry: any) => [entry.customerProfileId, entry.adds.length, entry.deletes.length]),
 		);
-		// "before" (10) + the first 990 of big's changes would exceed nothing, but big's first part is 1,000
-		// alone; it cannot share a request with "before" without crossing 1,000.
-		expect(bodies).toEqual([[['before', 10, 0]], [['big', 600, 400]], [['big', 0, 1], ['after', 5, 0]]]);
-		expect(output.map((item) => item.json.requests)).toEqual([[1], [2, 3], [3]]);
+		// A profile over the cap is a batch of its own, spread over consecutive requests: its last part does
+		// not share a request with the next profile.
+		expect(bodies).toEqual([[['before', 10, 0]], [['big', 600, 400]], [['big', 0, 1]], [['after', 5, 0]]]);
+		expect(output.map((item) => item.json.requests)).toEqual([[1], [2, 3], [4]]);
 		expect(output[1].json.changes).toBe(1001);
 		// x was added in request 2 and removed in request 3, as one request would leave it.
 		expect(memberships(sandbox.state(), 'big')).not.toContain(x);
@@ -187,18 +187,20 @@ describe('Customer Profile → Update Audiences', () => {
 		];
 		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items, continueOnFail: true });
 		const [output] = await runNode(ctx);
-		// [p1 p2 p3 p4] refused → [p1 p2] refused → [p1] ok, [p2] refused → [p3 p4] ok.
+		// [p1 p2 p3 p4] refused → the half of the suspect audiences {a0, 9999} is tried: [p1 p2] refused →
+		// [p1] (a0) accepted, so 9999 is the unknown one and p2 fails without another request → [p3 p4] ok.
 		expect(ctx.sent.map((request) => [request.status, request.body.data.map((entry: any) => entry.customerProfileId)])).toEqual([
 			[404, ['p1', 'p2', 'p3', 'p4']],
 			[404, ['p1', 'p2']],
 			[204, ['p1']],
-			[404, ['p2']],
 			[204, ['p3', 'p4']],
 		]);
 		expect(output[0].json.requests).toEqual([3]);
-		expect(output[1].json.error).toMatch(/^Item 1: Request 4 failed\. The service answered 404: Not Found \[request [0-9a-f-]{36}\]$/);
-		expect(output[2].json.requests).toEqual([5]);
-		expect(output[3].json.requests).toEqual([5]);
+		expect(output[1].json.error).toBe(
+			'Item 1, field "Audiences to Add": Talon.One does not know the audience 9999: requests naming it were refused with 404 Not Found, the same changes without it were accepted.',
+		);
+		expect(output[2].json.requests).toEqual([4]);
+		expect(output[3].json.requests).toEqual([4]);
 		expect(memberships(sandbox.state(), 'p1')).toEqual([audiences[0]]);
 		expect(memberships(sandbox.state(), 'p2')).toEqual([]);
 		expect(JSON.stringify(output)).not.toContain(String(sandbox.credentials.apiKey));
@@ -208,10 +210,68 @@ describe('Customer Profile → Update Audiences', () => {
 			credentials: sandbox.credentials,
 			items: [...items.slice(0, 2), { profileId: 'p5', adds: ids(1000), deletes: [] }],
 		});
-		await expect(runNode(stopping)).rejects.toThrow(/^Item 1: Request 3 failed\. The service answered 404/);
-		// Without Continue On Fail nothing is sent after the first refused item: p5's request never goes out.
-		expect(stopping.sent.map((request) => request.status)).toEqual([404, 204, 404]);
+		await expect(runNode(stopping)).rejects.toThrow(/^Item 1, field "Audiences to Add": Talon\.One does not know the audience 9999/);
+		// Without Continue On Fail nothing more is sent once an item is refused.
+		expect(stopping.sent.map((request) => request.status)).toEqual([404, 204]);
 	});
+
+	it('halves a request refused with 400 to find the items at fault', async () => {
+		const items = [
+			{ profileId: 'q1', adds: [audiences[0]], deletes: [] },
+			{ profileId: 'q2', adds: ids(600), deletes: [] },
+			{ profileId: 'q3', adds: [audiences[1]], deletes: [] },
+		];
+		// Only a request carrying q2's 600 changes is refused (a cap of 500), as a 400 for its content.
+		sandbox.configure({ maxAudienceChanges: 500 });
+		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items, continueOnFail: true });
+		const [output] = await runNode(ctx);
+		// [q1 q2 q3] refused → [q1 q2] refused → [q1] ok, [q2] refused → [q3] ok.
+		expect(ctx.sent.map((request) => request.status)).toEqual([400, 400, 204, 400, 204]);
+		expect(output[1].json.error).toMatch(/^Item 1: Request 4 failed\. The service answered 400/);
+		expect(output[0].json.requests).toEqual([3]);
+		expect(output[2].json.requests).toEqual([5]);
+	});
+
+	it('fails only the rows that name unknown audiences, with the audience ID, at a cost per audience (#18.3)', async () => {
+		// 2,500 rows, 1 % of which name one of 25 audience IDs Talon.One does not know.
+		const unknown = Array.from({ length: 25 }, (_, k) => 5000 + k);
+		const items = Array.from({ length: 2500 }, (_, i) => ({
+			profileId: `u${i}`,
+			adds: i % 100 === 37 ? [audiences[i % 20], unknown[Math.floor(i / 100)]] : [audiences[i % 20], audiences[(i + 7) % 20]],
+			deletes: [],
+		}));
+		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items, continueOnFail: true });
+		const [output] = await runNode(ctx);
+		const failed = output.filter((item) => item.json.error !== undefined);
+		expect(failed.map((item) => item.json.itemIndex)).toEqual(unknown.map((_, k) => k * 100 + 37));
+		for (const item of failed) {
+			const id = unknown[Math.floor((item.json.itemIndex as number) / 100)];
+			expect(item.json.error).toBe(
+				`Item ${item.json.itemIndex}, field "Audiences to Add": Talon.One does not know the audience ${id}: requests naming it were refused with 404 Not Found, the same changes without it were accepted.`,
+			);
+		}
+		// Every other row is applied, and nothing of a failed row.
+		expect(memberships(sandbox.state(), 'u0')).toEqual([audiences[0], audiences[7]].sort((a, b) => a - b));
+		expect(memberships(sandbox.state(), 'u37')).toEqual([]);
+		expect(output.filter((item) => item.json.error === undefined)).toHaveLength(2475);
+		// 5,000 changes need 5 requests; finding 25 unknown audiences costs a few requests each, not per row.
+		expect(ctx.sent.length).toBeLessThan(5 + 25 * 8);
+		// The fake answers as Talon.One documents: the 404 does not name the audience.
+		const refusal = await fetch(`${sandbox.vendor.url}/cdp/customer_profiles/audiences`, {
+			method: 'PUT',
+			headers: {
+				authorization: `ApiKey-v1 ${sandbox.credentials.apiKey}`,
+				'destination-hostname': String(sandbox.credentials.deploymentHostname),
+				'customer-data-platform-name': String(sandbox.credentials.platformName),
+				'content-type': 'application/json',
+			},
+			body: JSON.stringify({ data: [{ customerProfileId: 'x', adds: [5000], deletes: [] }] }),
+		});
+		expect(refusal.status).toBe(404);
+		const body = (await refusal.json()) as Record<string, unknown>;
+		expect(Object.keys(body).sort()).toEqual(['Error', 'RequestUUID', 'StatusCode']);
+		expect(body).toMatchObject({ StatusCode: 404, Error: 'Not Found' });
+	}, 60_000);
 
 	it('bounds the extra requests when every entry is refused', async () => {
 		const items = Array.from({ length: 200 }, (_, i) => ({ profileId: `bad-${i}`, adds: [9000 + i], deletes: [] }));

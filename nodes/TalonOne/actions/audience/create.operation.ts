@@ -24,13 +24,23 @@ const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to return the audience instead of failing when an audience with this ID already exists. The CDP API has no read route, so the node then updates the existing audience with the name given here and returns it.',
+					'Whether to return the audience instead of failing when an audience with this ID already exists. The CDP API has no read route, so the node then updates the existing audience with the name given here and returns it. Without this option, a 409 is only accepted when an earlier attempt of the same request got no answer (outcome "createdOnEarlierAttempt").',
 			},
 		],
 	},
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['audience'], operation: ['create'] } }, properties);
+
+/**
+ * Retry reasons after which the earlier attempt cannot have created the audience: a 429 is refused before
+ * anything is done (inferred: reference §7 and §8 document the 429 as a rate-limit refusal). After any other reason (a lost connection, a time-out, a 5xx) the earlier attempt may
+ * have been applied without its answer reaching the node.
+ */
+const REFUSED_BEFORE_APPLYING = /^HTTP 429$/;
+
+/** What happened to each item, in the output's `outcome`. */
+export type CreateOutcome = 'created' | 'createdOnEarlierAttempt' | 'alreadyExisted';
 
 export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promise<INodeExecutionData[][]> {
 	return await perItem<AudienceBody & { returnExisting: boolean }>(this, {
@@ -41,17 +51,28 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 		}),
 		key: (payload) => payload.audienceId,
 		send: async ({ returnExisting, ...body }, itemIndex) => {
+			// Create audience is not idempotent (reference §0): a retry after a lost answer gets 409.
+			let mayHaveBeenApplied = false;
 			try {
 				const response = await api.transport.request<IDataObject>({
 					method: 'POST',
 					path: '/cdp/audiences',
 					body,
 					limiter: api.limiter,
+					onRetry: (reason) => {
+						if (!REFUSED_BEFORE_APPLYING.test(reason)) mayHaveBeenApplied = true;
+					},
 				});
-				return { ...response.body, alreadyExisted: false };
+				return { ...response.body, alreadyExisted: false, outcome: 'created' satisfies CreateOutcome };
 			} catch (error) {
 				if (!(error instanceof VendorHttpError) || error.statusCode !== 409) {
 					throw requestFailed(this.getNode(), error, itemIndex, 'Creating the audience');
+				}
+				// The CDP API has no route to read an audience (reference §0), so the node cannot compare the
+				// existing audience's name with the one sent. A 409 right after an attempt that may have been
+				// applied is taken as that attempt's success; a 409 on a first attempt is a real conflict.
+				if (mayHaveBeenApplied && !returnExisting) {
+					return { ...body, alreadyExisted: false, outcome: 'createdOnEarlierAttempt' satisfies CreateOutcome };
 				}
 				if (!returnExisting) {
 					throw new NodeApiError(this.getNode(), { message: error.message, httpCode: '409' } as JsonObject, {
@@ -68,7 +89,8 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 					body,
 					limiter: api.limiter,
 				});
-				return { ...existing.body, alreadyExisted: true };
+				const outcome: CreateOutcome = mayHaveBeenApplied ? 'createdOnEarlierAttempt' : 'alreadyExisted';
+				return { ...existing.body, alreadyExisted: !mayHaveBeenApplied, outcome };
 			}
 		},
 	});
