@@ -130,8 +130,6 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 	let blindRefusals = 0;
 	let sentRequests = 0;
 	let isolationBudget: number | undefined;
-	// The first refused item of an earlier batch, when not continuing on fail.
-	let stoppedBy: number | undefined;
 
 	const showRef = (ref: AudienceRef) => (typeof ref === 'string' ? `"${ref}"` : String(ref));
 
@@ -303,15 +301,6 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 			await deliver(rest);
 		};
 
-		// Until the bulk runner stops dispatching after a failure itself (#18.2), no batch is sent after one.
-		if (stoppedBy !== undefined) {
-			return batch.map(({ itemIndex }) => ({
-				error: new NodeOperationError(node, `Item ${itemIndex}: not sent, because item ${stoppedBy} was refused first`, {
-					itemIndex,
-					description: 'Turn on Continue On Fail (or the error output) to send the other items after a refused one.',
-				}),
-			}));
-		}
 		const pieces = batch.flatMap((entry) => splitChange(entry.payload, entry.itemIndex, MAX_AUDIENCE_CHANGES_PER_REQUEST));
 		const { chunks } = packChunks(pieces, { maxUnits: MAX_AUDIENCE_CHANGES_PER_REQUEST }, { units: changeUnits });
 		// In item order, one request at a time: a profile's later changes never overtake its earlier ones.
@@ -320,7 +309,6 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 			await deliver(chunk);
 		}
 
-		if (stopped()) stoppedBy = firstFailure;
 		return batch.map(({ itemIndex, payload }) => {
 			if (failed.has(itemIndex)) return { error: failed.get(itemIndex) };
 			const requests = requestsOf.get(itemIndex) ?? [];
