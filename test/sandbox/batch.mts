@@ -10,12 +10,17 @@ export const credentials = {
 	restApiKey: 'batch-rest-key-0001',
 	projectKey: 'project_0664hxvwffvbpn278gxdyhsadddqgna6',
 	appApiKey: 'APPKEY0001LIVE',
+	/** A second app of the same project (Batch's GDPR API works per app, reference §0). */
+	secondAppApiKey: 'APPKEY0002ANDROID',
 	apiVersion: '2.11',
 };
 
 /** Fixture: REST keys, the projects each one reaches, and the apps (legacy API keys) of each project. */
 const KEYS: Record<string, string[]> = { [credentials.restApiKey]: [credentials.projectKey] };
-const APPS: Record<string, string> = { [credentials.appApiKey]: credentials.projectKey };
+const APPS: Record<string, string> = {
+	[credentials.appApiKey]: credentials.projectKey,
+	[credentials.secondAppApiKey]: credentials.projectKey,
+};
 
 export interface BatchKnobs {
 	/** Reference §7.4: status for a missing X-Batch-Project header (unknown: 400 or 401). */
@@ -43,6 +48,16 @@ export interface BatchKnobs {
 	poisonCustomIds: string[];
 	/** Reference §7.24: vendor milliseconds before a GDPR request is done. */
 	gdprDelayMs: number;
+	/**
+	 * Reference §0: the create answer's ID field is not confirmed. On, the create answer carries no
+	 * `request_id` (undocumented; off by default).
+	 */
+	gdprOmitRequestId: boolean;
+	/**
+	 * Reference §3.1, §7.21: the next profile calls answer these statuses with Batch's error body before
+	 * anything is applied (e.g. 503 MAINTENANCE), one status per call.
+	 */
+	refuseNextProfileCalls: number[];
 }
 
 const DEFAULT_KNOBS: BatchKnobs = {
@@ -62,6 +77,8 @@ const DEFAULT_KNOBS: BatchKnobs = {
 	visibilityDelayMs: 0,
 	poisonCustomIds: [],
 	gdprDelayMs: 1_000,
+	gdprOmitRequestId: false,
+	refuseNextProfileCalls: [],
 };
 
 type AttributeType = 'string' | 'integer' | 'float' | 'boolean' | 'date' | 'url' | 'array';
@@ -341,6 +358,12 @@ export function create(): VendorModule {
 		};
 		const auth = authenticate(req);
 		if ('status' in auth) return answer(auth);
+		if (knobs.refuseNextProfileCalls.length > 0) {
+			const [status, ...rest] = knobs.refuseNextProfileCalls;
+			knobs = { ...knobs, refuseNextProfileCalls: rest };
+			const code = status === 503 ? 'MAINTENANCE' : status === 429 ? 'TOO_MANY_REQUESTS' : 'SERVER_ERROR';
+			return answer(error(status, code, 'Refused before processing (sandbox knob)'));
+		}
 		record.project = auth.project;
 		if (req.bodyError || req.body === undefined) return answer(error(400, 'MALFORMED_PARAMETER', 'The body is not valid JSON'));
 		if (!Array.isArray(req.body)) return answer(error(400, 'MALFORMED_PARAMETER', 'The body must be a JSON array'));
@@ -483,7 +506,7 @@ export function create(): VendorModule {
 					};
 					if (typeof body.callback_url === 'string') request.callback_url = body.callback_url;
 					gdpr.set(request.request_id, request);
-					return json(200, { request_id: request.request_id });
+					return json(200, knobs.gdprOmitRequestId ? {} : { request_id: request.request_id });
 				},
 			},
 			{
