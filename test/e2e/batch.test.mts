@@ -254,7 +254,7 @@ describe('Batch in real n8n', () => {
 			['csv-1', 'sent'],
 		]);
 		const [failed] = run1.items('Batch', 1);
-		expect(failed.json.error).toBe('Item 3, field "custom_id": the Custom ID is empty; expected a non-empty string');
+		expect(failed.json.error).toBe('Item 3, field "custom_id": the Custom ID is missing; expected a non-empty string');
 		const { profiles } = await vendor('/__sandbox/state');
 		expect(Object.keys(profiles).filter((id) => id.includes('csv-')).sort()).toEqual(['csv-1', 'csv-2']);
 		expect(profiles['csv-1'].attributes).toMatchObject({
