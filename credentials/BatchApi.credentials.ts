@@ -1,10 +1,17 @@
 import type {
 	IAuthenticateGeneric,
+	IAuthenticateRuleResponseCode,
 	ICredentialTestRequest,
 	ICredentialType,
 	Icon,
 	INodeProperties,
 } from 'n8n-workflow';
+
+/**
+ * Statuses that fail the credential test: every status from 300 to 599 except 400, the answer a valid key
+ * and project get for the test's empty array.
+ */
+export const CREDENTIAL_TEST_FAILURES: number[] = Array.from({ length: 300 }, (_, k) => 300 + k).filter((status) => status !== 400);
 
 /**
  * Batch (batch.com) CEP Profile API: a company-wide REST API key sent as a Bearer token plus the project
@@ -40,13 +47,13 @@ export class BatchApi implements ICredentialType {
 			description: 'The key of the project whose profiles the node writes, from Settings → General',
 		},
 		{
-			displayName: 'App API Key',
+			displayName: 'App API Keys',
 			name: 'appApiKey',
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Live or Dev API key of one app of the project. Only needed to delete profile data, which goes through Batch\'s per-app GDPR API.',
+				'Live or Dev API key of each app of the project (iOS, Android, web…), separated by commas. Only needed to delete profile data: Batch\'s GDPR API works per app, so the node sends one request per key.',
 		},
 		{
 			displayName: 'API Version',
@@ -75,26 +82,29 @@ export class BatchApi implements ICredentialType {
 		},
 	};
 
-	// Batch has no read endpoint for profiles (reference §1). An empty update writes nothing: a wrong key or
-	// project answers 401 AUTHENTICATION_INVALID, a valid one gets past authentication (the empty array
-	// itself may be refused with a 400, inferred from reference §7 note 8).
+	// Batch has no read endpoint for profiles (reference §1). An empty update writes nothing: a valid key and
+	// project get past authentication and the empty array itself is refused with a 400 (inferred from
+	// reference §7 note 8), or accepted. Every other status fails the test on the status itself (reference §0):
+	// 401 for a wrong key or project, 403, 404 for a wrong version or base URL, 5xx, and anything unexpected.
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl}}/{{$credentials.apiVersion}}',
 			url: '/profiles/update',
 			method: 'POST',
 			body: [],
-			ignoreHttpStatusErrors: true,
+			ignoreHttpStatusErrors: { ignore: true, except: CREDENTIAL_TEST_FAILURES },
 		},
 		rules: [
+			{ type: 'responseCode', properties: { value: 401, message: 'Batch refused the REST API key or the project key' } },
+			{ type: 'responseCode', properties: { value: 403, message: 'Batch refused access with these keys (403)' } },
 			{
-				type: 'responseSuccessBody',
-				properties: {
-					key: 'error_code',
-					value: 'AUTHENTICATION_INVALID',
-					message: 'Batch refused the REST API key or the project key',
-				},
+				type: 'responseCode',
+				properties: { value: 404, message: 'Batch has no such route: check the API Version and the Base URL (404)' },
 			},
+			...[500, 502, 503, 504].map((value): IAuthenticateRuleResponseCode => ({
+				type: 'responseCode',
+				properties: { value, message: `Batch answered ${value}: the service is failing or under maintenance, try again later` },
+			})),
 		],
 	};
 }

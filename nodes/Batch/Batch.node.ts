@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as createOrUpdate from './actions/profile/createOrUpdate.operation';
 import * as deleteProfile from './actions/profile/delete.operation';
+import * as getDeleteStatus from './actions/profile/getDeleteStatus.operation';
 import * as resetSyncState from './actions/profile/resetSyncState.operation';
 import { router } from './actions/router';
 
@@ -54,6 +55,12 @@ export class Batch implements INodeType {
 						action: 'Delete profile data',
 					},
 					{
+						name: 'Get Delete Status',
+						value: 'getDeleteStatus',
+						description: 'Get the status of a GDPR remove request made by Delete',
+						action: 'Get the status of a delete request',
+					},
+					{
 						name: 'Reset Sync State',
 						value: 'resetSyncState',
 						description: 'Forget which profiles were already sent, so the next run sends all of them',
@@ -64,6 +71,7 @@ export class Batch implements INodeType {
 			},
 			...createOrUpdate.description,
 			...deleteProfile.description,
+			...getDeleteStatus.description,
 			...resetSyncState.description,
 		],
 	};

@@ -25,6 +25,11 @@ export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 /** Reference §5: other routes are about 1 request per second (inferred, third-party); used for GDPR. */
 export const GDPR_REQUESTS_PER_SECOND = 1;
 /**
+ * The field of the GDPR create answer that holds the request's ID (inferred, reference §0: the docs call it
+ * a "token" and show `request_id` in the status answers; the create answer's field name is not confirmed).
+ */
+export const GDPR_REQUEST_ID_FIELD = 'request_id';
+/**
  * Share of Batch's rate the node paces at. Batch counts profiles on arrival, and two requests in flight
  * can arrive closer together than they were started, so pacing exactly at the limit draws 429s.
  */
@@ -61,19 +66,48 @@ export function batchErrorMessage(body: unknown): string | undefined {
 	return undefined;
 }
 
+/**
+ * Reference §0: events are not idempotent, so a call carrying them may be retried only when the failure
+ * proves Batch applied nothing: a 429 (refused by the rate limiter before processing), a refused
+ * connection (nothing reached Batch), or a 5xx whose body is Batch's own error object (Batch answered and
+ * refused the call). A dropped connection, a time-out or a proxy's 5xx page leave it unknown, so they fail
+ * the items instead of risking tracking the events twice.
+ */
+export function retryIfNothingApplied(failure: { statusCode?: number; body?: unknown; networkCode?: string }): boolean {
+	if (failure.networkCode !== undefined) return failure.networkCode === 'ECONNREFUSED';
+	if (failure.statusCode === 429) return true;
+	if (failure.statusCode !== undefined && failure.statusCode >= 500) {
+		const body = failure.body as { error_code?: unknown } | undefined;
+		return !!body && typeof body === 'object' && typeof body.error_code === 'string';
+	}
+	return false;
+}
+
 export interface BatchConnection {
 	transport: Transport;
 	/** `<base URL>/<version>` for the CEP routes. */
 	cepPrefix: string;
 	/** `<base URL>/1.0/<app API key>` for the legacy GDPR routes, when an app key is set. */
 	legacyPrefix?: string;
+	/** The app API keys of the credential (one or more, separated by commas, spaces or new lines). */
+	appApiKeys: string[];
+}
+
+/** Reference §0: the GDPR API works per app, so a credential may hold several app API keys. */
+export function appApiKeysOf(value: unknown): string[] {
+	return [...new Set(String(value ?? '').split(/[\s,;]+/).map((key) => key.trim()).filter((key) => key !== ''))];
+}
+
+/** `/1.0/<app API key>`, the prefix of one app's GDPR routes. */
+export function legacyPrefixOf(appApiKey: string): string {
+	return `/1.0/${encodeURIComponent(appApiKey)}`;
 }
 
 export async function connect(ctx: IExecuteFunctions): Promise<BatchConnection> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const baseUrl = String(credentials.baseUrl || 'https://api.batch.com').replace(/\/+$/, '');
 	const version = String(credentials.apiVersion || DEFAULT_API_VERSION).trim();
-	const appApiKey = String(credentials.appApiKey ?? '').trim();
+	const appApiKeys = appApiKeysOf(credentials.appApiKey);
 	const transport = new Transport(ctx, {
 		credentialType: CREDENTIAL_TYPE,
 		baseUrl,
@@ -82,7 +116,8 @@ export async function connect(ctx: IExecuteFunctions): Promise<BatchConnection> 
 	return {
 		transport,
 		cepPrefix: `/${encodeURIComponent(version)}`,
-		legacyPrefix: appApiKey ? `/1.0/${encodeURIComponent(appApiKey)}` : undefined,
+		legacyPrefix: appApiKeys[0] !== undefined ? legacyPrefixOf(appApiKeys[0]) : undefined,
+		appApiKeys,
 	};
 }
 

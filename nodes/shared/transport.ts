@@ -44,6 +44,12 @@ export interface VendorRequest {
 	/** Statuses that are final for this request although normally retried (e.g. a daily quota no backoff outlasts). */
 	finalStatuses?: number[];
 	/**
+	 * Narrows retrying for this request: called for a failure the transport would otherwise retry (an HTTP
+	 * status or a network error code), and `false` makes that failure final. For requests that are not
+	 * idempotent, to retry only failures that prove nothing was applied. Absent: every retryable failure is retried.
+	 */
+	retryIf?: (failure: { statusCode?: number; body?: unknown; networkCode?: string }) => boolean;
+	/**
 	 * `false` sends the request without the credential, for absolute links to other hosts (signed download
 	 * URLs) that must never receive the vendor's key.
 	 */
@@ -177,12 +183,14 @@ export class Transport {
 		const classify = (outcome: { value?: VendorResponse<T>; error?: unknown }): RetryVerdict => {
 			if (outcome.error !== undefined) {
 				const code = networkErrorCode(outcome.error);
+				if (code && request.retryIf && !request.retryIf({ networkCode: code })) return { retry: false };
 				return code ? { retry: true, reason: `network error ${code}` } : { retry: false };
 			}
 			const response = outcome.value as VendorResponse<T>;
 			const status = response.statusCode;
 			if (request.finalStatuses?.includes(status)) return { retry: false };
 			if (!isRetryableStatus(status) && !request.retryStatuses?.includes(status)) return { retry: false };
+			if (request.retryIf && !request.retryIf({ statusCode: status, body: response.body })) return { retry: false };
 			const afterMs = parseRetryAfter(header(response.headers, 'retry-after'), this.clock.now());
 			if (status === 429 && afterMs !== undefined) request.limiter?.pauseUntil(this.clock.now() + afterMs);
 			return { retry: true, afterMs, reason: `HTTP ${status}` };

@@ -22,6 +22,7 @@ let n8n: N8n;
 let listener: Server;
 let inputUrl: string;
 let currentInput: unknown[] = [];
+let currentCsv = '';
 
 interface CallRecord {
 	route: string;
@@ -72,7 +73,12 @@ function batchNode(parameters: Record<string, unknown>) {
 
 beforeAll(async () => {
 	sandbox = await startSandbox({ only: ['batch'], ports: 'random' });
-	listener = createServer((_req, res) => {
+	listener = createServer((req, res) => {
+		if (req.url?.endsWith('.csv')) {
+			res.writeHead(200, { 'content-type': 'text/csv', 'content-disposition': 'attachment; filename="profiles.csv"' });
+			res.end(currentCsv);
+			return;
+		}
 		res.writeHead(200, { 'content-type': 'application/json' });
 		res.end(JSON.stringify(currentInput));
 	});
@@ -214,5 +220,92 @@ describe('Batch in real n8n', () => {
 		const keys = sandbox.credentials.batch as Record<string, string>;
 		expect(run.logs).not.toContain(keys.appApiKey);
 		expect(run.logs).not.toContain(keys.restApiKey);
+	});
+
+	it('CSV from Extract From File: typed with Convert Text Values, Custom IDs trimmed, a repeated ID not resent (#18.6, #18.8)', async () => {
+		currentCsv = [
+			'custom_id,logins,vip,seen,zip,plan',
+			'  csv-1 ,5,true,2024-05-01T12:00:00+02:00,01234,pro',
+			'csv-2,12,FALSE,2024-05-02T08:00:00Z,75003,free',
+			'csv-1,6,true,2024-05-01T12:00:00+02:00,01234,gold',
+			',1,true,2024-05-01T12:00:00Z,00000,none',
+		].join('\n');
+		const workflow = linearWorkflow({
+			id: 'batchCsvTyping',
+			inputItems: [{}],
+			nodes: [
+				{
+					name: 'Fetch CSV',
+					type: 'n8n-nodes-base.httpRequest',
+					typeVersion: 4.2,
+					parameters: { url: inputUrl.replace('/input', '/profiles.csv'), options: { response: { response: { responseFormat: 'file' } } } },
+				},
+				{ name: 'Extract', type: 'n8n-nodes-base.extractFromFile', typeVersion: 1, parameters: { operation: 'csv', options: {} } },
+				batchNode({ options: { convertTextValues: true } }),
+			],
+		});
+		await n8n.importWorkflows([workflow]);
+		const before = (await vendor('/__sandbox/state')).calls.length;
+		const run1 = await n8n.execute(workflow.id);
+		expect(run1.status, run1.logs.slice(-3000)).toBe('success');
+		expect(run1.items('Batch', 0).map((item) => [item.json.customId, item.json.status])).toEqual([
+			['csv-1', 'sent'],
+			['csv-2', 'sent'],
+			['csv-1', 'sent'],
+		]);
+		const [failed] = run1.items('Batch', 1);
+		expect(failed.json.error).toBe('Item 3, field "custom_id": the Custom ID is missing; expected a non-empty string');
+		const { profiles } = await vendor('/__sandbox/state');
+		expect(Object.keys(profiles).filter((id) => id.includes('csv-')).sort()).toEqual(['csv-1', 'csv-2']);
+		expect(profiles['csv-1'].attributes).toMatchObject({
+			logins: { type: 'integer', value: 6 },
+			vip: { type: 'boolean', value: true },
+			seen: { type: 'date', value: '2024-05-01T10:00:00.000Z' },
+			zip: { type: 'string', value: '01234' },
+			plan: { type: 'string', value: 'gold' },
+		});
+		expect(profiles['csv-2'].attributes).toMatchObject({ vip: { type: 'boolean', value: false }, seen: { type: 'date' }, zip: { type: 'string', value: '75003' } });
+
+		// The same file again: nothing changed, so nothing is sent, the repeated csv-1 included.
+		const run2 = await n8n.execute(workflow.id);
+		expect(run2.status).toBe('success');
+		expect(sentIds(await callsSince(before + 1))).toEqual([]);
+		expect(run2.items('Batch', 0).map((item) => item.json.status)).toEqual(['skipped', 'skipped', 'skipped']);
+	});
+
+	it('deletes profile data once per app of the credential and fails an answer without a request id (#14)', async () => {
+		const keys = sandbox.credentials.batch as Record<string, string>;
+		const twoApps = { id: 'batchSandboxCred02', name: 'Batch sandbox, two apps' };
+		await n8n.importCredentials([
+			{ ...twoApps, type: 'batchApi', data: { ...keys, appApiKey: `${keys.appApiKey}, ${keys.secondAppApiKey}`, baseUrl: sandbox.vendor('batch').url } },
+		]);
+		const workflow = linearWorkflow({
+			id: 'batchGdprTwoApps',
+			inputItems: [{ id: 'p-1' }],
+			nodes: [
+				{
+					name: 'Batch',
+					type: 'batch',
+					credentials: { batchApi: twoApps },
+					onError: 'continueErrorOutput' as const,
+					parameters: { resource: 'profile', operation: 'delete', customId: '={{ $json.id }}', options: { requestsPerSecond: 20 } },
+				},
+			],
+		});
+		const run = await n8n.run(workflow);
+		expect(run.status).toBe('success');
+		const [out] = run.items('Batch');
+		expect((out.json.requests as unknown[]).length).toBe(2);
+		expect(run.logs).not.toContain(keys.secondAppApiKey);
+
+		await configure({ knobs: { gdprOmitRequestId: true } });
+		try {
+			const failed = await n8n.run({ ...workflow, id: 'batchGdprNoId' });
+			const [error] = failed.items('Batch', 1);
+			expect(error.json.error).toMatch(/^Item 0, field "customId": Batch answered the GDPR remove request for app 1 of 2 without a request ID/);
+			expect(failed.items('Batch', 0)).toHaveLength(0);
+		} finally {
+			await configure({ knobs: { gdprOmitRequestId: false } });
+		}
 	});
 });

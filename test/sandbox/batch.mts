@@ -10,12 +10,17 @@ export const credentials = {
 	restApiKey: 'batch-rest-key-0001',
 	projectKey: 'project_0664hxvwffvbpn278gxdyhsadddqgna6',
 	appApiKey: 'APPKEY0001LIVE',
+	/** A second app of the same project (Batch's GDPR API works per app, reference §0). */
+	secondAppApiKey: 'APPKEY0002ANDROID',
 	apiVersion: '2.11',
 };
 
 /** Fixture: REST keys, the projects each one reaches, and the apps (legacy API keys) of each project. */
 const KEYS: Record<string, string[]> = { [credentials.restApiKey]: [credentials.projectKey] };
-const APPS: Record<string, string> = { [credentials.appApiKey]: credentials.projectKey };
+const APPS: Record<string, string> = {
+	[credentials.appApiKey]: credentials.projectKey,
+	[credentials.secondAppApiKey]: credentials.projectKey,
+};
 
 export interface BatchKnobs {
 	/** Reference §7.4: status for a missing X-Batch-Project header (unknown: 400 or 401). */
@@ -43,6 +48,18 @@ export interface BatchKnobs {
 	poisonCustomIds: string[];
 	/** Reference §7.24: vendor milliseconds before a GDPR request is done. */
 	gdprDelayMs: number;
+	/**
+	 * Reference §0: the create answer's ID field is not confirmed. On, the create answer carries no
+	 * `request_id` (undocumented; off by default).
+	 */
+	gdprOmitRequestId: boolean;
+	/**
+	 * Reference §3.1, §7.21: the next profile calls answer these statuses with Batch's error body before
+	 * anything is applied (e.g. 503 MAINTENANCE), one status per call.
+	 */
+	refuseNextProfileCalls: number[];
+	/** Reference §4.3 says to send dates in UTC; on, dates with an offset or without a time are accepted too (undocumented). */
+	acceptDateOffsets: boolean;
 }
 
 const DEFAULT_KNOBS: BatchKnobs = {
@@ -62,6 +79,9 @@ const DEFAULT_KNOBS: BatchKnobs = {
 	visibilityDelayMs: 0,
 	poisonCustomIds: [],
 	gdprDelayMs: 1_000,
+	gdprOmitRequestId: false,
+	refuseNextProfileCalls: [],
+	acceptDateOffsets: false,
 };
 
 type AttributeType = 'string' | 'integer' | 'float' | 'boolean' | 'date' | 'url' | 'array';
@@ -130,6 +150,17 @@ const NATIVE = new Set([
 	'$timezone',
 	'$topic_preferences',
 ]);
+
+/** Documented fields of one profile operation (reference §3.1, the OpenAPI of /profiles/update). */
+const OPERATION_KEYS = new Set(['identifiers', 'attributes', 'events']);
+/** Documented fields of a GDPR create body (doc.batch.com /api/gdpr/create). */
+const GDPR_KEYS = new Set(['request_type', 'id', 'callback_url']);
+/** Identifier types the GDPR create page lists. */
+const GDPR_ID_TYPES = new Set(['custom_id', 'installation_id', 'advertising_id']);
+/** Reference §4.3: dates are sent in UTC ("Use UTC"). */
+const UTC_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+const isJson = (req: SandboxRequest) => /^application\/json\b/i.test(String(req.headers['content-type'] ?? ''));
 
 const error = (status: number, code: string, message: string, headers?: Record<string, string>): SandboxResponse =>
 	json(status, { error_code: code, error_message: message }, headers);
@@ -244,6 +275,7 @@ export function create(): VendorModule {
 			if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(value))) {
 				return { name, problem: 'invalid date, expected ISO-8601' };
 			}
+			if (!knobs.acceptDateOffsets && !UTC_DATE.test(value)) return { name, problem: 'dates must be sent in UTC (…Z)' };
 			return { name, stored: { type: 'date', value } };
 		}
 		if (wrapped?.[1] === 'url') {
@@ -341,7 +373,14 @@ export function create(): VendorModule {
 		};
 		const auth = authenticate(req);
 		if ('status' in auth) return answer(auth);
+		if (knobs.refuseNextProfileCalls.length > 0) {
+			const [status, ...rest] = knobs.refuseNextProfileCalls;
+			knobs = { ...knobs, refuseNextProfileCalls: rest };
+			const code = status === 503 ? 'MAINTENANCE' : status === 429 ? 'TOO_MANY_REQUESTS' : 'SERVER_ERROR';
+			return answer(error(status, code, 'Refused before processing (sandbox knob)'));
+		}
 		record.project = auth.project;
+		if (!isJson(req)) return answer(error(400, 'MALFORMED_PARAMETER', 'The Content-Type must be application/json'));
 		if (req.bodyError || req.body === undefined) return answer(error(400, 'MALFORMED_PARAMETER', 'The body is not valid JSON'));
 		if (!Array.isArray(req.body)) return answer(error(400, 'MALFORMED_PARAMETER', 'The body must be a JSON array'));
 		const operations = req.body as unknown[];
@@ -352,14 +391,26 @@ export function create(): VendorModule {
 			return answer(error(400, 'MALFORMED_PARAMETER', `At most ${max} operations per call, got ${operations.length}`));
 		}
 		const errors: PartialError[] = [];
+		// The OpenAPI description of /profiles/update (reference §0): an operation has `identifiers` and
+		// optional `attributes` (an object) and `events` (an array); nothing else.
 		const identifierProblem = (operation: unknown): string | undefined => {
-			const identifiers = (operation as { identifiers?: Record<string, unknown> } | null)?.identifiers;
-			if (!identifiers || typeof identifiers !== 'object') return 'missing identifiers';
+			if (!operation || typeof operation !== 'object' || Array.isArray(operation)) return 'an operation must be an object';
+			const unknownKey = Object.keys(operation).find((k) => !OPERATION_KEYS.has(k));
+			if (unknownKey) return `unknown field ${unknownKey}`;
+			const { identifiers, attributes, events } = operation as { identifiers?: Record<string, unknown>; attributes?: unknown; events?: unknown };
+			if (!identifiers || typeof identifiers !== 'object' || Array.isArray(identifiers)) return 'missing identifiers';
 			const hasCustom = 'custom_id' in identifiers;
 			const hasInstall = 'installation' in identifiers;
 			if (hasCustom === hasInstall) return 'exactly one of custom_id or installation is required';
-			if (hasCustom && typeof identifiers.custom_id !== 'string') return 'custom_id must be a string';
+			const extra = Object.keys(identifiers).find((k) => k !== 'custom_id' && k !== 'installation');
+			if (extra) return `unknown identifier ${extra}`;
+			if (hasCustom && (typeof identifiers.custom_id !== 'string' || identifiers.custom_id === '')) return 'custom_id must be a non-empty string';
+			// The node only sends custom_id (reference §3.1); the installation form is refused, not half-supported.
 			if (hasInstall) return 'installation identifiers are not supported by this sandbox';
+			if (attributes !== undefined && (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes))) {
+				return 'attributes must be an object';
+			}
+			if (events !== undefined && !Array.isArray(events)) return 'events must be an array';
 			return undefined;
 		};
 		for (const [index, operation] of operations.entries()) {
@@ -464,13 +515,23 @@ export function create(): VendorModule {
 					flush();
 					const refused = legacyAuth(req);
 					if (refused) return refused;
+					if (!isJson(req) || req.bodyError) return error(400, 'MALFORMED_PARAMETER', 'The body must be JSON (Content-Type: application/json)');
 					const body = req.body as { request_type?: unknown; id?: { type?: unknown; value?: unknown }; callback_url?: unknown } | undefined;
+					const unknownKey = body && typeof body === 'object' ? Object.keys(body).find((k) => !GDPR_KEYS.has(k)) : undefined;
+					if (unknownKey) return error(400, 'MALFORMED_PARAMETER', `Unknown field ${unknownKey}`);
+					if (body?.id && typeof body.id === 'object' && Object.keys(body.id).some((k) => k !== 'type' && k !== 'value')) {
+						return error(400, 'MALFORMED_PARAMETER', 'id takes only type and value');
+					}
+					if (body?.callback_url !== undefined && (typeof body.callback_url !== 'string' || !URL_SHAPE.test(body.callback_url))) {
+						return error(400, 'MALFORMED_PARAMETER', 'callback_url must be a URL');
+					}
 					if (!body || (body.request_type !== 'remove' && body.request_type !== 'review')) {
 						return error(400, 'MALFORMED_PARAMETER', 'request_type must be review or remove');
 					}
 					if (!body.id || typeof body.id.type !== 'string' || typeof body.id.value !== 'string' || body.id.value === '') {
 						return error(400, 'MISSING_PARAMETER', 'id.type and id.value are required');
 					}
+					if (!GDPR_ID_TYPES.has(body.id.type)) return error(400, 'MALFORMED_PARAMETER', `Unknown id type ${body.id.type}`);
 					const request: GdprRequest = {
 						request_id: randomUUID(),
 						request_date: new Date().toISOString().replace('Z', ''),
@@ -483,7 +544,7 @@ export function create(): VendorModule {
 					};
 					if (typeof body.callback_url === 'string') request.callback_url = body.callback_url;
 					gdpr.set(request.request_id, request);
-					return json(200, { request_id: request.request_id });
+					return json(200, knobs.gdprOmitRequestId ? {} : { request_id: request.request_id });
 				},
 			},
 			{

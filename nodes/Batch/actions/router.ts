@@ -3,11 +3,13 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import * as createOrUpdate from './profile/createOrUpdate.operation';
 import * as deleteProfile from './profile/delete.operation';
+import * as getDeleteStatus from './profile/getDeleteStatus.operation';
 import * as resetSyncState from './profile/resetSyncState.operation';
 
 const operations: Record<string, (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>> = {
 	'profile:createOrUpdate': createOrUpdate.execute,
 	'profile:delete': deleteProfile.execute,
+	'profile:getDeleteStatus': getDeleteStatus.execute,
 	'profile:resetSyncState': resetSyncState.execute,
 };
 

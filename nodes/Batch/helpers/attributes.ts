@@ -6,8 +6,11 @@ export const MAX_ATTRIBUTE_NAME_LENGTH = 30;
 export const MAX_STRING_LENGTH = 300;
 export const MAX_URL_LENGTH = 2048;
 export const MAX_ARRAY_ITEMS = 25;
-/** Reference §4.3: "up to 50 attributes per user" (inferred from Batch's Segment integration). */
-export const MAX_CUSTOM_ATTRIBUTES = 50;
+/**
+ * Reference §0 and §4.3: "up to 50 attributes per user" (inferred from Batch's Segment integration, which
+ * counts native and custom attributes together), so both kinds count against it.
+ */
+export const MAX_ATTRIBUTES_PER_PROFILE = 50;
 /** Reference §4.1: the SDK's limit, inferred for the API. */
 export const MAX_EMAIL_LENGTH = 256;
 /** Reference §3.1: one third-party tool checks 512, the Android SDK 1024 (inferred; the stricter one). */
@@ -105,10 +108,13 @@ function checkStringArray(field: string, value: unknown[], what: string): string
 	});
 }
 
-function describe(value: unknown): string {
+/** "null", "undefined", "an array", "an object", "a number"…, for messages. */
+export function describe(value: unknown): string {
 	if (value === null) return 'null';
+	if (value === undefined) return 'undefined';
 	if (Array.isArray(value)) return 'an array';
-	return `a ${typeof value}`;
+	const type = typeof value;
+	return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function toDate(field: string, value: unknown): string {
@@ -214,12 +220,79 @@ export function nativeAttribute(field: string, key: string, value: unknown): str
 	}
 }
 
+/** The type an attribute has in Batch, as far as keeping one column's type across items goes. */
+export type ColumnType = 'string' | 'number' | 'boolean' | 'date' | 'url' | 'array';
+
+/** The first item that gave each attribute its type in this run ("Convert Text Values"). */
+export type ColumnTypes = Map<string, { type: ColumnType; itemIndex: number }>;
+
+/** Decimal text a CSV cell holds for a number; a leading zero (zip codes, phone numbers) keeps it text. */
+const NUMERIC_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+/** ISO-8601 dates a CSV cell may hold: a day, or a date and time with Z or an offset. */
+const DATE_TEXT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+
+/** What a text cell holds, for "Convert Text Values". */
+export type TextKind = 'number' | 'boolean' | 'date' | 'text';
+
+export function textKind(value: string, detectDates: boolean): TextKind {
+	const text = value.trim();
+	if (NUMERIC_TEXT.test(text) && Number.isSafeInteger(Math.trunc(Number(text)))) return 'number';
+	if (/^(true|false)$/i.test(text)) return 'boolean';
+	if (detectDates && DATE_TEXT.test(text) && !Number.isNaN(Date.parse(text))) return 'date';
+	return 'text';
+}
+
+/**
+ * The kind of each input field's text cells across the whole run: a field is numeric, true/false or a
+ * date only when every non-empty text cell of it is, so a column such as zip codes ("01234", "75003")
+ * stays text on every item instead of turning into a number on some.
+ */
+export function textColumns(rows: IDataObject[], detectDates: boolean): Map<string, TextKind> {
+	const kinds = new Map<string, TextKind>();
+	for (const row of rows) {
+		for (const [field, value] of Object.entries(row)) {
+			if (typeof value !== 'string' || value.trim() === '') continue;
+			const kind = textKind(value, detectDates);
+			const previous = kinds.get(field);
+			kinds.set(field, previous === undefined || previous === kind ? kind : 'text');
+		}
+	}
+	return kinds;
+}
+
+/**
+ * "Convert Text Values": the value a text cell stands for in a column of the given kind. Numbers and
+ * true/false become JSON numbers and booleans; an ISO-8601 date (with Z or an offset) becomes a Date, sent
+ * in UTC. Text in a text column, and every non-text value, is kept as it is.
+ */
+export function convertText(value: unknown, kind: TextKind | undefined): unknown {
+	if (typeof value !== 'string' || kind === undefined || kind === 'text') return value;
+	const text = value.trim();
+	if (kind === 'number') return Number(text);
+	if (kind === 'boolean') return text.toLowerCase() === 'true';
+	return new Date(text);
+}
+
+function columnTypeOf(key: string, value: unknown): ColumnType | undefined {
+	if (value === null) return undefined;
+	const wrapped = TYPE_WRAPPER.exec(key);
+	if (wrapped) return wrapped[1] as ColumnType;
+	if (Array.isArray(value) || typeof value === 'object') return 'array';
+	return typeof value as ColumnType;
+}
+
 /**
  * Builds a profile's `attributes` object from mapped source fields (custom attributes, or native ones
  * given by their `$` key) and the native attribute parameters. Two source fields that end up as one
- * attribute are an error, never a silent merge.
+ * attribute are an error, never a silent merge. With `columns`, text values are converted first and each
+ * custom attribute must keep the type it got from the first item that had it.
  */
-export function buildAttributes(fields: IDataObject, natives: IDataObject, options: AttributeOptions): IDataObject {
+export function buildAttributes(
+	fields: IDataObject,
+	natives: IDataObject,
+	options: AttributeOptions,
+	columns?: { types: ColumnTypes; itemIndex: number; textKinds: Map<string, TextKind> },
+): IDataObject {
 	const attributes: IDataObject = {};
 	const sourceOf = new Map<string, string>();
 	const claim = (name: string, source: string) => {
@@ -229,14 +302,15 @@ export function buildAttributes(fields: IDataObject, natives: IDataObject, optio
 		}
 		sourceOf.set(name, source);
 	};
-	let customCount = 0;
-	for (const [source, value] of Object.entries(fields)) {
+	const typed: Array<[string, ColumnType]> = [];
+	for (const [source, raw] of Object.entries(fields)) {
+		const value = columns ? convertText(raw, columns.textKinds.get(source)) : raw;
 		if (source.startsWith('$')) {
 			if (!NATIVE_KEYS.has(source)) {
 				throw new AttributeProblem(source, `"$" starts only Batch's native attributes (${[...NATIVE_KEYS].join(', ')})`);
 			}
 			claim(source, source);
-			attributes[source] = nativeAttribute(source, source, value);
+			attributes[source] = nativeAttribute(source, source, raw);
 			continue;
 		}
 		const wrapped = TYPE_WRAPPER.exec(source);
@@ -252,15 +326,21 @@ export function buildAttributes(fields: IDataObject, natives: IDataObject, optio
 		const type =
 			(wrapped?.[1] as 'date' | 'url' | undefined) ??
 			(options.dateAttributes.has(name) ? 'date' : options.urlAttributes.has(name) ? 'url' : undefined);
-		const [key, converted] = customAttribute(source, name, value, type, options.detectDates);
+		// A listed date or URL attribute is converted from its text, never to a number first.
+		const input = columns && type !== undefined ? raw : value;
+		const [key, converted] = customAttribute(source, name, input, type, options.detectDates);
+		if (columns) {
+			const columnType = columnTypeOf(key, converted);
+			const first = columnType ? columns.types.get(name) : undefined;
+			if (columnType && first && first.type !== columnType) {
+				throw new AttributeProblem(
+					source,
+					`${JSON.stringify(raw)} is ${columnType === 'array' ? 'an array' : `a ${columnType}`}, but the attribute "${name}" is ${first.type === 'array' ? 'an array' : `a ${first.type}`} from item ${first.itemIndex} on; one attribute keeps one type across items`,
+				);
+			}
+			if (columnType && !first) typed.push([name, columnType]);
+		}
 		attributes[key] = converted;
-		customCount++;
-	}
-	if (customCount > MAX_CUSTOM_ATTRIBUTES) {
-		throw new AttributeProblem(
-			Object.keys(fields).pop() ?? 'attributes',
-			`the profile has ${customCount} custom attributes; Batch accepts at most ${MAX_CUSTOM_ATTRIBUTES}`,
-		);
 	}
 	for (const [parameter, key] of Object.entries(NATIVE_ATTRIBUTES)) {
 		const value = natives[parameter];
@@ -268,22 +348,37 @@ export function buildAttributes(fields: IDataObject, natives: IDataObject, optio
 		claim(key, parameter);
 		attributes[key] = nativeAttribute(parameter, key, value === 'reset' ? null : value);
 	}
+	const count = Object.keys(attributes).length;
+	if (count > MAX_ATTRIBUTES_PER_PROFILE) {
+		throw new AttributeProblem(
+			[...sourceOf.values()].pop() ?? 'attributes',
+			`the profile has ${count} attributes (native and custom together); Batch accepts at most ${MAX_ATTRIBUTES_PER_PROFILE}`,
+		);
+	}
+	// Recorded only for an item that is sent, so a refused item never sets a column's type.
+	if (columns) for (const [name, type] of typed) if (!columns.types.has(name)) columns.types.set(name, { type, itemIndex: columns.itemIndex });
 	return attributes;
 }
 
 /** The Custom ID of one item, checked against reference §3.1. */
 export function customIdOf(field: string, value: unknown): string {
 	if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-	if (typeof value !== 'string' || value.trim() === '') {
-		throw new AttributeProblem(field, `the Custom ID is missing or ${describe(value)}; expected a non-empty string`);
+	if (value === undefined || value === null) {
+		throw new AttributeProblem(field, 'the Custom ID is missing; expected a non-empty string');
 	}
-	if (value.length > MAX_CUSTOM_ID_LENGTH) {
-		throw new AttributeProblem(field, `the Custom ID is ${value.length} characters long; at most ${MAX_CUSTOM_ID_LENGTH} are accepted`);
+	if (typeof value !== 'string') {
+		throw new AttributeProblem(field, `the Custom ID is ${describe(value)}; expected a non-empty string`);
 	}
-	if (RESERVED_CUSTOM_IDS.includes(value.trim().toLowerCase())) {
-		throw new AttributeProblem(field, `"${value}" is not accepted as a Custom ID: it looks like a conversion bug`);
+	// Padding from spreadsheets or CSV files is never part of an ID (the other nodes trim identifiers too).
+	const id = value.trim();
+	if (id === '') throw new AttributeProblem(field, 'the Custom ID is empty; expected a non-empty string');
+	if (id.length > MAX_CUSTOM_ID_LENGTH) {
+		throw new AttributeProblem(field, `the Custom ID is ${id.length} characters long; at most ${MAX_CUSTOM_ID_LENGTH} are accepted`);
 	}
-	return value;
+	if (RESERVED_CUSTOM_IDS.includes(id.toLowerCase())) {
+		throw new AttributeProblem(field, `"${id}" is not accepted as a Custom ID: it looks like a conversion bug`);
+	}
+	return id;
 }
 
 function parseJson(text: string): unknown {

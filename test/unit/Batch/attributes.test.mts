@@ -7,7 +7,10 @@ import {
 	buildEvents,
 	customIdOf,
 	MAX_ARRAY_ITEMS,
-	MAX_CUSTOM_ATTRIBUTES,
+	MAX_ATTRIBUTES_PER_PROFILE,
+	convertText,
+	textColumns,
+	textKind,
 	MAX_STRING_LENGTH,
 	normalizeAttributeName,
 } from '../../../nodes/Batch/helpers/attributes';
@@ -61,11 +64,22 @@ describe('attribute naming rules', () => {
 		expect(problem(() => buildAttributes({ 'date(seen)': '2024-01-01T00:00:00Z', seen: 'x' }, {}, plain)).field).toBe('seen');
 	});
 
-	it(`refuses more than ${MAX_CUSTOM_ATTRIBUTES} custom attributes`, () => {
-		const fields = Object.fromEntries(Array.from({ length: MAX_CUSTOM_ATTRIBUTES + 1 }, (_, i) => [`a${i}`, i]));
-		expect(problem(() => buildAttributes(fields, {}, plain)).message).toMatch(/51 custom attributes/);
-		delete fields[`a${MAX_CUSTOM_ATTRIBUTES}`];
-		expect(Object.keys(buildAttributes(fields, {}, plain))).toHaveLength(MAX_CUSTOM_ATTRIBUTES);
+	it(`refuses more than ${MAX_ATTRIBUTES_PER_PROFILE} attributes`, () => {
+		const fields = Object.fromEntries(Array.from({ length: MAX_ATTRIBUTES_PER_PROFILE + 1 }, (_, i) => [`a${i}`, i]));
+		expect(problem(() => buildAttributes(fields, {}, plain)).message).toMatch(/51 attributes/);
+		delete fields[`a${MAX_ATTRIBUTES_PER_PROFILE}`];
+		expect(Object.keys(buildAttributes(fields, {}, plain))).toHaveLength(MAX_ATTRIBUTES_PER_PROFILE);
+	});
+
+	it('counts native and custom attributes together against the cap (#14)', () => {
+		// 45 custom attributes, 2 natives among the input fields and 4 native parameters: 51 in all.
+		const fields: Record<string, unknown> = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`a${i}`, i]));
+		fields.$email_address = 'ann@example.com';
+		fields.$language = 'fr';
+		const natives = { phoneNumber: '+33600000000', region: 'FR', timezone: 'Europe/Paris', smsMarketing: 'subscribed' };
+		expect(problem(() => buildAttributes(fields as never, natives, plain)).message).toMatch(/51 attributes \(native and custom together\).*at most 50/);
+		delete fields.a0;
+		expect(Object.keys(buildAttributes(fields as never, natives, plain))).toHaveLength(50);
 	});
 });
 
@@ -177,6 +191,48 @@ describe('custom IDs and events', () => {
 		for (const bad of ['', '   ', null, undefined, 'null', 'Undefined', '[object Object]', 'x'.repeat(513), { a: 1 }]) {
 			expect(() => customIdOf('id', bad)).toThrow(AttributeProblem);
 		}
+	});
+
+	it('trims a padded Custom ID and names a missing one without "a undefined" (#18.6, #18.8)', () => {
+		expect(customIdOf('id', '  user-1\t')).toBe('user-1');
+		expect(problem(() => customIdOf('id', undefined)).message).toBe('the Custom ID is missing; expected a non-empty string');
+		expect(problem(() => customIdOf('id', null)).message).toBe('the Custom ID is missing; expected a non-empty string');
+		expect(problem(() => customIdOf('id', { a: 1 })).message).toBe('the Custom ID is an object; expected a non-empty string');
+		expect(problem(() => customIdOf('id', true)).message).toBe('the Custom ID is a boolean; expected a non-empty string');
+		expect(problem(() => customIdOf('id', '  ')).message).toBe('the Custom ID is empty; expected a non-empty string');
+		expect(problem(() => buildAttributes({ x: undefined }, {}, plain)).message).not.toMatch(/\ba undefined\b/);
+	});
+
+	it('types CSV text per column: numbers, booleans and dates only when every cell of the column is one (#18.6)', () => {
+		expect(textKind('42', true)).toBe('number');
+		expect(textKind('-3.5', true)).toBe('number');
+		expect(textKind('007', true)).toBe('text');
+		expect(textKind('12345678901234567890', true)).toBe('text');
+		expect(textKind('TRUE', true)).toBe('boolean');
+		expect(textKind('2024-05-01T12:00:00+02:00', true)).toBe('date');
+		expect(textKind('2024-05-01T12:00:00+02:00', false)).toBe('text');
+		expect(convertText('2024-05-01T12:00:00+02:00', 'date')).toEqual(new Date('2024-05-01T10:00:00Z'));
+		expect(convertText('FALSE', 'boolean')).toBe(false);
+		expect(convertText('42', 'text')).toBe('42');
+		const rows = [
+			{ logins: '5', vip: 'true', seen: '2024-05-01T12:00:00+02:00', zip: '01234', plan: 'pro' },
+			{ logins: '12', vip: 'False', seen: '2024-05-02T08:00:00Z', zip: '75003', plan: '' },
+		];
+		const kinds = textColumns(rows, true);
+		expect(Object.fromEntries(kinds)).toEqual({ logins: 'number', vip: 'boolean', seen: 'date', zip: 'text', plan: 'text' });
+		const types = new Map();
+		const csv = (itemIndex: number, fields: Record<string, unknown>) =>
+			buildAttributes(fields as never, {}, plain, { types, itemIndex, textKinds: kinds });
+		expect(csv(0, rows[0])).toEqual({ logins: 5, vip: true, 'date(seen)': '2024-05-01T10:00:00.000Z', zip: '01234', plan: 'pro' });
+		expect(csv(1, { zip: '75003' })).toEqual({ zip: '75003' });
+		// A value that is not text (an expression's number, a JSON true) must fit the column too.
+		const wrong = problem(() => csv(2, { zip: 75003, vip: false }));
+		expect(wrong.field).toBe('zip');
+		expect(wrong.message).toMatch(/75003 is a number, but the attribute "zip" is a string from item 0 on/);
+		// The refused item set no type; a later good item still fits.
+		expect(csv(3, { logins: 7 })).toEqual({ logins: 7 });
+		// Without the option, values go as given.
+		expect(buildAttributes({ logins: '5' }, {}, plain)).toEqual({ logins: '5' });
 	});
 
 	it('validates events', () => {

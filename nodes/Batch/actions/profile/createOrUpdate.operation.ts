@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import type { BulkEntry, EntryOutcome } from '../../../shared/bulk';
@@ -8,8 +8,8 @@ import { invalidField, rejectedItem } from '../../../shared/errors';
 import type { EmptyValuePolicy } from '../../../shared/mapping';
 import { applyEmptyPolicy } from '../../../shared/mapping';
 import { ItemParameters } from '../../../shared/parameters';
-import type { AttributeOptions } from '../../helpers/attributes';
-import { AttributeProblem, buildAttributes, buildEvents, customIdOf, nameSet } from '../../helpers/attributes';
+import type { AttributeOptions, ColumnTypes } from '../../helpers/attributes';
+import { AttributeProblem, buildAttributes, buildEvents, customIdOf, nameSet, textColumns } from '../../helpers/attributes';
 import type { SyncGranularity, SyncKey } from '../../helpers/syncState';
 import { StaticDataSyncStore, SyncState, syncStoreFor } from '../../helpers/syncState';
 import type { ProfileRoute } from '../../transport';
@@ -22,6 +22,7 @@ import {
 	profileLimiter,
 	refillMs,
 	REQUEST_CONCURRENCY,
+	retryIfNothingApplied,
 	ROUTE_PATHS,
 } from '../../transport';
 
@@ -173,7 +174,7 @@ const properties: INodeProperties[] = [
 				default: '',
 				placeholder: '[{"name": "validated_purchase", "time": "2024-05-01T10:00:00Z", "attributes": {"amount": 42.5}}]',
 				description:
-					'Events to track on the profile: an array (at most 15) of objects with a lowercase "name", an optional RFC 3339 "time" within the last 24 hours and optional "attributes". A profile with events is always sent.',
+					'Events to track on the profile: an array (at most 15, inferred) of objects with a lowercase "name", an optional RFC 3339 "time" within the last 24 hours (inferred) and optional "attributes". A profile with events is always sent. Events are not idempotent, so a call carrying events is retried only when the failure shows nothing was applied (429, refused connection, or a 5xx with Batch\'s error body).',
 			},
 		],
 	},
@@ -184,6 +185,14 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			{
+				displayName: 'Convert Text Values',
+				name: 'convertTextValues',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to type text values as a CSV or spreadsheet gives them: numbers (no leading zero) become numbers, true/false become booleans and, with "Detect Dates", ISO-8601 dates with Z or an offset become dates in UTC. Each attribute then keeps the type its first item gave it: an item whose value has another type fails, naming the field.',
+			},
 			{
 				displayName: 'Date Attributes',
 				name: 'dateAttributes',
@@ -271,6 +280,7 @@ export const description = updateDisplayOptions({ show: { resource: ['profile'],
 interface ProfileOperation {
 	customId: string;
 	body: IDataObject;
+	hasEvents: boolean;
 	remember?: SyncKey[];
 	attributes: string[];
 }
@@ -312,6 +322,41 @@ function sourceFields(ctx: IExecuteFunctions, params: ItemParameters, itemIndex:
 	return out;
 }
 
+interface BuiltProfile {
+	customId: string;
+	attributes: IDataObject;
+	events?: IDataObject[];
+}
+
+interface CustomIdGroup {
+	items: number[];
+	/** The attributes Batch holds once every item of the group is applied, later items winning. */
+	final: { customId: string; attributes: IDataObject };
+	hasEvents: boolean;
+}
+
+function groupByCustomId(built: Map<number, BuiltProfile>): Map<string, CustomIdGroup> {
+	const groups = new Map<string, CustomIdGroup>();
+	for (const [itemIndex, { customId, attributes, events }] of built) {
+		const group = groups.get(customId);
+		if (!group) {
+			groups.set(customId, { items: [itemIndex], final: { customId, attributes }, hasEvents: events !== undefined });
+			continue;
+		}
+		group.items.push(itemIndex);
+		group.final = { customId, attributes: { ...group.final.attributes, ...attributes } };
+		group.hasEvents ||= events !== undefined;
+	}
+	return groups;
+}
+
+/** A parameter that could not be read for one item: the message names the item. */
+function parameterProblem(node: INode, itemIndex: number, error: unknown): NodeOperationError {
+	const text = error instanceof Error ? error.message : String(error);
+	const message = /^Item \d+\b/.test(text) ? text : `Item ${itemIndex}: ${text}`;
+	return new NodeOperationError(node, message, { itemIndex, description: (error as { description?: string })?.description ?? undefined });
+}
+
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const node = this.getNode();
@@ -334,26 +379,40 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const settled = new Map<number, IDataObject>();
 	const problems = new Map<number, Error>();
 	const params = new ItemParameters(this);
+	const fail = (itemIndex: number, error: unknown) =>
+		problems.set(
+			itemIndex,
+			error instanceof AttributeProblem ? invalidField(node, itemIndex, error.field, error.message) : parameterProblem(node, itemIndex, error),
+		);
+	// First the fields of every item, so "Convert Text Values" can type each column from all of its cells.
+	const sources = new Map<number, { customIdField: string; fields: IDataObject }>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const customIdField = params.get<string>('customIdField', itemIndex);
+		try {
+			const customIdField = params.get<string>('customIdField', itemIndex);
+			const fields = applyEmptyPolicy(sourceFields(this, params, itemIndex, customIdField), emptyValues === 'null' ? 'null' : 'skip');
+			sources.set(itemIndex, { customIdField, fields });
+		} catch (error) {
+			fail(itemIndex, error);
+		}
+	}
+	const columnTypes: ColumnTypes = new Map();
+	const textKinds =
+		options.convertTextValues === true
+			? textColumns([...sources.values()].map((source) => source.fields), attributeOptions.detectDates)
+			: undefined;
+	for (const [itemIndex, { customIdField, fields }] of sources) {
 		try {
 			const customId = customIdOf(customIdField, pathValue(items[itemIndex].json, customIdField));
-			const fields = applyEmptyPolicy(sourceFields(this, params, itemIndex, customIdField), emptyValues === 'null' ? 'null' : 'skip');
 			const natives = params.get<IDataObject>('nativeAttributes', itemIndex, {});
-			const attributes = buildAttributes(fields, natives, attributeOptions);
 			const additional = params.get<IDataObject>('additionalFields', itemIndex, {});
 			const events = buildEvents('events', additional.events);
+			const attributes = buildAttributes(fields, natives, attributeOptions, textKinds && { types: columnTypes, itemIndex, textKinds });
 			if (Object.keys(attributes).length === 0 && !events) {
 				throw new AttributeProblem(customIdField, 'the profile has no attributes and no events to send');
 			}
 			built.set(itemIndex, { customId, attributes, events: events as IDataObject[] | undefined });
 		} catch (error) {
-			problems.set(
-				itemIndex,
-				error instanceof AttributeProblem
-					? invalidField(node, itemIndex, error.field, error.message)
-					: new NodeOperationError(node, error as Error, { itemIndex }),
-			);
+			fail(itemIndex, error);
 		}
 	}
 
@@ -361,26 +420,47 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	let sync: SyncState | undefined;
 	if (onlySendChanges) {
 		sync = new SyncState(syncStoreFor(this, granularity), granularity);
+		const candidates = [...groupByCustomId(built).values()].map((group) => group.final);
 		try {
-			await sync.load([...built.values()]);
+			await sync.load(candidates);
 		} catch {
 			// The database store failed (for example an n8n without its deduplication service): fall back to
 			// workflow static data rather than fail the run. (The static-data store itself cannot fail.)
 			sync = new SyncState(new StaticDataSyncStore(this.getWorkflowStaticData('node'), granularity), granularity);
-			await sync.load([...built.values()]);
+			await sync.load(candidates);
 		}
 	}
-	for (const [itemIndex, { customId, attributes, events }] of built) {
-		const decision = sync?.decide(customId, attributes, events !== undefined);
-		if (decision && decision.send === undefined) {
-			settled.set(itemIndex, { customId, status: 'skipped', reason: 'unchanged since the last run Batch accepted it' });
-			continue;
+	// A Custom ID on several items is decided once, on the state Batch holds after all of them (later items
+	// win): deciding each item against the one before made every later run send them all again.
+	for (const group of groupByCustomId(built).values()) {
+		const { customId } = group.final;
+		const decision = sync?.decide(customId, group.final.attributes, group.hasEvents);
+		const last = group.items[group.items.length - 1];
+		for (const itemIndex of group.items) {
+			const { attributes, events } = built.get(itemIndex)!;
+			if (decision && decision.send === undefined) {
+				settled.set(itemIndex, { customId, status: 'skipped', reason: 'unchanged since the last run Batch accepted it' });
+				continue;
+			}
+			let sent = attributes;
+			if (decision && granularity === 'attribute') {
+				sent = Object.fromEntries(Object.entries(attributes).filter(([key]) => key in decision.send!));
+				if (Object.keys(sent).length === 0 && !events) {
+					settled.set(itemIndex, { customId, status: 'skipped', reason: 'unchanged since the last run Batch accepted it' });
+					continue;
+				}
+			}
+			const body: IDataObject = { identifiers: { custom_id: customId } };
+			if (Object.keys(sent).length > 0) body.attributes = sent;
+			if (events) body.events = events;
+			prepared.set(itemIndex, {
+				customId,
+				body,
+				hasEvents: events !== undefined,
+				remember: itemIndex === last ? decision?.remember : undefined,
+				attributes: Object.keys(sent),
+			});
 		}
-		const sent = decision?.send ?? attributes;
-		const body: IDataObject = { identifiers: { custom_id: customId } };
-		if (Object.keys(sent).length > 0) body.attributes = sent;
-		if (events) body.events = events;
-		prepared.set(itemIndex, { customId, body, remember: decision?.remember, attributes: Object.keys(sent) });
 	}
 	await sync?.retain();
 
@@ -403,6 +483,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			body: batch.map((entry) => entry.payload.body),
 			limiter,
 			records: batch.length,
+			// Events are not idempotent (reference §0): a call carrying them is retried only on a failure that
+			// shows Batch applied nothing, so an event is never tracked twice.
+			retryIf: batch.some((entry) => entry.payload.hasEvents) ? retryIfNothingApplied : undefined,
 		});
 		const pause = refillMs(route, batch.length, overridePerSecond);
 		if (pause > 0) limiter.pauseUntil(transport.clock.now() + pause);

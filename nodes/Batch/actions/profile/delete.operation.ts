@@ -2,15 +2,15 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { runBulk } from '../../../shared/bulk';
-import { invalidField } from '../../../shared/errors';
+import { invalidField, rejectedItem } from '../../../shared/errors';
 import { RateLimiter } from '../../../shared/rateLimit';
 import { AttributeProblem, customIdOf } from '../../helpers/attributes';
-import { connect, GDPR_REQUESTS_PER_SECOND } from '../../transport';
+import { connect, GDPR_REQUEST_ID_FIELD, GDPR_REQUESTS_PER_SECOND, legacyPrefixOf } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Sends one GDPR "remove" request per profile through Batch\'s per-app GDPR API (the credential needs an App API Key), paced at one request per second. Batch erases the data later; the output carries each request ID.',
+			'Batch\'s GDPR API works per app (iOS, Android, web… each have their own API key): one "remove" request is sent per profile and per App API Key of the credential, paced at one request per second. Batch erases the data later; the output lists each app\'s request ID.',
 		name: 'deleteNotice',
 		type: 'notice',
 		default: '',
@@ -53,19 +53,27 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['delete'] } }, properties);
 
+interface AppRequest {
+	/** 1-based position of the app's key in the credential (the key itself is a secret). */
+	app: number;
+	requestId: string;
+	status: string;
+}
+
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const node = this.getNode();
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	const { transport, legacyPrefix } = await connect(this);
-	if (!legacyPrefix) {
-		throw new NodeOperationError(node, 'Deleting profile data needs the App API Key in the Batch API credential', {
-			description: 'Batch erases profile data through its per-app GDPR API, which takes the Live or Dev API key of one app of the project.',
+	const { transport, appApiKeys } = await connect(this);
+	if (appApiKeys.length === 0) {
+		throw new NodeOperationError(node, 'Deleting profile data needs at least one App API Key in the Batch API credential', {
+			description: 'Batch erases profile data through its per-app GDPR API, which takes the Live or Dev API key of each app of the project.',
 		});
 	}
 	const perSecond = Number(options.requestsPerSecond) > 0 ? Number(options.requestsPerSecond) : GDPR_REQUESTS_PER_SECOND;
 	const limiter = new RateLimiter({ requests: { limit: 1, windowMs: Math.ceil(1000 / perSecond) } });
 	const callbackUrl = String(options.callbackUrl ?? '').trim();
+	const apps = appApiKeys.length;
 
 	const run = await runBulk(this, items.length, {
 		prepare: (itemIndex) => {
@@ -82,23 +90,45 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		send: async ([entry]) => {
 			const body: IDataObject = { request_type: 'remove', id: { type: 'custom_id', value: entry.payload } };
 			if (callbackUrl) body.callback_url = callbackUrl;
-			const response = await transport.request<IDataObject>({
-				method: 'POST',
-				path: `${legacyPrefix}/gdpr/request`,
-				body,
-				limiter,
-			});
-			const answer = response.body ?? {};
-			return [
-				{
-					json: {
-						customId: entry.payload,
-						requestId: (answer.request_id as string | undefined) ?? null,
-						requestType: 'remove',
-						status: (answer.status as string | undefined) ?? 'pending',
-					},
-				},
-			];
+			const requests: AppRequest[] = [];
+			const done = () =>
+				requests.length === 0 ? '' : ` Already accepted: ${requests.map((r) => `app ${r.app} (request ID ${r.requestId})`).join(', ')}.`;
+			for (const [position, appApiKey] of appApiKeys.entries()) {
+				const app = position + 1;
+				let answer: IDataObject;
+				try {
+					const response = await transport.request<IDataObject>({
+						method: 'POST',
+						path: `${legacyPrefixOf(appApiKey)}/gdpr/request`,
+						body,
+						limiter,
+					});
+					answer = response.body && typeof response.body === 'object' ? response.body : {};
+				} catch (error) {
+					// Nothing accepted yet: the engine reports the failure as for any request.
+					if (requests.length === 0) return [{ error }];
+					const text = error instanceof Error ? error.message : String(error);
+					return [{ error: rejectedItem(node, entry.itemIndex, `the GDPR remove request for app ${app} of ${apps} failed: ${text}.${done()}`, 'customId') }];
+				}
+				const requestId = answer[GDPR_REQUEST_ID_FIELD];
+				if (typeof requestId !== 'string' || requestId === '') {
+					return [
+						{
+							error: rejectedItem(
+								node,
+								entry.itemIndex,
+								`Batch answered the GDPR remove request for app ${app} of ${apps} without a request ID (${JSON.stringify(answer).slice(0, 200)}); check the request in the dashboard's Privacy Center.${done()}`,
+								'customId',
+							),
+						},
+					];
+				}
+				requests.push({ app, requestId, status: typeof answer.status === 'string' ? answer.status : 'pending' });
+			}
+			const json: IDataObject = { customId: entry.payload, requestType: 'remove', requests: requests as unknown as IDataObject[] };
+			// One app (the only form before several keys were accepted): the same fields as before.
+			if (apps === 1) Object.assign(json, { requestId: requests[0].requestId, status: requests[0].status });
+			return [{ json }];
 		},
 		requestName: 'The GDPR remove request',
 	});

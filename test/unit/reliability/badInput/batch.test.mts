@@ -139,6 +139,28 @@ export const cases: BadInputCase[] = [
 		marker: 'marker-event-name',
 	},
 	{
+		name: 'native and custom attributes together over the 50-attribute cap',
+		category: 'over a count cap',
+		field: 'region',
+		message: /51 attributes \(native and custom together\)/,
+		items: around({ custom_id: 'marker-cap', plan: 'marker-cap', ...Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`a${i}`, i])) }),
+		params: { nativeAttributes: perItem({ emailAddress: 'ann@example.com', phoneNumber: '+33600000000', region: 'FR' }, {}) },
+		marker: 'marker-cap',
+	},
+	{
+		name: 'a value that does not fit its column\'s type (Convert Text Values)',
+		category: 'wrong type',
+		field: 'logins',
+		message: /true is a boolean, but the attribute "logins" is a number from item 0 on/,
+		items: [
+			{ custom_id: 'good-0', logins: '5' },
+			{ custom_id: 'marker-column', logins: true, plan: 'marker-column' },
+			{ custom_id: 'good-2', logins: '7' },
+		],
+		params: { options: { onlySendChanges: false, convertTextValues: true } },
+		marker: 'marker-column',
+	},
+	{
 		name: 'delete with an empty custom ID',
 		category: 'empty string',
 		field: 'customId',
