@@ -96,7 +96,7 @@ describe('Crescendo Lab in real n8n', () => {
 		for (let i = 1; i < state.tasks.length; i++) expect(state.tasks[i].createdAt).toBeGreaterThanOrEqual(state.tasks[i - 1].doneAt);
 		expect(stats.byStatus['429'] ?? 0).toBe(0);
 		expect(stats.byStatus['409'] ?? 0).toBe(0);
-		expect(stats.byRoute['POST /cdh/v1/member/import']).toBe(3);
+		expect(stats.byRoute['POST /cdh/v1/member/import/']).toBe(3);
 
 		// The store equals the input: empty notes were skipped (never sent), so those contacts have none.
 		expect(state.contacts).toHaveLength(CONTACTS);

@@ -5,7 +5,9 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { CrescendoLabApi } from '../../../credentials/CrescendoLabApi.credentials';
 import { CrescendoLabMaacApi } from '../../../credentials/CrescendoLabMaacApi.credentials';
-import { crescendoErrorMessage, crescendoTransport, HOSTS } from '../../../nodes/CrescendoLab/transport';
+import { crescendoConnection, crescendoErrorMessage, HOSTS } from '../../../nodes/CrescendoLab/transport';
+
+const crescendoTransport = async (...args: Parameters<typeof crescendoConnection>) => (await crescendoConnection(...args)).transport;
 import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
 import { getContactFields } from '../../../nodes/CrescendoLab/methods/resourceMapping';
 
@@ -28,7 +30,12 @@ describe('Crescendo Lab credentials', () => {
 		const credential = new CrescendoLabApi();
 		expect(credential.authenticate).toEqual({ type: 'generic', properties: { headers: { apikey: '={{$credentials.apiKey}}' } } });
 		expect(credential.properties.find((p) => p.name === 'apiKey')?.typeOptions).toEqual({ password: true });
-		expect(credential.test.request).toMatchObject({ method: 'GET', url: '/cdh/v1/member' });
+		// #14: the test calls the one documented route (PATCH /cdh/v1/member), not an undocumented GET.
+		expect(credential.test.request).toMatchObject({ method: 'PATCH', body: {} });
+		expect(credential.test.request.ignoreHttpStatusErrors).toEqual({ ignore: true, except: expect.arrayContaining([401, 403, 404]) });
+		expect(credential.test.rules?.map((rule) => rule.properties.value)).toEqual([401, 403, 404]);
+		const notice = credential.properties.find((p) => p.name === 'testNotice');
+		expect(notice?.displayName).toMatch(/401 or 403 means the key .* is wrong/);
 	});
 
 	it('sends the MAAC v1 token as a Bearer Authorization header and tests it on the read-only contact list', () => {
