@@ -36,9 +36,9 @@ export const BUSY_MESSAGE_PATTERN = /\b(task|import|export)s?\b.*\b(running|in p
 /**
  * Status checks have their own pace, apart from the import budget: public material rate-limits only the
  * import start, and the vendor's own loop reads the status once a second (reference §0, §7). The node
- * stays at a modest 30 a minute, so a long task costs few requests.
+ * never reads faster than that loop: at most one status check a second.
  */
-export const STATUS_CHECKS_PER_MINUTE = 30;
+export const STATUS_CHECKS_PER_MINUTE = 60;
 /** Each tag name is at most 50 characters (reference §4.2). */
 export const MAX_TAG_LENGTH = 50;
 /**

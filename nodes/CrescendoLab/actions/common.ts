@@ -18,7 +18,7 @@ export const pollingOptions: INodeProperties[] = [
 		typeOptions: { minValue: 0.05, numberPrecision: 2 },
 		default: DEFAULT_POLL_INTERVAL_SECONDS,
 		description:
-			'How long to wait between two status checks of a running task. Status checks have their own pace (at most 30 a minute) and never use the import budget.',
+			'How long to wait between two status checks of a running task. Status checks have their own pace (at most one a second, as Crescendo Lab\'s own loop) and never use the import budget.',
 	},
 	{
 		displayName: 'Max Wait (Seconds)',
