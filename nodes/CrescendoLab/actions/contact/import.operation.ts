@@ -96,7 +96,7 @@ const properties: INodeProperties[] = [
 			'Contact fields to send. "Map Automatically" sends every field of the input item under its own name; fields that are not mapped are never sent, so Crescendo Lab keeps their stored values. A field Crescendo Lab does not know fails its item (see Unknown Fields).',
 	},
 	{
-		displayName: 'Only one import runs at a time: the node splits the items into tasks of at most 10,000 contacts and 10 MB, starts them one after another, and keeps under 15 requests per minute (status checks included).',
+		displayName: 'Only one import runs at a time: the node splits the items into tasks of at most 10,000 contacts and 10 MB, starts them one after another, and keeps task starts under 15 a minute (status checks are paced apart, at most one a second).',
 		name: 'importNotice',
 		type: 'notice',
 		default: '',
