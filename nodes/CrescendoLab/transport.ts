@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-
 
 import { RateLimiter } from '../shared/rateLimit';
 import type { RetryPolicy } from '../shared/retry';
-import { Transport } from '../shared/transport';
+import type { VendorRequest, VendorResponse } from '../shared/transport';
+import { Transport, VendorHttpError } from '../shared/transport';
 
 /** Which of Crescendo Lab's two public surfaces the node talks to (reference §1). */
 export type Surface = 'profileApi' | 'maacApi';
@@ -24,9 +25,20 @@ export const MAX_IMPORT_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_REQUESTS_PER_MINUTE = 15;
 /**
  * Answers that mean "another import/export task is running, try later". The vendor does not document the
- * rejection: 429 is most likely and 409 the alternative (inferred, reference §8). 429 is retried anyway.
+ * rejection: 429 is most likely and 409 the alternative (inferred, reference §0 and §8). 429 is retried anyway.
  */
 export const BUSY_STATUSES = [409, 429];
+/**
+ * A 400 whose message says a task is running is the busy answer too (inferred, reference §0): the wording
+ * is not public, so any message naming a task (or import/export) that is running or in progress counts.
+ */
+export const BUSY_MESSAGE_PATTERN = /\b(task|import|export)s?\b.*\b(running|in progress|processing)\b|\balready running\b/i;
+/**
+ * Status checks have their own pace, apart from the import budget: public material rate-limits only the
+ * import start, and the vendor's own loop reads the status once a second (reference §0, §7). The node
+ * never reads faster than that loop: at most one status check a second.
+ */
+export const STATUS_CHECKS_PER_MINUTE = 60;
 /** Each tag name is at most 50 characters (reference §4.2). */
 export const MAX_TAG_LENGTH = 50;
 /**
@@ -47,8 +59,60 @@ export const MAX_FIELD_LENGTHS: Record<string, number> = {
 };
 /** Phone fields: a malformed number fails the whole task as `mobile_error` (reference §5B B2, §9.9). */
 export const PHONE_FIELDS = ['display_mobile', 'mobile'];
-/** Digits with an optional leading `+` (E.164 has at most 15 digits), once spaces, dashes and dots are removed. */
-export const PHONE_PATTERN = /^\+?\d{6,15}$/;
+/** E.164: a `+`, then at most 15 digits (MAAC asks for E.164, reference §0 and §5B B1). */
+export const PHONE_PATTERN = /^\+\d{6,15}$/;
+/**
+ * A local Taiwan mobile number (`09` and 8 digits), which MAAC converts to E.164 with the channel's region
+ * (reference §5B B1). The node converts it the same way before it checks and sends it, with this country code.
+ */
+export const LOCAL_MOBILE_PATTERN = /^09\d{8}$/;
+export const LOCAL_MOBILE_COUNTRY_CODE = '+886';
+/** Separators people write in phone numbers; they are removed before the number is checked and sent. */
+const PHONE_SEPARATORS = /[\s\-.()]/g;
+
+/**
+ * The E.164 form of a phone number as the node sends it, or undefined when it is not one: the value that
+ * is checked is the value that is sent.
+ */
+export function normalisePhone(value: string): string | undefined {
+	const compact = value.replace(PHONE_SEPARATORS, '');
+	const e164 = LOCAL_MOBILE_PATTERN.test(compact) ? `${LOCAL_MOBILE_COUNTRY_CODE}${compact.slice(1)}` : compact;
+	return PHONE_PATTERN.test(e164) ? e164 : undefined;
+}
+/**
+ * The fields the Profile API import takes (inferred, reference §0, §4.1 and §4.2: the CDH profile's
+ * writable fields). One unknown field fails the whole task of up to 10,000 contacts, so the node refuses
+ * (or leaves out) any other field per item, before the task starts.
+ */
+export const PROFILE_API_FIELDS = [
+	'line_uid',
+	'display_email',
+	'display_mobile',
+	'connect_id',
+	'customer_id',
+	'display_name',
+	'full_name',
+	'gender',
+	'birthday',
+	'region',
+	'city',
+	'address',
+	'company',
+	'member_level',
+	'note',
+	'tags',
+];
+/** Custom fields travel under the names the export gives them, `cl_custom_<key>` (inferred, reference §4.2). */
+export const CUSTOM_FIELD_PREFIX = 'cl_custom_';
+/** Every column MAAC v1 import accepts; anything else fails the whole task as `useless_fields` (§5B B1). */
+export const MAAC_FIELDS = ['line_uid', 'line_display_name', 'email', 'mobile', 'customer_id', 'gender', 'birthday', 'tags'];
+
+/** Whether a surface's import knows a field. */
+export function isKnownField(surface: Surface, field: string): boolean {
+	if (surface === 'maacApi') return MAAC_FIELDS.includes(field);
+	return PROFILE_API_FIELDS.includes(field) || (field.startsWith(CUSTOM_FIELD_PREFIX) && field.length > CUSTOM_FIELD_PREFIX.length);
+}
+
 /** Email fields "must be a valid email" (reference §4.2). */
 export const EMAIL_FIELDS = ['display_email', 'email'];
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -56,22 +120,63 @@ export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const LINE_UID_PATTERN = /^U[0-9a-f]{32}$/;
 
 /**
- * Paths per surface. The Profile API paths are not public: they follow the documented operation ID
- * `update_member_cdh_v1_member_patch` (inferred, reference §5A). MAAC v1 paths are documented and end
- * with a slash (reference §5B).
+ * The Profile API path prefix. Not public: it follows the documented operation ID
+ * `update_member_cdh_v1_member_patch` (inferred, reference §0 and §5A). The credential can override it.
  */
-export const PATHS = {
-	profileApi: {
-		importStart: '/cdh/v1/member/import',
-		importStatus: (taskId: string) => `/cdh/v1/member/import/${encodeURIComponent(taskId)}`,
-		exportStart: '/cdh/v1/member/export',
-		exportStatus: (taskId: string) => `/cdh/v1/member/export/${encodeURIComponent(taskId)}`,
-	},
-	maacApi: {
-		importStart: '/openapi/v1/member/import/',
-		importStatus: (taskId: string) => `/openapi/v1/member/import/${encodeURIComponent(taskId)}/`,
-	},
+export const PROFILE_API_PATH_PREFIX = '/cdh/v1';
+/**
+ * Profile API routes under the prefix (inferred, reference §0 and §5A): internal design notes show the
+ * import route with a trailing slash (`/member/import/`), as every MAAC v1 path has, so every route here
+ * ends with one. The credential's "Trailing Slash" setting can drop it for an account that differs.
+ */
+export const PROFILE_API_ROUTES = {
+	importStart: '/member/import/',
+	importStatus: (taskId: string) => `/member/import/${encodeURIComponent(taskId)}/`,
+	exportStart: '/member/export/',
+	exportStatus: (taskId: string) => `/member/export/${encodeURIComponent(taskId)}/`,
+	/** `PATCH /cdh/v1/member`, the one route derived from a documented operation ID (reference §0, §5A). */
+	member: '/member',
 } as const;
+
+/** MAAC v1 paths are documented and end with a slash (reference §0, §5B). */
+export const MAAC_API_PATHS = {
+	importStart: '/openapi/v1/member/import/',
+	importStatus: (taskId: string) => `/openapi/v1/member/import/${encodeURIComponent(taskId)}/`,
+} as const;
+
+export interface SurfacePaths {
+	importStart: string;
+	importStatus: (taskId: string) => string;
+	exportStart: string;
+	exportStatus: (taskId: string) => string;
+}
+
+/** The credential's path settings of the Profile API: its prefix and whether routes end with a slash. */
+export interface ProfilePathSettings {
+	pathPrefix?: unknown;
+	trailingSlash?: unknown;
+}
+
+/** Profile API paths as the credential configures them (prefix override, trailing slash on or off). */
+export function profileApiPaths(settings: ProfilePathSettings = {}): SurfacePaths {
+	const custom = typeof settings.pathPrefix === 'string' ? settings.pathPrefix.trim() : '';
+	const prefix = (custom === '' ? PROFILE_API_PATH_PREFIX : `/${custom.replace(/^\/+/, '')}`).replace(/\/+$/, '');
+	const slash = settings.trailingSlash !== false;
+	const route = (path: string) => `${prefix}${slash ? path : path.replace(/\/+$/, '')}`;
+	return {
+		importStart: route(PROFILE_API_ROUTES.importStart),
+		importStatus: (taskId) => route(PROFILE_API_ROUTES.importStatus(taskId)),
+		exportStart: route(PROFILE_API_ROUTES.exportStart),
+		exportStatus: (taskId) => route(PROFILE_API_ROUTES.exportStatus(taskId)),
+	};
+}
+
+/** MAAC v1 has no export (reference §1). */
+const MAAC_PATHS: SurfacePaths = {
+	...MAAC_API_PATHS,
+	exportStart: MAAC_API_PATHS.importStart,
+	exportStatus: MAAC_API_PATHS.importStatus,
+};
 
 /**
  * Task states that end polling. MAAC v1 documents `done` (failure is `done` with `result.success =
@@ -109,31 +214,81 @@ export function crescendoErrorMessage(body: unknown): string | undefined {
 	return undefined;
 }
 
-/** Builds the engine transport for one surface, with the base URL from the credential. */
-export async function crescendoTransport(
+export interface CrescendoConnection {
+	transport: Transport;
+	paths: SurfacePaths;
+}
+
+/** Builds the engine transport for one surface, with the base URL and the paths from the credential. */
+export async function crescendoConnection(
 	ctx: IExecuteFunctions | ILoadOptionsFunctions,
 	surface: Surface,
 	retry?: Partial<RetryPolicy>,
-): Promise<Transport> {
+): Promise<CrescendoConnection> {
 	const type = credentialType(surface);
 	const credentials = await ctx.getCredentials(type);
 	const override = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 	const region = credentials.region === 'jp' ? 'jp' : 'tw';
-	return new Transport(ctx, {
+	const transport = new Transport(ctx, {
 		credentialType: type,
 		baseUrl: override !== '' ? override : HOSTS[surface][region],
 		errorMessage: (body) => crescendoErrorMessage(body),
 		retry,
 	});
+	return { transport, paths: surface === 'maacApi' ? MAAC_PATHS : profileApiPaths(credentials) };
 }
 
 /**
- * One limiter per execution for every request the node makes (task starts and status polls alike), so
- * the node stays inside the vendor's per-minute budget even if the vendor counts polls. Starts are spaced
- * evenly, as the vendor recommends (at least 4 s apart at 15/min, reference §7), so no sliding window of
- * any length sees more than the budget.
+ * The limiter of task starts (imports and exports): they share the vendor's per-minute budget. Starts are
+ * spaced evenly, as the vendor recommends (at least 4 s apart at 15/min, reference §7), so no sliding
+ * window of any length sees more than the budget.
  */
 export function crescendoLimiter(requestsPerMinute: number, transport: Transport): RateLimiter {
 	const perMinute = Math.max(1, requestsPerMinute);
 	return new RateLimiter({ requests: { limit: 1, windowMs: Math.ceil(60_000 / perMinute) }, clock: transport.clock });
+}
+
+/**
+ * The limiter of status checks, apart from the start budget (reference §0): a 429 on a status check
+ * pauses this limiter, so it slows status checks and never the next import.
+ */
+export function statusLimiter(transport: Transport): RateLimiter {
+	return crescendoLimiter(STATUS_CHECKS_PER_MINUTE, transport);
+}
+
+/** Whether an answer is the busy answer: 409, 429, or a 400 whose message says a task is running. */
+export function isBusyAnswer(error: unknown): boolean {
+	if (!(error instanceof VendorHttpError)) return false;
+	if (BUSY_STATUSES.includes(error.statusCode)) return true;
+	const text = crescendoErrorMessage(error.body) ?? '';
+	return error.statusCode === 400 && BUSY_MESSAGE_PATTERN.test(text);
+}
+
+/** Wait before trying again after a busy 400 when the start has no limiter to space the attempts. */
+const BUSY_RETRY_FALLBACK_MS = 4_000;
+
+/**
+ * Starts a task: 409 and 429 are retried by the engine; a 400 that says a task is running is waited out
+ * here, with the same patience (`maxWaitMs`), since the engine retries by status only. The start limiter
+ * spaces the attempts, so they stay inside the start budget.
+ */
+export async function startTask<T = unknown>(
+	transport: Transport,
+	request: VendorRequest,
+	maxWaitMs: number,
+	signal?: AbortSignal,
+): Promise<VendorResponse<T>> {
+	const until = transport.clock.now() + maxWaitMs;
+	for (;;) {
+		const outcome = await transport.request<T>({ ...request, retryStatuses: BUSY_STATUSES }).then(
+			(response) => ({ response, failure: undefined }),
+			(failure: unknown) => ({ response: undefined, failure }),
+		);
+		if (outcome.response) return outcome.response;
+		const { failure } = outcome;
+		const busy400 = failure instanceof VendorHttpError && failure.statusCode === 400 && isBusyAnswer(failure);
+		// Anything but a busy 400 goes to the engine's error handling unchanged (it names the items).
+		if (!busy400 || transport.clock.now() > until || signal?.aborted) return await Promise.reject(failure);
+		if (!request.limiter) await transport.clock.sleep(BUSY_RETRY_FALLBACK_MS, signal);
+	}
 }

@@ -105,7 +105,7 @@ describe('cancellation by the workflow time-out, in a running n8n', () => {
 		// Give a node that ignored the cancellation time to poll a few more times.
 		await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_SECONDS * 4000));
 		const stats = await call('crescendoLab', '/__sandbox/stats');
-		const polls = (stats.log as Array<{ at: number; route: string }>).filter((entry) => entry.route === 'GET /cdh/v1/member/import/:taskId');
+		const polls = (stats.log as Array<{ at: number; route: string }>).filter((entry) => entry.route === 'GET /cdh/v1/member/import/:taskId/');
 		expect(polls.length).toBeGreaterThan(2);
 		const lastPoll = polls[polls.length - 1].at;
 		expect(lastPoll - cancelledAt, 'no status check later than one poll interval after the time-out').toBeLessThanOrEqual(

@@ -258,8 +258,8 @@ function crescendoScenario(): Scenario {
 		vendor: 'crescendoLab',
 		operation: 'Contact → Import',
 		records: RECORDS,
-		faultRoutes: ['/cdh/v1/member/import'],
-		bulkRoute: 'POST /cdh/v1/member/import',
+		faultRoutes: ['/cdh/v1/member/import/'],
+		bulkRoute: 'POST /cdh/v1/member/import/',
 		async setup() {
 			// A task of 5,000 rows runs 200 s of vendor time (10 s here), so the node polls it ~40 times
 			// through the faults.

@@ -111,9 +111,9 @@ describe('two executions at the same time, in a running n8n', () => {
 		expect(tasks[1].createdAt).toBeGreaterThanOrEqual(tasks[0].doneAt);
 		const stats = await call('crescendoLab', '/__sandbox/stats');
 		// The second execution was refused as busy at least once and waited.
-		expect(stats.byRoute['POST /cdh/v1/member/import']).toBeGreaterThan(2);
+		expect(stats.byRoute['POST /cdh/v1/member/import/']).toBeGreaterThan(2);
 		console.info(
-			`[concurrency] Crescendo Lab: 2 × 3,000 contacts, ${stats.byRoute['POST /cdh/v1/member/import']} task starts ` +
+			`[concurrency] Crescendo Lab: 2 × 3,000 contacts, ${stats.byRoute['POST /cdh/v1/member/import/']} task starts ` +
 				`(${stats.byStatus['429'] ?? 0} busy answers waited out), answers after ${a.ms} and ${b.ms} ms`,
 		);
 	});

@@ -20,11 +20,14 @@ let sandbox: Sandbox;
 let n8n: N8n;
 
 async function vendor(path: string, body?: unknown): Promise<any> {
-	const response = await fetch(`${sandbox.vendor('crescendoLab').url}${path}`, {
-		method: body === undefined ? 'GET' : 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
+	const send = async () =>
+		await fetch(`${sandbox.vendor('crescendoLab').url}${path}`, {
+			method: body === undefined ? 'GET' : 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+	// The sandbox control calls are idempotent: one retry when a kept-alive connection was reset after a long run.
+	const response = await send().catch(async () => await send());
 	return await response.json();
 }
 
@@ -96,7 +99,7 @@ describe('Crescendo Lab in real n8n', () => {
 		for (let i = 1; i < state.tasks.length; i++) expect(state.tasks[i].createdAt).toBeGreaterThanOrEqual(state.tasks[i - 1].doneAt);
 		expect(stats.byStatus['429'] ?? 0).toBe(0);
 		expect(stats.byStatus['409'] ?? 0).toBe(0);
-		expect(stats.byRoute['POST /cdh/v1/member/import']).toBe(3);
+		expect(stats.byRoute['POST /cdh/v1/member/import/']).toBe(3);
 
 		// The store equals the input: empty notes were skipped (never sent), so those contacts have none.
 		expect(state.contacts).toHaveLength(CONTACTS);
@@ -247,5 +250,88 @@ describe('Crescendo Lab in real n8n', () => {
 		expect(state.tasks.find((t: any) => t.surface === 'maacApi')).toMatchObject({ importKey: 'line_uid', rows: 2 });
 		expect(run.logs).not.toContain(profileKey.apiKey);
 		expect(run.logs).not.toContain(maacCredentials.accessToken);
+	});
+});
+
+describe('Crescendo Lab awkward input in real n8n (#18.1, #18.7)', () => {
+	it('an unknown CSV column fails only its items, naming it, before the task starts; "Leave the Field Out" sends the rest', async () => {
+		await vendor('/__sandbox/reset', {});
+		await vendor('/__sandbox/config', { knobs: { contacts: [{ customer_id: 'maac-known', display_name: 'Known' }] } });
+		const csvRows = "[{ id: 1, customer_id: 'csv-1', display_name: 'Row one' }, { id: 2, customer_id: 'csv-2' }, { customer_id: 'csv-3', display_name: 'No id' }]";
+		const importNode = (name: string, options: Record<string, unknown>) => ({
+			name,
+			type: 'crescendoLab',
+			parameters: {
+				authentication: 'profileApi',
+				resource: 'contact',
+				operation: 'import',
+				importKey: 'customer_id',
+				columns: { mappingMode: 'autoMapInputData', value: null },
+				options: { ...OPTIONS, ...options },
+			},
+			credentials: { crescendoLabApi: CREDENTIAL },
+			onError: 'continueErrorOutput' as const,
+			after: { node: 'Input' },
+		});
+		const workflow = linearWorkflow({
+			id: 'crescendoAwkwardInput',
+			inputCode: `return ${csvRows}.map((json) => ({ json }));`,
+			nodes: [
+				importNode('Refuse Unknown', {}),
+				importNode('Leave Out Unknown', { unknownFields: 'omit' }),
+				{
+					name: 'MAAC Input',
+					type: 'n8n-nodes-base.code',
+					typeVersion: 2,
+					parameters: { jsCode: "return [{ json: { customer_id: 'maac-known' } }, { json: { customer_id: 'maac-stranger' } }];" },
+					after: { node: 'Input' },
+				},
+				{
+					name: 'MAAC by Customer ID',
+					type: 'crescendoLab',
+					parameters: {
+						authentication: 'maacApi',
+						resource: 'contact',
+						operation: 'import',
+						importKey: 'customer_id',
+						columns: { mappingMode: 'autoMapInputData', value: null },
+						options: OPTIONS,
+					},
+					credentials: { crescendoLabMaacApi: MAAC_CREDENTIAL },
+				},
+			],
+		});
+		const run = await n8n.run(workflow);
+		expect(run.status, run.logs.slice(-3000)).toBe('success');
+
+		// #18.1 default: the items with "id" fail on "id" (not on customer_id), the other is imported.
+		const refused = run.items('Refuse Unknown', 1).map((item) => [item.json.error, item.pairedItem]);
+		expect(refused).toEqual([
+			[expect.stringMatching(/^Item 0, field "id": the Profile API import has no such field/), { item: 0 }],
+			[expect.stringMatching(/^Item 1, field "id": the Profile API import has no such field/), { item: 1 }],
+		]);
+		expect(run.items('Refuse Unknown', 0).map((item) => [item.json.keyValue, item.json.outcome])).toEqual([['csv-3', 'imported']]);
+		// "Leave the Field Out": every row imported, the dropped field named on its items.
+		const omitted = run.items('Leave Out Unknown', 0).map((item) => [item.json.keyValue, item.json.outcome, item.json.omittedFields ?? null]);
+		expect(omitted).toEqual([
+			['csv-1', 'imported', ['id']],
+			['csv-2', 'imported', ['id']],
+			['csv-3', 'imported', null],
+		]);
+		const state = await vendor('/__sandbox/state');
+		const profileTasks = state.tasks.filter((t: any) => t.surface === 'profileApi');
+		// No task ever carried the unknown field: both succeeded.
+		expect(profileTasks.map((t: any) => [t.rows, t.result.success]).sort()).toEqual([
+			[1, true],
+			[3, true],
+		]);
+
+		// #18.7: MAAC v1 with customer_id gives no per-contact result: "submitted" with the counters, never "imported".
+		const maac = run.items('MAAC by Customer ID').map((item) => item.json);
+		expect(maac).toMatchObject([
+			{ keyValue: 'maac-known', outcome: 'submitted', taskResult: { success: true, updated_num: 1, mismatch_num: 1 } },
+			{ keyValue: 'maac-stranger', outcome: 'submitted', taskResult: { mismatch_num: 1 } },
+		]);
+		expect(maac[0].reason).toMatch(/reports only counters/);
 	});
 });

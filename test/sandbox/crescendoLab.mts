@@ -33,8 +33,23 @@ export interface CrescendoKnobs {
 	retryAfterSeconds: number;
 	/** Whether status GETs count against the window (the vendor does not list them as limited, §6). */
 	countStatusPolls: boolean;
-	/** The answer to a second import/export while one runs: 429 by default, 409 the alternative (§8). */
-	busyStatus: 409 | 429;
+	/**
+	 * The answer to a second import/export while one runs: 429 by default, 409 the alternative, or a 400
+	 * whose message says a task is running (all undocumented, §0 and §8).
+	 */
+	busyStatus: 409 | 429 | 400;
+	/**
+	 * Whether the Profile API routes end with a slash (`/member/import/`, as the design notes show, §0). The
+	 * fake serves only this form: the other answers 404, as an exact router would. Inferred.
+	 */
+	profileTrailingSlash: boolean;
+	/** Whether MAAC's mismatch file starts with a header row (its layout is not documented, §5B B2). */
+	mismatchCsvHeader: boolean;
+	/**
+	 * Profile fields this account does not have although the node knows them (accounts differ, §4.2): the
+	 * task fails with them in `useless_fields`, as for any unknown field. Not a vendor default.
+	 */
+	disabledFields: string[];
 	/** Rows per import (§6). */
 	maxRows: number;
 	/** Request body cap in bytes and the status over it (413 or 400, inferred §9.5). */
@@ -77,6 +92,9 @@ const DEFAULT_KNOBS: CrescendoKnobs = {
 	retryAfterSeconds: 4,
 	countStatusPolls: false,
 	busyStatus: 429,
+	profileTrailingSlash: true,
+	mismatchCsvHeader: false,
+	disabledFields: [],
 	maxRows: 10_000,
 	maxBodyBytes: 10 * 1024 * 1024,
 	bodyTooLargeStatus: 413,
@@ -374,7 +392,9 @@ export function create(): VendorModule {
 			else seen.add(String(keyValue));
 			for (const [field, value] of Object.entries(row)) {
 				const known =
-					task.surface === 'maacApi' ? field in MAAC_FIELD_MAP : PROFILE_WRITABLE.has(field) || field.startsWith('cl_custom_');
+					task.surface === 'maacApi'
+						? field in MAAC_FIELD_MAP
+						: (PROFILE_WRITABLE.has(field) || field.startsWith('cl_custom_')) && !knobs.disabledFields.includes(field);
 				if (!known) useless.add(field);
 				if (value === null || value === undefined || value === '') continue;
 				if (field === 'gender' && !GENDERS[task.surface].includes(String(value))) counters.gender_error++;
@@ -461,7 +481,7 @@ export function create(): VendorModule {
 		};
 		if (task.surface === 'maacApi' && task.importKey === 'line_uid' && mismatched.length > 0) {
 			task.file = `mismatch-${task.id}.csv`;
-			task.csv = `line_uid\r\n${mismatched.join('\r\n')}\r\n`;
+			task.csv = `${knobs.mismatchCsvHeader ? 'line_uid\r\n' : ''}${mismatched.join('\r\n')}\r\n`;
 			task.result.mismatch_export_link = `${ctx?.baseUrl() ?? ''}/files/${task.file}`;
 		}
 	};
@@ -521,6 +541,9 @@ export function create(): VendorModule {
 		const limited = rateCheck(auth.credential);
 		if (limited) return limited;
 		if (running('import')) return json(knobs.busyStatus, { detail: 'Another import task is running; try again later' });
+		if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) {
+			return badRequest(surface, 'the request body must be JSON (Content-Type: application/json)', []);
+		}
 		if (req.rawBody.length > knobs.maxBodyBytes) {
 			return json(knobs.bodyTooLargeStatus, { detail: `Request body exceeds ${knobs.maxBodyBytes} bytes` });
 		}
@@ -534,7 +557,18 @@ export function create(): VendorModule {
 		if (body.data.length > knobs.maxRows) {
 			return badRequest(surface, `data may hold at most ${knobs.maxRows} rows`, ['data']);
 		}
-		if (body.tags !== undefined && !Array.isArray(body.tags)) return badRequest(surface, 'tags must be a list', ['tags']);
+		if (body.tags !== undefined && (!Array.isArray(body.tags) || body.tags.some((tag) => typeof tag !== 'string'))) {
+			return badRequest(surface, 'tags must be a list of text', ['tags']);
+		}
+		// The request has three documented fields (§5B B1); anything else is refused, not ignored.
+		const extra = Object.keys(body).find((name) => !['import_key', 'data', 'tags'].includes(name));
+		if (extra !== undefined) return badRequest(surface, `unknown field ${extra}`, [extra]);
+		const badRow = body.data.findIndex((row) => row === null || typeof row !== 'object' || Array.isArray(row));
+		if (badRow >= 0) return badRequest(surface, `data[${badRow}] must be an object`, ['data', String(badRow)]);
+		const badTags = body.data.findIndex(
+			(row) => (row as Record<string, unknown>).tags !== undefined && !Array.isArray((row as Record<string, unknown>).tags),
+		);
+		if (badTags >= 0) return badRequest(surface, `data[${badTags}].tags must be a list`, ['data', String(badTags), 'tags']);
 		const at = now();
 		const startedAt = at + scale(knobs.pendingMs);
 		const task: Task = {
@@ -665,14 +699,43 @@ export function create(): VendorModule {
 		return { status: 200, raw: Readable.from(parts), contentType: 'text/csv; charset=utf-8' };
 	};
 
-	/** Profile API read-only lookup, used by the credential test (inferred route, §5A). */
-	const listProfiles = (req: SandboxRequest): SandboxResponse => {
+	/**
+	 * `PATCH /cdh/v1/member`, the route derived from the documented operation ID (§0, §5A), which the
+	 * credential test calls. The key is checked first (401); then a body that names no profile by one of the
+	 * unify keys is refused in FastAPI's shape (422), and nothing changes. The body beyond that is inferred.
+	 */
+	const updateProfile = (req: SandboxRequest): SandboxResponse => {
 		advance();
 		const auth = authenticate(req, 'profileApi');
 		if (isAuthFailure(auth)) return auth;
-		const limit = Math.min(Number(req.query.get('limit') ?? 100) || 100, 100);
-		return json(200, { results: [...contacts.values()].slice(0, limit) });
+		if (req.bodyError) return json(422, { detail: [{ loc: ['body'], msg: `Malformed JSON: ${req.bodyError}`, type: 'value_error.jsondecode' }] });
+		const body = (req.body ?? {}) as Record<string, unknown>;
+		const key = PROFILE_IMPORT_KEYS.find((name) => typeof body[name] === 'string' && body[name] !== '');
+		if (!key) {
+			return json(422, { detail: [{ loc: ['body'], msg: `one of ${PROFILE_IMPORT_KEYS.join(', ')} is required`, type: 'value_error.missing' }] });
+		}
+		const found = indexBy(key).find(String(body[key]));
+		if (!found) return json(404, { detail: 'Not Found' });
+		for (const [field, value] of Object.entries(body)) if (PROFILE_WRITABLE.has(field) && field !== 'tags') found[1][field] = value;
+		found[1].updated_at = taipeiTime(now());
+		return json(200, found[1]);
 	};
+
+	/**
+	 * Serves a Profile API route in the configured slash form only; the other form answers 404 with FastAPI's
+	 * body, so a client sending the wrong form is told, never silently served (§0).
+	 */
+	const profileRoute = (withSlash: boolean, handler: (req: SandboxRequest) => SandboxResponse) => (req: SandboxRequest) =>
+		withSlash === knobs.profileTrailingSlash ? handler(req) : json(404, { detail: 'Not Found' });
+	const profileRoutes = [true, false].flatMap((withSlash) => {
+		const end = withSlash ? '/' : '';
+		return [
+			{ method: 'POST', path: `/cdh/v1/member/import${end}`, handler: profileRoute(withSlash, startImport('profileApi')) },
+			{ method: 'GET', path: `/cdh/v1/member/import/:taskId${end}`, handler: profileRoute(withSlash, importStatus('profileApi')) },
+			{ method: 'POST', path: `/cdh/v1/member/export${end}`, handler: profileRoute(withSlash, startExport) },
+			{ method: 'GET', path: `/cdh/v1/member/export/:taskId${end}`, handler: profileRoute(withSlash, exportStatus) },
+		];
+	});
 
 	/** MAAC v1 contact listing (B3): pages of 300 with an opaque `next` token, a 400 on a malformed date. */
 	const listMembers = (req: SandboxRequest): SandboxResponse => {
@@ -716,11 +779,8 @@ export function create(): VendorModule {
 	return {
 		name: 'crescendoLab',
 		routes: [
-			{ method: 'POST', path: '/cdh/v1/member/import', handler: startImport('profileApi') },
-			{ method: 'GET', path: '/cdh/v1/member/import/:taskId', handler: importStatus('profileApi') },
-			{ method: 'POST', path: '/cdh/v1/member/export', handler: startExport },
-			{ method: 'GET', path: '/cdh/v1/member/export/:taskId', handler: exportStatus },
-			{ method: 'GET', path: '/cdh/v1/member', handler: listProfiles },
+			...profileRoutes,
+			{ method: 'PATCH', path: '/cdh/v1/member', handler: updateProfile },
 			{ method: 'POST', path: '/openapi/v1/member/import/', handler: startImport('maacApi') },
 			{ method: 'GET', path: '/openapi/v1/member/import/:taskId/', handler: importStatus('maacApi') },
 			{ method: 'GET', path: '/openapi/v1/member/', handler: listMembers },

@@ -59,7 +59,7 @@ beforeEach(async () => {
 describe('Crescendo Lab sandbox', () => {
 	it('runs a Profile API import through pending → processing → done and applies upsert semantics', async () => {
 		await config({ knobs: { contacts: [{ customer_id: 'c1', display_name: 'Old', city: 'Taipei', note: 'keep me', tags: ['a'] }] } });
-		const start = await call('POST', '/cdh/v1/member/import', profile, {
+		const start = await call('POST', '/cdh/v1/member/import/', profile, {
 			import_key: 'customer_id',
 			data: [
 				{ customer_id: 'c1', display_name: '新名字', city: null, tags: ['b'] },
@@ -68,10 +68,10 @@ describe('Crescendo Lab sandbox', () => {
 		});
 		expect(start.status).toBe(200);
 		expect(typeof start.body.task_id).toBe('number');
-		const first = await call('GET', `/cdh/v1/member/import/${start.body.task_id}`, profile);
+		const first = await call('GET', `/cdh/v1/member/import/${start.body.task_id}/`, profile);
 		expect(first.body.status).toBe('pending');
 		expect(first.body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+08:00$/);
-		const done = await waitDone(`/cdh/v1/member/import/${start.body.task_id}`, profile);
+		const done = await waitDone(`/cdh/v1/member/import/${start.body.task_id}/`, profile);
 		expect(done.body.result).toMatchObject({ success: true, total_num: 2, created_num: 1, updated_num: 1, mismatch_num: 0 });
 		const { contacts } = await state();
 		const c1 = contacts.find((c: Contact) => c.customer_id === 'c1');
@@ -81,13 +81,13 @@ describe('Crescendo Lab sandbox', () => {
 	});
 
 	it('refuses missing, wrong and other-region credentials with 401 and a detail body', async () => {
-		const none = await call('POST', '/cdh/v1/member/import', { 'content-type': 'application/json' }, { import_key: 'customer_id', data: [{ customer_id: 'x' }] });
+		const none = await call('POST', '/cdh/v1/member/import/', { 'content-type': 'application/json' }, { import_key: 'customer_id', data: [{ customer_id: 'x' }] });
 		expect(none).toMatchObject({ status: 401, body: { detail: expect.any(String) } });
-		const wrong = await call('GET', '/cdh/v1/member', { apikey: 'nope' });
+		const wrong = await call('PATCH', '/cdh/v1/member', { apikey: 'nope' }, {});
 		expect(wrong.status).toBe(401);
-		const japan = await call('GET', '/cdh/v1/member', { apikey: japanCredentials.apiKey });
+		const japan = await call('PATCH', '/cdh/v1/member', { apikey: japanCredentials.apiKey }, {});
 		expect(japan.status).toBe(401);
-		const bearerOnProfile = await call('GET', '/cdh/v1/member', { authorization: `Bearer ${credentials.apiKey}` });
+		const bearerOnProfile = await call('PATCH', '/cdh/v1/member', { authorization: `Bearer ${credentials.apiKey}` }, {});
 		expect(bearerOnProfile.status).toBe(401);
 		const maacWrong = await call('GET', '/openapi/v1/member/', { authorization: 'Bearer nope' });
 		expect(maacWrong).toMatchObject({ status: 401, body: { detail: 'Invalid token.' } });
@@ -98,15 +98,15 @@ describe('Crescendo Lab sandbox', () => {
 		// The first task stays running; a 10-minute window (6 s scaled) keeps the count stable on a slow machine.
 		await config({ knobs: { processingMsPer1000: 1e9, rateWindowMs: 600_000 } });
 		const body = { import_key: 'customer_id', data: [{ customer_id: 'c1' }] };
-		const first = await call('POST', '/cdh/v1/member/import', profile, body);
+		const first = await call('POST', '/cdh/v1/member/import/', profile, body);
 		expect(first.status).toBe(200);
-		const busy = await call('POST', '/cdh/v1/member/import', profile, body);
+		const busy = await call('POST', '/cdh/v1/member/import/', profile, body);
 		expect(busy).toMatchObject({ status: 429, body: { detail: expect.stringContaining('running') } });
 		await config({ knobs: { busyStatus: 409 } });
 		const statuses: number[] = [];
 		let retryAfter: string | null = null;
 		for (let i = 0; i < 14; i++) {
-			const answer = await call('POST', '/cdh/v1/member/import', profile, body);
+			const answer = await call('POST', '/cdh/v1/member/import/', profile, body);
 			statuses.push(answer.status);
 			if (answer.status === 429) retryAfter = answer.headers.get('retry-after');
 		}
@@ -120,10 +120,10 @@ describe('Crescendo Lab sandbox', () => {
 	it('enforces the size caps and the request shape', async () => {
 		const rows = Array.from({ length: 10_001 }, (_, i) => ({ customer_id: `c${i}` }));
 		expect((await call('POST', '/openapi/v1/member/import/', maac, { import_key: 'customer_id', data: rows })).status).toBe(400);
-		const profileTooMany = await call('POST', '/cdh/v1/member/import', profile, { import_key: 'customer_id', data: rows });
+		const profileTooMany = await call('POST', '/cdh/v1/member/import/', profile, { import_key: 'customer_id', data: rows });
 		expect(profileTooMany).toMatchObject({ status: 422, body: { detail: [{ loc: ['body', 'data'] }] } });
 		await config({ knobs: { maxBodyBytes: 1000 } });
-		const big = await call('POST', '/cdh/v1/member/import', profile, { import_key: 'customer_id', data: [{ customer_id: 'x', note: 'n'.repeat(2000) }] });
+		const big = await call('POST', '/cdh/v1/member/import/', profile, { import_key: 'customer_id', data: [{ customer_id: 'x', note: 'n'.repeat(2000) }] });
 		expect(big.status).toBe(413);
 		await config({ knobs: { maxBodyBytes: 10 * 1024 * 1024 } });
 		expect((await call('POST', '/openapi/v1/member/import/', maac, '{"import_key":')).status).toBe(400);
@@ -166,10 +166,10 @@ describe('Crescendo Lab sandbox', () => {
 			{ customer_id: 'c2', display_name: '山田太郎', city: 'กรุงเทพมหานคร', tags: ['vip', 'new'] },
 		];
 		await config({ knobs: { contacts: rows } });
-		const start = await call('POST', '/cdh/v1/member/export', profile, {});
-		const busy = await call('POST', '/cdh/v1/member/export', profile, {});
+		const start = await call('POST', '/cdh/v1/member/export/', profile, {});
+		const busy = await call('POST', '/cdh/v1/member/export/', profile, {});
 		expect(busy.status).toBe(429);
-		const done = await waitDone(`/cdh/v1/member/export/${start.body.task_id}`, profile);
+		const done = await waitDone(`/cdh/v1/member/export/${start.body.task_id}/`, profile);
 		expect(done.body.download_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/files\//);
 		expect(done.body.expires_at).toMatch(/\+08:00$/);
 		const text = await fetch(done.body.download_url).then((r) => r.text());
@@ -183,8 +183,8 @@ describe('Crescendo Lab sandbox', () => {
 	it('serves a generated export as a stream: every row, 100 columns, the same rows for the same seed', async () => {
 		await config({ knobs: { generatedExport: { rows: 5_000, columns: 100, seed: 7 }, processingMsPer1000: 1 } });
 		try {
-			const start = await call('POST', '/cdh/v1/member/export', profile, {});
-			const done = await waitDone(`/cdh/v1/member/export/${start.body.task_id}`, profile);
+			const start = await call('POST', '/cdh/v1/member/export/', profile, {});
+			const done = await waitDone(`/cdh/v1/member/export/${start.body.task_id}/`, profile);
 			const response = await fetch(done.body.download_url);
 			expect(response.headers.get('content-length')).toBeNull();
 			const parser = parseStream({ bom: true, columns: true });
@@ -222,11 +222,11 @@ describe('Crescendo Lab sandbox', () => {
 
 	it('lets injected faults through before handling, and counts them', async () => {
 		await config({ faults: { error5xxRate: 1, routes: ['/cdh/v1/member'] } });
-		const answer = await call('GET', '/cdh/v1/member', profile);
+		const answer = await call('PATCH', '/cdh/v1/member', profile, {});
 		expect([500, 502, 503]).toContain(answer.status);
 		const stats = (await call('GET', '/__sandbox/stats', {})).body;
 		expect(stats.injected.error5xx).toBe(1);
 		await config({ faults: { error5xxRate: 0 } });
-		expect((await call('GET', '/cdh/v1/member', profile)).status).toBe(200);
+		expect((await call('PATCH', '/cdh/v1/member', profile, {})).status).toBe(422);
 	});
 });

@@ -18,7 +18,7 @@ export const pollingOptions: INodeProperties[] = [
 		typeOptions: { minValue: 0.05, numberPrecision: 2 },
 		default: DEFAULT_POLL_INTERVAL_SECONDS,
 		description:
-			'How long to wait between two status checks of a running task. Status checks count against the node\'s request budget.',
+			'How long to wait between two status checks of a running task. Status checks have their own pace (at most one a second, as Crescendo Lab\'s own loop) and never use the import budget.',
 	},
 	{
 		displayName: 'Max Wait (Seconds)',
@@ -36,7 +36,7 @@ export const pollingOptions: INodeProperties[] = [
 		typeOptions: { minValue: 1 },
 		default: DEFAULT_REQUESTS_PER_MINUTE,
 		description:
-			'Request budget of the node, status checks included. Crescendo Lab allows 15 import or export requests per minute; raise it only if your contract allows more.',
+			'Budget of task starts (imports and exports). Crescendo Lab allows 15 import requests per minute; raise it only if your contract allows more. Status checks are paced apart and do not count.',
 	},
 ];
 
@@ -79,7 +79,7 @@ export function isFinished(status: TaskStatus): boolean {
 	return FINISHED_STATES.includes(String(status.status ?? '').toLowerCase());
 }
 
-/** Reads a task's status until it is finished, paced by the node's limiter. */
+/** Reads a task's status until it is finished, paced by the status limiter (never the start budget). */
 export async function waitForTask(
 	ctx: IExecuteFunctions,
 	transport: Transport,

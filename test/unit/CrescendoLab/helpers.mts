@@ -28,7 +28,7 @@ export async function resetSandbox(sandbox: Sandbox, knobs: Record<string, unkno
 	await sandboxCall(sandbox, 'POST', '/__sandbox/reset');
 	await sandboxCall(sandbox, 'POST', '/__sandbox/config', {
 		faults: { rate429: 0, error5xxRate: 0, resetRate: 0 },
-		knobs: { busyStatus: 429, rateLimit: 15, rateWindowMs: 60_000, pendingMs: 1000, processingMsPer1000: 1000, maxBodyBytes: 10 * 1024 * 1024, ...knobs },
+		knobs: { busyStatus: 429, profileTrailingSlash: true, mismatchCsvHeader: false, disabledFields: [], rateLimit: 15, rateWindowMs: 60_000, pendingMs: 1000, processingMsPer1000: 1000, maxBodyBytes: 10 * 1024 * 1024, ...knobs },
 	});
 }
 

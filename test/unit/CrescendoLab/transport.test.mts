@@ -5,7 +5,9 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { CrescendoLabApi } from '../../../credentials/CrescendoLabApi.credentials';
 import { CrescendoLabMaacApi } from '../../../credentials/CrescendoLabMaacApi.credentials';
-import { crescendoErrorMessage, crescendoTransport, HOSTS } from '../../../nodes/CrescendoLab/transport';
+import { crescendoConnection, crescendoErrorMessage, crescendoLimiter, HOSTS, statusLimiter } from '../../../nodes/CrescendoLab/transport';
+
+const crescendoTransport = async (...args: Parameters<typeof crescendoConnection>) => (await crescendoConnection(...args)).transport;
 import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
 import { getContactFields } from '../../../nodes/CrescendoLab/methods/resourceMapping';
 
@@ -28,7 +30,12 @@ describe('Crescendo Lab credentials', () => {
 		const credential = new CrescendoLabApi();
 		expect(credential.authenticate).toEqual({ type: 'generic', properties: { headers: { apikey: '={{$credentials.apiKey}}' } } });
 		expect(credential.properties.find((p) => p.name === 'apiKey')?.typeOptions).toEqual({ password: true });
-		expect(credential.test.request).toMatchObject({ method: 'GET', url: '/cdh/v1/member' });
+		// #14: the test calls the one documented route (PATCH /cdh/v1/member), not an undocumented GET.
+		expect(credential.test.request).toMatchObject({ method: 'PATCH', body: {} });
+		expect(credential.test.request.ignoreHttpStatusErrors).toEqual({ ignore: true, except: expect.arrayContaining([401, 403, 404]) });
+		expect(credential.test.rules?.map((rule) => rule.properties.value)).toEqual([401, 403, 404]);
+		const notice = credential.properties.find((p) => p.name === 'testNotice');
+		expect(notice?.displayName).toMatch(/401 or 403 means the key .* is wrong/);
 	});
 
 	it('sends the MAAC v1 token as a Bearer Authorization header and tests it on the read-only contact list', () => {
@@ -75,5 +82,33 @@ describe('Crescendo Lab node description', () => {
 		const profile = await getContactFields.call({ getNodeParameter: () => 'profileApi' } as never);
 		expect(profile.fields.map((f) => f.id)).toContain('display_email');
 		expect(profile.fields.find((f) => f.id === 'gender')?.options?.map((o) => o.value)).toEqual(['male', 'female', 'unknown', 'others']);
+	});
+});
+
+describe('Crescendo Lab pacing (#14)', () => {
+	it('a 429 on a status check pauses the status checks, not the task starts', async () => {
+		let calls = 0;
+		const ctx = {
+			getCredentials: async () => ({ apiKey: 'k', region: 'tw', baseUrl: 'http://127.0.0.1:9' }),
+			getExecutionCancelSignal: () => undefined,
+			helpers: {
+				httpRequestWithAuthentication: async () =>
+					calls++ === 0
+						? { statusCode: 429, headers: { 'retry-after': '2' }, body: { detail: 'Too many requests' } }
+						: { statusCode: 200, headers: {}, body: { status: 'done' } },
+			},
+		} as unknown as IExecuteFunctions;
+		const { transport } = await crescendoConnection(ctx, 'profileApi', { maxAttempts: 3 });
+		const starts = crescendoLimiter(15, transport);
+		const checks = statusLimiter(transport);
+		const t0 = Date.now();
+		await transport.request({ method: 'GET', path: '/cdh/v1/member/import/1/', limiter: checks });
+		// The status check waited out Retry-After on its own limiter...
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+		expect(calls).toBe(2);
+		// ...while the start budget was untouched: the next import may start at once.
+		const t1 = Date.now();
+		await starts.acquire();
+		expect(Date.now() - t1).toBeLessThan(100);
 	});
 });

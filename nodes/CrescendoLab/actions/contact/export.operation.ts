@@ -5,7 +5,7 @@ import { isHtmlContentType, readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
 import { errorJson } from '../../../shared/results';
 import { header } from '../../../shared/transport';
-import { BUSY_STATUSES, crescendoLimiter, crescendoTransport, FAILED_STATES, PATHS } from '../../transport';
+import { crescendoConnection, crescendoLimiter, FAILED_STATES, startTask, statusLimiter } from '../../transport';
 import { pollingOptions, readTiming, requireProfileApi, taskIdFrom, waitForTask } from '../common';
 
 /** Custom fields come out of the export as columns `cl_custom_<key>` (reference §4.2). */
@@ -103,8 +103,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const items = this.getInputData();
 	const output: INodeExecutionData[] = [];
 	const timing = readTiming(this, 0);
-	const transport = await crescendoTransport(this, 'profileApi', { maxAttempts: 1000, maxElapsedMs: timing.maxWaitMs });
+	const { transport, paths } = await crescendoConnection(this, 'profileApi', { maxAttempts: 1000, maxElapsedMs: timing.maxWaitMs });
 	const limiter = crescendoLimiter(timing.requestsPerMinute, transport);
+	const statusPace = statusLimiter(transport);
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		// Rows of an export that fails half-way are dropped: the item gets its error item only.
@@ -113,16 +114,15 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 			const format = this.getNodeParameter('output', itemIndex, 'items') as string;
 			const itemTiming = readTiming(this, itemIndex);
-			const started = await transport.request({
-				method: 'POST',
-				path: PATHS.profileApi.exportStart,
-				body: exportFilter(this, itemIndex, options),
-				limiter,
-				retryStatuses: BUSY_STATUSES,
-			});
+			const started = await startTask(
+				transport,
+				{ method: 'POST', path: paths.exportStart, body: exportFilter(this, itemIndex, options), limiter },
+				itemTiming.maxWaitMs,
+				this.getExecutionCancelSignal?.(),
+			);
 			const taskId = taskIdFrom(started.body);
 			if (taskId === undefined) throw new Error('the service accepted the export but returned no task ID');
-			const status = await waitForTask(this, transport, limiter, PATHS.profileApi.exportStatus(taskId), taskId, itemTiming);
+			const status = await waitForTask(this, transport, statusPace, paths.exportStatus(taskId), taskId, itemTiming);
 			const state = String(status.status ?? '').toLowerCase();
 			const link = status.download_url;
 			if (FAILED_STATES.includes(state) || typeof link !== 'string' || link === '') {
@@ -131,7 +131,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			// The link is a signed file URL; it never gets the API key.
 			const what = `Downloading the file of export task ${taskId} (its download link)`;
 			const download = await transport
-				.request<AsyncIterable<Uint8Array>>({ method: 'GET', path: link, encoding: 'stream', authenticated: false, limiter })
+				.request<AsyncIterable<Uint8Array>>({ method: 'GET', path: link, encoding: 'stream', authenticated: false, limiter: statusPace })
 				.catch((error: unknown) => {
 					throw requestFailed(this.getNode(), error, itemIndex, what);
 				});

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { invalidField } from '../../../shared/errors';
 import { ItemResults } from '../../../shared/results';
-import { crescendoLimiter, crescendoTransport, DEFAULT_REQUESTS_PER_MINUTE, PATHS } from '../../transport';
+import { crescendoConnection, crescendoLimiter, DEFAULT_REQUESTS_PER_MINUTE } from '../../transport';
 import { isFinished, readTiming, surfaceOf, type TaskStatus } from '../common';
 
 const properties: INodeProperties[] = [
@@ -41,14 +41,14 @@ export const description = updateDisplayOptions({ show: { resource: ['contact'],
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const surface = surfaceOf(this);
-	const transport = await crescendoTransport(this, surface);
+	const { transport, paths } = await crescendoConnection(this, surface);
 	const limiter = crescendoLimiter(readTiming(this, 0).requestsPerMinute, transport);
 	const results = new ItemResults(this, items.length);
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const taskId = String(this.getNodeParameter('taskId', itemIndex, '')).trim();
 			if (taskId === '') throw invalidField(this.getNode(), itemIndex, 'Task ID', 'is empty');
-			const response = await transport.request<TaskStatus>({ method: 'GET', path: PATHS[surface].importStatus(taskId), limiter });
+			const response = await transport.request<TaskStatus>({ method: 'GET', path: paths.importStatus(taskId), limiter });
 			const body = (response.body ?? {}) as IDataObject;
 			results.succeed(itemIndex, { ...body, taskId, finished: isFinished(body) });
 		} catch (error) {

@@ -4,26 +4,29 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import type { EntryOutcome } from '../../../shared/bulk';
 import { runBulk } from '../../../shared/bulk';
 import { jsonBytes } from '../../../shared/chunk';
-import { readCsv } from '../../../shared/csv';
 import { invalidField, rejectedItem } from '../../../shared/errors';
 import { mappedFields } from '../../../shared/mapping';
 import type { RateLimiter } from '../../../shared/rateLimit';
 import type { Transport } from '../../../shared/transport';
 import {
-	BUSY_STATUSES,
+	crescendoConnection,
 	crescendoLimiter,
+	CUSTOM_FIELD_PREFIX,
 	EMAIL_FIELDS,
 	EMAIL_PATTERN,
-	crescendoTransport,
 	FAILED_STATES,
+	isKnownField,
 	LINE_UID_PATTERN,
+	MAAC_FIELDS,
 	MAX_CONTACTS_PER_IMPORT,
 	MAX_FIELD_LENGTHS,
 	MAX_IMPORT_BODY_BYTES,
 	MAX_TAG_LENGTH,
-	PATHS,
+	normalisePhone,
 	PHONE_FIELDS,
-	PHONE_PATTERN,
+	PROFILE_API_FIELDS,
+	startTask,
+	statusLimiter,
 	type Surface,
 } from '../../transport';
 import type { TaskStatus, Timing } from '../common';
@@ -32,8 +35,7 @@ import { pollingOptions, readTiming, surfaceOf, taskIdFrom, waitForTask } from '
 /** Import keys per surface (reference §4.1 and §5B B1). */
 export const PROFILE_IMPORT_KEYS = ['line_uid', 'display_email', 'display_mobile', 'connect_id', 'customer_id'];
 export const MAAC_IMPORT_KEYS = ['line_uid', 'customer_id', 'email', 'mobile'];
-/** Every column MAAC v1 import accepts; anything else fails the whole task as `useless_fields` (§5B B1). */
-export const MAAC_FIELDS = ['line_uid', 'line_display_name', 'email', 'mobile', 'customer_id', 'gender', 'birthday', 'tags'];
+export { MAAC_FIELDS };
 /** Gender values per surface: v1 accepts only male and female (reference §4.2). */
 export const GENDERS: Record<Surface, string[]> = {
 	profileApi: ['male', 'female', 'unknown', 'others'],
@@ -91,10 +93,10 @@ const properties: INodeProperties[] = [
 			},
 		},
 		description:
-			'Contact fields to send. "Map Automatically" sends every field of the input item under its own name; fields that are not mapped are never sent, so Crescendo Lab keeps their stored values.',
+			'Contact fields to send. "Map Automatically" sends every field of the input item under its own name; fields that are not mapped are never sent, so Crescendo Lab keeps their stored values. A field Crescendo Lab does not know fails its item (see Unknown Fields).',
 	},
 	{
-		displayName: 'Only one import runs at a time: the node splits the items into tasks of at most 10,000 contacts and 10 MB, starts them one after another, and keeps under 15 requests per minute (status checks included).',
+		displayName: 'Only one import runs at a time: the node splits the items into tasks of at most 10,000 contacts and 10 MB, starts them one after another, and keeps task starts under 15 a minute (status checks are paced apart, at most one a second).',
 		name: 'importNotice',
 		type: 'notice',
 		default: '',
@@ -126,6 +128,25 @@ const properties: INodeProperties[] = [
 				description: 'What to do with mapped fields whose value is empty text or null',
 			},
 			{
+				displayName: 'Unknown Fields',
+				name: 'unknownFields',
+				type: 'options',
+				options: [
+					{
+						name: 'Refuse the Item',
+						value: 'refuse',
+						description: 'The item fails, naming the field, and is not sent; the other items go on',
+					},
+					{
+						name: 'Leave the Field Out',
+						value: 'omit',
+						description: 'The item is sent without the field; its output lists the fields left out under "omittedFields"',
+					},
+				],
+				default: 'refuse',
+				description: `What to do with a field the import does not know (for example a column of a CSV file that is not a contact field). Crescendo Lab fails the whole task of up to 10,000 contacts on one unknown field, so it never reaches the service. Profile API fields: ${PROFILE_API_FIELDS.join(', ')} and custom fields named ${CUSTOM_FIELD_PREFIX}KEY (this list is not published by Crescendo Lab and is inferred). MAAC v1 fields: ${MAAC_FIELDS.join(', ')}.`,
+			},
+			{
 				displayName: 'Tags',
 				name: 'tags',
 				type: 'string',
@@ -149,10 +170,13 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['contact'], operation: ['import'] } }, properties);
 
 type EmptyPolicy = 'skip' | 'null';
+type UnknownFieldPolicy = 'refuse' | 'omit';
 
 interface ContactRow {
 	row: IDataObject;
 	keyValue: string;
+	/** Fields left out because the import does not know them ("Unknown Fields: Leave the Field Out"). */
+	omitted: string[];
 }
 
 function tagList(value: unknown): string[] | undefined {
@@ -171,9 +195,6 @@ function checkFieldValue(node: INode, itemIndex: number, field: string, value: u
 	if (max !== undefined && text.length > max) {
 		throw invalidField(node, itemIndex, field, `is ${text.length} characters long; at most ${max} are allowed`);
 	}
-	if (PHONE_FIELDS.includes(field) && !PHONE_PATTERN.test(text.replace(/[\s\-.()]/g, ''))) {
-		throw invalidField(node, itemIndex, field, 'is not a phone number: digits with an optional leading "+" are expected, e.g. +886912345678');
-	}
 	if (EMAIL_FIELDS.includes(field) && !EMAIL_PATTERN.test(text)) {
 		throw invalidField(node, itemIndex, field, 'is not an email address');
 	}
@@ -186,14 +207,24 @@ export function buildContactRow(
 	surface: Surface,
 	importKey: string,
 	policy: EmptyPolicy,
+	unknownFields: UnknownFieldPolicy = 'refuse',
 ): ContactRow {
 	const node = ctx.getNode();
 	const fields = mappedFields(ctx, itemIndex);
 	const row: IDataObject = {};
+	const omitted: string[] = [];
 	for (const [field, value] of Object.entries(fields)) {
 		if (value === undefined) continue;
-		if (surface === 'maacApi' && !MAAC_FIELDS.includes(field)) {
-			throw invalidField(node, itemIndex, field, `MAAC v1 import has no such field; it accepts ${MAAC_FIELDS.join(', ')}`);
+		if (!isKnownField(surface, field)) {
+			if (unknownFields === 'omit') {
+				omitted.push(field);
+				continue;
+			}
+			const known =
+				surface === 'maacApi'
+					? `MAAC v1 import has no such field; it accepts ${MAAC_FIELDS.join(', ')}`
+					: `the Profile API import has no such field; it accepts ${PROFILE_API_FIELDS.join(', ')} and custom fields named ${CUSTOM_FIELD_PREFIX}<key>`;
+			throw invalidField(node, itemIndex, field, `${known}. Remove or rename the field, or set Unknown Fields to "Leave the Field Out"`);
 		}
 		const empty = value === null || (typeof value === 'string' && value.trim() === '');
 		if (empty) {
@@ -213,6 +244,19 @@ export function buildContactRow(
 		}
 		row[field] = typeof value === 'string' ? value.trim() : value;
 		checkFieldValue(node, itemIndex, field, row[field]);
+		if (PHONE_FIELDS.includes(field)) {
+			// The number that is checked is the number that is sent: the E.164 form (reference §0).
+			const e164 = normalisePhone(String(row[field]));
+			if (e164 === undefined) {
+				throw invalidField(
+					node,
+					itemIndex,
+					field,
+					'is not a phone number in E.164 form: "+", the country code and the number are expected, e.g. +886912345678 (a local Taiwan mobile number 09xxxxxxxx is converted to +8869xxxxxxxx)',
+				);
+			}
+			row[field] = e164;
+		}
 	}
 
 	const key = row[importKey];
@@ -237,7 +281,7 @@ export function buildContactRow(
 			throw invalidField(node, itemIndex, 'birthday', 'must be a date written YYYY-MM-DD');
 		}
 	}
-	return { row, keyValue };
+	return { row, keyValue, omitted };
 }
 
 /** The request body of one task, without its rows (the engine measures those). */
@@ -260,23 +304,33 @@ function taskFailure(status: TaskStatus): string | undefined {
 	return undefined;
 }
 
-/** Line UIDs listed in MAAC's mismatch file (contacts that do not exist or blocked the account, §5B B2). */
-async function mismatchedLineUids(transport: Transport, limiter: RateLimiter, link: unknown): Promise<Set<string>> {
+/** Fields a failed task's result blames by name: unknown and missing columns (§5B B2). */
+function blamedFields(result: IDataObject): string[] {
+	const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+	return [...list(result.useless_fields), ...list(result.miss_fields)];
+}
+
+/**
+ * Line UIDs listed in MAAC's mismatch file (contacts that do not exist or blocked the account, §5B B2),
+ * or undefined when there is no file. The file's layout is not documented, so it is read without a header:
+ * every cell that is a LINE UID counts, and anything else (a header row, if there is one) is skipped.
+ */
+async function mismatchedLineUids(transport: Transport, limiter: RateLimiter, link: unknown): Promise<Set<string> | undefined> {
+	if (typeof link !== 'string' || link === '') return undefined;
+	const response = await transport.request<string>({ method: 'GET', path: link, encoding: 'text', authenticated: false, limiter });
 	const found = new Set<string>();
-	if (typeof link !== 'string' || link === '') return found;
-	const response = await transport.request<AsyncIterable<Uint8Array>>({
-		method: 'GET',
-		path: link,
-		encoding: 'stream',
-		authenticated: false,
-		limiter,
-	});
-	for await (const record of readCsv(response.body)) {
-		const value = record.line_uid ?? Object.values(record)[0];
-		if (typeof value === 'string' && value !== '') found.add(value);
+	for (const line of String(response.body ?? '').split(/\r?\n/)) {
+		for (const cell of line.replace(/^\uFEFF/, '').split(',')) {
+			const value = cell.trim().replace(/^"(.*)"$/, '$1');
+			if (LINE_UID_PATTERN.test(value)) found.add(value);
+		}
 	}
 	return found;
 }
+
+/** Task counters the item carries when the vendor gives no result per contact. */
+const NO_PER_CONTACT_RESULT =
+	'Crescendo Lab reports only counters for this task, not which contacts were matched: see taskResult (updated_num, created_num, mismatch_num).';
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -284,6 +338,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const importKey = this.getNodeParameter('importKey', 0) as string;
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const policy: EmptyPolicy = options.emptyValues === 'null' ? 'null' : 'skip';
+	const unknownFields: UnknownFieldPolicy = options.unknownFields === 'omit' ? 'omit' : 'refuse';
 	const waitForCompletion = options.waitForCompletion !== false;
 	const timing: Timing = readTiming(this, 0);
 	const commonTags = tagList(options.tags);
@@ -291,9 +346,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	if (longTag) throw invalidField(this.getNode(), 0, 'Tags', `tag "${longTag}" is longer than ${MAX_TAG_LENGTH} characters`);
 
 	// A busy answer is waited out for as long as the user allows one task to take.
-	const transport = await crescendoTransport(this, surface, { maxAttempts: 1000, maxElapsedMs: timing.maxWaitMs });
+	const { transport, paths } = await crescendoConnection(this, surface, { maxAttempts: 1000, maxElapsedMs: timing.maxWaitMs });
 	const limiter = crescendoLimiter(timing.requestsPerMinute, transport);
-	const paths = PATHS[surface];
+	// Status checks and file downloads never spend the start budget (reference §0).
+	const statusPace = statusLimiter(transport);
+	const signal = this.getExecutionCancelSignal?.();
 
 	// MAAC v1 applies request-level tags to every contact; the Profile API takes them per row (inferred, §5A).
 	const requestTags = surface === 'maacApi' ? commonTags : undefined;
@@ -306,7 +363,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		limits: { maxUnits: MAX_CONTACTS_PER_IMPORT, maxBytes: MAX_IMPORT_BODY_BYTES, envelopeBytes: jsonBytes(envelope) },
 		bytes: (contact) => jsonBytes(contact.row),
 		prepare: (itemIndex) => {
-			const contact = buildContactRow(this, itemIndex, surface, importKey, policy);
+			const contact = buildContactRow(this, itemIndex, surface, importKey, policy, unknownFields);
 			if (surface === 'profileApi' && commonTags && commonTags.length > 0) {
 				const own = (contact.row.tags as string[] | undefined) ?? [];
 				contact.row.tags = [...own, ...commonTags.filter((tag) => !own.includes(tag))];
@@ -322,44 +379,56 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		send: async (batch): Promise<EntryOutcome[]> => {
 			if (previousTask !== undefined && !waitForCompletion) {
 				// Crescendo Lab runs one import at a time: the previous task has to end before this one starts.
-				await waitForTask(this, transport, limiter, paths.importStatus(previousTask), previousTask, timing);
+				await waitForTask(this, transport, statusPace, paths.importStatus(previousTask), previousTask, timing);
 			}
-			const started = await transport.request({
-				method: 'POST',
-				path: paths.importStart,
-				body: { ...envelope, data: batch.map((entry) => entry.payload.row) },
-				limiter,
-				retryStatuses: BUSY_STATUSES,
-			});
+			const started = await startTask(
+				transport,
+				{ method: 'POST', path: paths.importStart, body: { ...envelope, data: batch.map((entry) => entry.payload.row) }, limiter },
+				timing.maxWaitMs,
+				signal,
+			);
 			const taskId = taskIdFrom(started.body);
 			if (taskId === undefined) throw new Error('the service accepted the import but returned no task ID');
 			previousTask = taskId;
-			const base = (contact: ContactRow): IDataObject => ({ taskId, importKey, keyValue: contact.keyValue });
+			const base = (contact: ContactRow): IDataObject => ({
+				taskId,
+				importKey,
+				keyValue: contact.keyValue,
+				...(contact.omitted.length > 0 ? { omittedFields: contact.omitted } : {}),
+			});
 			if (!waitForCompletion) {
 				return batch.map((entry) => ({ json: { ...base(entry.payload), taskStatus: 'started', outcome: 'started' } }));
 			}
 
-			const status = await waitForTask(this, transport, limiter, paths.importStatus(taskId), taskId, timing);
+			const status = await waitForTask(this, transport, statusPace, paths.importStatus(taskId), taskId, timing);
 			const failure = taskFailure(status);
 			if (failure) {
-				return batch.map((entry) => ({
-					error: rejectedItem(this.getNode(), entry.itemIndex, `Import task ${taskId}: ${failure}`, importKey),
-				}));
+				// The whole task failed; only a field the result names, and that this contact has, is blamed on it.
+				const blamed = blamedFields((status.result ?? {}) as IDataObject);
+				return batch.map((entry) => {
+					const own = blamed.find((field) => field in entry.payload.row);
+					const why = own === undefined && blamed.length > 0 ? '; this contact was not imported because of other contacts of the task' : '';
+					return { error: rejectedItem(this.getNode(), entry.itemIndex, `Import task ${taskId}: ${failure}${why}`, own) };
+				});
 			}
 			const result = (status.result ?? {}) as IDataObject;
+			const mismatchCount = Number(result.mismatch_num ?? 0);
+			// With line_uid, MAAC lists the mismatched contacts in a file; with any other key it gives counters only.
 			const mismatched =
-				surface === 'maacApi' && importKey === 'line_uid' && Number(result.mismatch_num ?? 0) > 0
-					? await mismatchedLineUids(transport, limiter, result.mismatch_export_link)
-					: new Set<string>();
+				mismatchCount > 0 && importKey === 'line_uid'
+					? await mismatchedLineUids(transport, statusPace, result.mismatch_export_link)
+					: undefined;
 			return batch.map((entry) => {
-				const notMatched = mismatched.has(entry.payload.keyValue);
+				const shared = { ...base(entry.payload), taskStatus: String(status.status), taskResult: result };
+				if (mismatchCount > 0 && mismatched === undefined) {
+					return { json: { ...shared, outcome: 'submitted', reason: NO_PER_CONTACT_RESULT } };
+				}
+				const notMatched = mismatched?.has(entry.payload.keyValue) === true;
 				return {
 					json: {
-						...base(entry.payload),
-						taskStatus: String(status.status),
+						...shared,
 						outcome: notMatched ? 'notMatched' : 'imported',
 						...(notMatched ? { reason: 'No contact with this LINE UID, or the contact blocked the account' } : {}),
-						taskResult: result,
 					},
 				};
 			});

@@ -47,6 +47,22 @@ export const importCases: BadInputCase[] = [
 		marker: 'call me 555',
 	},
 	{
+		name: 'display_mobile without "+" and country code (not E.164, not a local 09… number)',
+		category: 'malformed phone',
+		field: 'display_mobile',
+		items: around({ customer_id: 'c-1', display_mobile: '886912345678' }),
+		params: {},
+		marker: '886912345678',
+	},
+	{
+		name: 'a column the Profile API does not know under Map Automatically (e.g. a CSV "id")',
+		category: 'forbidden attribute name',
+		field: 'id',
+		items: around({ customer_id: 'c-1', id: 'row-17' }),
+		params: {},
+		marker: 'row-17',
+	},
+	{
 		name: 'MAAC v1 mobile with letters in it',
 		category: 'malformed phone',
 		field: 'mobile',
