@@ -51,3 +51,19 @@ describe('error items match docs/errors.md', () => {
 		expect(errorJson(kinds['an HTTP error'], 2)).toMatchObject({ httpCode: '400', vendorCode: 'MALFORMED' });
 	});
 });
+
+describe('each node page describes its error items with the documented fields only', () => {
+	const docs = join(__dirname, '..', '..', '..', 'docs');
+	const { all } = documentedFields();
+	it.each(['crescendo-lab', 'talon-one', 'synerise', 'insider', 'batch'])('%s', (page) => {
+		const text = readFileSync(join(docs, `${page}.md`), 'utf8');
+		const start = text.indexOf('### Error items');
+		expect(start).toBeGreaterThan(0);
+		const section = text.slice(start, text.indexOf('\n## ', start) === -1 ? undefined : text.indexOf('\n## ', start));
+		expect(section).toContain('(errors.md)');
+		// Every field the section says it sets is one of the page's six.
+		for (const [, field] of section.matchAll(/`(\w+)` (?:is set|is not set|whenever|where)/g)) expect(all).toContain(field);
+		// No page promises an ad-hoc error shape any more.
+		expect(text).not.toMatch(/\{ ?"?error"?[:,]/);
+	});
+});

@@ -513,7 +513,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 				const reasons = errors
 					.map((error) => `${typeof error.attribute === 'string' ? `"${error.attribute}": ` : ''}${String(error.reason ?? error.category ?? 'rejected')}`)
 					.join('; ');
-				return { error: rejectedItem(node, entry.itemIndex, `Batch dropped part of profile "${customId}": ${reasons}`, attribute) };
+				const category = typeof first.category === 'string' ? first.category : undefined;
+				return { error: rejectedItem(node, entry.itemIndex, `Batch dropped part of profile "${customId}": ${reasons}`, attribute, category) };
 			}
 			if (trusted && sync && remember !== undefined) sync.accept(customId, remember);
 			const json: IDataObject = { customId, status: 'sent', route, attributes };
