@@ -63,8 +63,13 @@ process.stdout.write(`   sandbox credentials and the example workflows are impor
 for (const [name, vendor] of Object.entries(sandbox.vendors)) process.stdout.write(`     ${name.padEnd(13)} ${vendor!.url}\n`);
 process.stdout.write(' Ctrl-C stops n8n and the sandbox.\n\n');
 
+// n8n shuts down gracefully on SIGTERM, which takes a few seconds; wait for it (30 s at most) so Ctrl-C never
+// leaves an n8n behind on port 5678.
 const stop = async () => {
+	const exited = new Promise((resolve) => server.once('exit', resolve));
 	server.kill('SIGTERM');
+	await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+	if (server.exitCode === null) server.kill('SIGKILL');
 	await sandbox.close();
 	process.exit(0);
 };
