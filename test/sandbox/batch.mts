@@ -505,6 +505,8 @@ export function create(): VendorModule {
 
 	return {
 		name: 'batch',
+		// Batch's error object for a route it does not serve (the code its version check also uses).
+		unknownRoute: (req) => error(404, 'ROUTE_NOT_FOUND', `No route ${req.method} ${req.path}`),
 		routes: [
 			{ method: 'POST', path: '/:version/profiles/update', handler: profilesRoute('update') },
 			{ method: 'POST', path: '/:version/profiles/mass-update', handler: profilesRoute('mass-update') },

@@ -78,6 +78,11 @@ export interface Route {
 export interface VendorModule {
 	name: string;
 	routes: Route[];
+	/**
+	 * The vendor's own answer to a path (or method) it does not serve, in its error shape; without it the
+	 * sandbox answers a plain 404.
+	 */
+	unknownRoute?: (req: SandboxRequest) => SandboxResponse;
 	/** Vendor-side state, as JSON, for tests to compare with what was sent. */
 	state(): unknown;
 	reset(): void;
@@ -395,7 +400,8 @@ export async function startVendor(module: VendorModule, options: StartOptions = 
 			}
 		}
 		if (!match) {
-			send(res, { status: 404, body: { error: `no route ${method} ${url.pathname}` } }, routeName, method, raw.length, request);
+			const answer = module.unknownRoute?.(request) ?? { status: 404, body: { error: `no route ${method} ${url.pathname}` } };
+			send(res, answer, routeName, method, raw.length, request);
 			return;
 		}
 		const params: Record<string, string> = {};

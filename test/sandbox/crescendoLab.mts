@@ -778,6 +778,8 @@ export function create(): VendorModule {
 
 	return {
 		name: 'crescendoLab',
+		// Both surfaces answer an unknown path as their web frameworks do: 404 `{"detail": "Not Found"}`.
+		unknownRoute: () => json(404, { detail: 'Not Found' }),
 		routes: [
 			...profileRoutes,
 			{ method: 'PATCH', path: '/cdh/v1/member', handler: updateProfile },

@@ -834,6 +834,8 @@ export function create(): VendorModule {
 
 	return {
 		name: 'insider',
+		// Inferred: Insider documents no body for a path it does not serve; its other errors carry `error`.
+		unknownRoute: () => json(404, { error: 'Not Found' }),
 		routes,
 		state: () => ({
 			users,

@@ -803,6 +803,8 @@ export function create(): VendorModule {
 
 	return {
 		name: 'synerise',
+		// An unknown route is a 404 with no body (what the delete-spelling fallback keys on).
+		unknownRoute: () => ({ status: 404 }),
 		routes: [
 			{ method: 'POST', path: '/uauth/v2/auth/login/profile', handler: login },
 			{ method: 'POST', path: '/v4/auth/login/profile', handler: login },

@@ -529,6 +529,8 @@ export function create(): VendorModule & { knobs: TalonKnobs } {
 
 	const module: VendorModule & { knobs: TalonKnobs } = {
 		name: 'talonOne',
+		// The gateway's error body for a path it does not serve.
+		unknownRoute: () => cdpError(404, 'Not Found'),
 		routes,
 		get knobs() {
 			return knobs;

@@ -4,7 +4,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import type { BulkEntry, EntryOutcome } from '../../../shared/bulk';
 import { runBulk } from '../../../shared/bulk';
 import { jsonBytes } from '../../../shared/chunk';
-import { invalidField, rejectedItem } from '../../../shared/errors';
+import { invalidField, isParameterError, parameterFailed, rejectedItem } from '../../../shared/errors';
 import type { EmptyValuePolicy } from '../../../shared/mapping';
 import { applyEmptyPolicy } from '../../../shared/mapping';
 import { ItemParameters } from '../../../shared/parameters';
@@ -350,8 +350,9 @@ function groupByCustomId(built: Map<number, BuiltProfile>): Map<string, CustomId
 	return groups;
 }
 
-/** A parameter that could not be read for one item: the message names the item. */
+/** A parameter that could not be read for one item: the message names the item (and the parameter, for n8n's expression errors). */
 function parameterProblem(node: INode, itemIndex: number, error: unknown): NodeOperationError {
+	if (isParameterError(error)) return parameterFailed(node, itemIndex, error);
 	const text = error instanceof Error ? error.message : String(error);
 	const message = /^Item \d+\b/.test(text) ? text : `Item ${itemIndex}: ${text}`;
 	return new NodeOperationError(node, message, { itemIndex, description: (error as { description?: string })?.description ?? undefined });
