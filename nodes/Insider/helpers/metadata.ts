@@ -1,4 +1,4 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Transport } from '../../shared/transport';
 import type { AttributeCatalogue } from './user';
@@ -16,6 +16,20 @@ export const METADATA_NODE_VERSION = 2;
  * Whether this node asks the metadata which names are custom: the option when set, else on from node
  * version 2 (version 1 nodes keep sending what they sent).
  */
+/**
+ * The option that turns the metadata read on or off, the same in every operation that classifies names;
+ * `withoutIt` says what the operation does with a name when the list is not read.
+ */
+export function metadataOption(withoutIt: string): INodeProperties {
+	return {
+		displayName: 'Check Names Against Account Metadata',
+		name: 'useMetadata',
+		type: 'boolean',
+		default: true,
+		description: `Whether to read the account's attribute list once per run to tell default attributes from custom ones (custom ones are listed with "c_"). ${withoutIt} On by default from node version ${METADATA_NODE_VERSION}.`,
+	};
+}
+
 export function usesMetadata(ctx: IExecuteFunctions, option: unknown): boolean {
 	if (typeof option === 'boolean') return option;
 	return (ctx.getNode().typeVersion ?? 1) >= METADATA_NODE_VERSION;

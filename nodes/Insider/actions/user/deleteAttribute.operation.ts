@@ -6,7 +6,7 @@ import { jsonBytes } from '../../../shared/chunk';
 import { invalidField } from '../../../shared/errors';
 import { parseJsonParameter } from '../../../shared/mapping';
 import { mapBatchResponse } from '../../helpers/responses';
-import { loadAttributeCatalogue, usesMetadata } from '../../helpers/metadata';
+import { loadAttributeCatalogue, metadataOption, usesMetadata } from '../../helpers/metadata';
 import type { AttributeCatalogue, UserAddress } from '../../helpers/user';
 import { classifyAttribute } from '../../helpers/user';
 import { MAX_REQUEST_BYTES, MAX_USERS_PER_REQUEST } from '../../transport';
@@ -72,14 +72,7 @@ const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			concurrencyOption,
-			{
-				displayName: 'Check Names Against Account Metadata',
-				name: 'useMetadata',
-				type: 'boolean',
-				default: true,
-				description:
-					"Whether to read the account's attribute list once per run to tell default attributes from custom ones (custom ones are listed with \"c_\"). Without it, names that are not Insider default attributes are deleted as custom attributes. On by default from node version 2.",
-			},
+			metadataOption('Without it, names that are not Insider default attributes are deleted as custom attributes.'),
 		],
 	},
 ];
