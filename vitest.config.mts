@@ -24,8 +24,10 @@ export default defineConfig({
 					name: 'e2e',
 					include: ['test/e2e/**/*.test.mts'],
 					globalSetup: ['test/e2e/globalSetup.mts'],
-					// Each file drives real n8n processes; on a 2-core machine they run one file at a time.
-					fileParallelism: false,
+					// Each file drives real n8n processes. Two files at a time: much of a run is spent waiting
+					// (retry backoff, polling, rate pacing), so a second file fills the idle core.
+					fileParallelism: true,
+					maxWorkers: 2,
 					testTimeout: 15 * 60_000,
 					hookTimeout: 20 * 60_000,
 				},

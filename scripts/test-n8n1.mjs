@@ -14,9 +14,10 @@ const n8nReady = stages.run('n8n', `n8n ${N8N1_VERSION} (installed into the cach
 	const n8n = ensureN8n(N8N1_VERSION);
 	return `n8n ${installedVersion(n8n.dir)} at ${n8n.dir}`;
 });
-stages.run('smoke', `Smoke set on n8n ${N8N1_VERSION}`, () => {
+stages.run('smoke', `Smoke set and error output on n8n ${N8N1_VERSION}`, () => {
 	if (!built || !n8nReady) throw new Error('not run: the set-up failed');
-	return vitest(stages, 'e2e', ['test/e2e/examples.test.mts'], {
+	// The examples, and the error output (n8n 1 routes error items by another rule than n8n 2).
+	return vitest(stages, 'e2e', ['test/e2e/examples.test.mts', 'test/e2e/parameterErrors.test.mts'], {
 		N8N_VERSION: N8N1_VERSION,
 		CP_EXAMPLES_SMOKE: '1',
 		CP_E2E_SKIP_BUILD: '1',

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import * as n8nWorkflow from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { requestFailed } from './errors';
@@ -101,11 +102,7 @@ export class ItemResults {
 				throw new NodeOperationError(this.ctx.getNode(), `Item ${i} got no result`, { itemIndex: i });
 			}
 			if ('error' in outcome) {
-				// n8n routes an item to the error output ("On Error: Continue (using error output)") only when it
-				// carries `error`, or when its json has no keys besides error/message/details.
-				const item: INodeExecutionData = { json: errorJson(outcome.error, i), pairedItem: { item: i } };
-				if (outcome.error instanceof NodeApiError || outcome.error instanceof NodeOperationError) item.error = outcome.error;
-				items.push(item);
+				items.push(errorItem(outcome.error, i));
 				continue;
 			}
 			const item: INodeExecutionData = { json: outcome.json, pairedItem: { item: i } };
@@ -117,20 +114,36 @@ export class ItemResults {
 }
 
 /**
- * The json of an error item, the same in every node (docs/development.md, "Error items"): `error` (the
- * message), `itemIndex`, and where known `field` (the input field or parameter at fault), `httpCode` (the
+ * The json of an error item, the same in every node (docs/errors.md): `error` (the message) and `details`
+ * holding `itemIndex`, and where known `field` (the input field or parameter at fault), `httpCode` (the
  * vendor's HTTP status), `vendorCode` (the vendor's own error code) and `description` (what to do).
  */
 export function errorJson(error: Error, itemIndex: number): IDataObject {
-	const json: IDataObject = { error: error.message, itemIndex };
+	const details: IDataObject = { itemIndex };
 	const context = (error as { context?: { field?: unknown; vendorCode?: unknown } }).context ?? {};
-	if (typeof context.field === 'string') json.field = context.field;
-	if (error instanceof NodeApiError && error.httpCode) json.httpCode = error.httpCode;
-	if (typeof context.vendorCode === 'string') json.vendorCode = context.vendorCode;
+	if (typeof context.field === 'string') details.field = context.field;
+	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
+	if (typeof context.vendorCode === 'string') details.vendorCode = context.vendorCode;
 	if ((error instanceof NodeApiError || error instanceof NodeOperationError) && error.description) {
-		json.description = error.description;
+		details.description = error.description;
 	}
-	return json;
+	return { error: error.message, details };
+}
+
+/**
+ * Whether the running n8n sends an item to the error output by its json alone. n8n 2 does so for json with
+ * no keys but `error`, `message` and `details`, and keeps that json (merged over the input item's) on the
+ * error output. n8n 1 needs the item's `error` property, and then replaces the json with `{ error }`. The
+ * nodes-API level, exported by n8n 2's n8n-workflow only, tells the two apart.
+ */
+export const ERROR_OUTPUT_KEEPS_DETAILS = 'N8N_NODES_API_VERSION' in n8nWorkflow;
+
+/** An error item: its json as `errorJson` builds it, paired with its input item, routed to the error output. */
+export function errorItem(error: Error, itemIndex: number, keepsDetails = ERROR_OUTPUT_KEEPS_DETAILS): INodeExecutionData {
+	const item: INodeExecutionData = { json: errorJson(error, itemIndex), pairedItem: { item: itemIndex } };
+	// n8n 1 routes by the error object alone (any error; the nodes only make n8n's own kinds).
+	if (!keepsDetails) item.error = error as NodeOperationError;
+	return item;
 }
 
 /** `0–2, 5, 7–9`, capped so a message about 10,000 items stays readable. */

@@ -171,7 +171,7 @@ describe('documented answers, fed to the node', () => {
 		expect(output[0].status).toBe('sent');
 		expect(output[1].error).toBe('Item 1, field "em_last_intent": Batch dropped part of profile "u2": "em_last_intent": value is too long');
 		// The error item's documented fields (docs/errors.md): the attribute and Batch's category.
-		expect(output[1]).toMatchObject({ itemIndex: 1, field: 'em_last_intent', vendorCode: 'attribute' });
+		expect(output[1]).toMatchObject({ details: { itemIndex: 1, field: 'em_last_intent', vendorCode: 'attribute' } });
 	});
 
 	for (const example of [profileResponses.malformed, profileResponses.authentication]) {
@@ -181,7 +181,7 @@ describe('documented answers, fed to the node', () => {
 			const { error_code: code, error_message: message } = example.body;
 			for (const [itemIndex, json] of output.entries()) {
 				expect(json.error).toBe(`Item ${itemIndex}: The profile update request failed. The service answered ${example.status}: ${message} (${code})`);
-				expect(json).toMatchObject({ itemIndex, httpCode: String(example.status), vendorCode: code });
+				expect(json).toMatchObject({ details: { itemIndex, httpCode: String(example.status), vendorCode: code } });
 			}
 		});
 	}

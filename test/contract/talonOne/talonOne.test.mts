@@ -264,7 +264,7 @@ describe('Talon.One: the node reads every documented answer', () => {
 					const [output] = await runNode(
 						fakeContext({ params, credentials: { ...credentials, baseUrl: gateway.url }, continueOnFail: true }),
 					);
-					expect(output[0].json.itemIndex).toBe(0);
+					expect(output[0].json.details).toMatchObject({ itemIndex: 0 });
 					expect(output[0].json.error).toContain(`The service answered ${example.status}: ${example.body.Error} [request ${example.body.RequestUUID}]`);
 					expect(gateway.hits).toBe(1);
 				} finally {
@@ -280,7 +280,10 @@ describe('Talon.One: the node reads every documented answer', () => {
 			const [output] = await runNode(
 				fakeContext({ params: operations[3].params, credentials: { ...credentials, baseUrl: gateway.url }, continueOnFail: true }),
 			);
-			expect(output[0].json).toMatchObject({ error: 'Item 0: the audience "382370BKDB946" already exists', httpCode: '409' });
+			expect(output[0].json).toMatchObject({
+				error: 'Item 0: the audience "382370BKDB946" already exists',
+				details: { httpCode: '409' },
+			});
 		} finally {
 			await gateway.close();
 		}

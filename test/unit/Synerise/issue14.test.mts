@@ -77,7 +77,10 @@ describe('Synerise delete by customId: two spellings (#14)', () => {
 		const run = syneriseContext({ credential: credential(), items: [{}], params: deleteParams(['nobody']), continueOnFail: true });
 		const out = await runNode(run);
 		expect(paths(run)).toEqual(['DELETE /v4/clients/by-customid/nobody']);
-		expect(out[0].json).toMatchObject({ error: 'Item 0: The delete request failed. The service answered 404: Client not found', httpCode: '404' });
+		expect(out[0].json).toMatchObject({
+			error: 'Item 0: The delete request failed. The service answered 404: Client not found',
+			details: { httpCode: '404' },
+		});
 	});
 });
 

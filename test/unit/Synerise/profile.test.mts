@@ -86,7 +86,10 @@ describe('Synerise profile operations', () => {
 			continueOnFail: true,
 		});
 		const out = await runNode(run);
-		expect(out[0].json).toMatchObject({ error: 'Item 0: The get request failed. The service answered 404: Client not found', httpCode: '404' });
+		expect(out[0].json).toMatchObject({
+			error: 'Item 0: The get request failed. The service answered 404: Client not found',
+			details: { httpCode: '404' },
+		});
 		expect(out[1].json.error).toBe('Item 1, field "clientId": "abc" is not a numeric client ID');
 		expect(paths(run)).toEqual(['GET /v4/clients/by-email/nobody%40example.com']);
 	});

@@ -168,7 +168,7 @@ describe('Customer Profile → Update', () => {
 		expect(output[1].json.error).toMatch(
 			/^Item 1: Updating the customer profile failed\. The service answered 400: The attribute 'Favourite' does not exist \[request [0-9a-f-]{36}\]$/,
 		);
-		expect(output[1].json.httpCode).toBe('400');
+		expect(output[1].json.details).toMatchObject({ httpCode: '400' });
 		expect(JSON.stringify(output)).not.toContain(String(sandbox.credentials.apiKey));
 		expect(profile('bad')).toBeUndefined();
 	});

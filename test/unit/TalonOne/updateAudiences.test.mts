@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { MAX_ISOLATION_REQUESTS, splitChange } from '../../../nodes/TalonOne/actions/customerProfile/updateAudiences.operation';
 import { MAX_AUDIENCE_CHANGES_PER_REQUEST } from '../../../nodes/TalonOne/transport';
+import { routesToErrorOutput } from '../../helpers/errorOutput.mts';
 import { fakeContext, runNode } from './context.mts';
 import type { TalonSandbox } from './sandbox.mts';
 import { memberships, startTalon } from './sandbox.mts';
@@ -166,9 +167,9 @@ describe('Customer Profile → Update Audiences', () => {
 		expect(continuing.sent).toHaveLength(1);
 		expect(continuing.sent[0].body.data.map((entry: any) => entry.customerProfileId)).toEqual(['ok']);
 		expect(output[0].json.requests).toEqual([1]);
-		expect(output[1].json).toMatchObject({ itemIndex: 1 });
+		expect(output[1].json).toMatchObject({ details: { itemIndex: 1 } });
 		expect(output[1].json.error).toContain('Item 1, field "Audiences to Add"');
-		expect(output[1].error).toBeDefined();
+		expect(routesToErrorOutput(output[1])).toBe(true);
 
 		const emptyId = fakeContext({
 			params: params(),
@@ -243,11 +244,12 @@ describe('Customer Profile → Update Audiences', () => {
 		const ctx = fakeContext({ params: params(), credentials: sandbox.credentials, items, continueOnFail: true });
 		const [output] = await runNode(ctx);
 		const failed = output.filter((item) => item.json.error !== undefined);
-		expect(failed.map((item) => item.json.itemIndex)).toEqual(unknown.map((_, k) => k * 100 + 37));
+		expect(failed.map((item) => (item.json.details as { itemIndex: number }).itemIndex)).toEqual(unknown.map((_, k) => k * 100 + 37));
 		for (const item of failed) {
-			const id = unknown[Math.floor((item.json.itemIndex as number) / 100)];
+			const { itemIndex } = item.json.details as { itemIndex: number };
+			const id = unknown[Math.floor(itemIndex / 100)];
 			expect(item.json.error).toBe(
-				`Item ${item.json.itemIndex}, field "Audiences to Add": Talon.One does not know the audience ${id}: requests naming it were refused with 404 Not Found, the same changes without it were accepted.`,
+				`Item ${itemIndex}, field "Audiences to Add": Talon.One does not know the audience ${id}: requests naming it were refused with 404 Not Found, the same changes without it were accepted.`,
 			);
 		}
 		// Every other row is applied, and nothing of a failed row.

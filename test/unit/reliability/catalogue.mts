@@ -9,6 +9,7 @@
 import { expect } from 'vitest';
 import type { ICredentialType, IDataObject, INodeType } from 'n8n-workflow';
 
+import { routesToErrorOutput } from '../../helpers/errorOutput.mts';
 import type { RunningVendor } from '../../sandbox/core.mts';
 import type { NodeRunResult, ParamValue } from './nodeRunner.mts';
 import { runNodeSpec } from './nodeRunner.mts';
@@ -120,8 +121,8 @@ export async function checkCase(rig: VendorRig, testCase: BadInputCase): Promise
 		const [errorItem] = errors;
 		expectNamesItemAndField(String(errorItem.json.error), index, testCase.field);
 		if (testCase.message) expect(String(errorItem.json.error)).toMatch(testCase.message);
-		expect(errorItem.json.itemIndex).toBe(index);
-		expect(errorItem.error, 'the error item reaches the error output').toBeDefined();
+		expect(errorItem.json.details).toMatchObject({ itemIndex: index });
+		expect(routesToErrorOutput(errorItem), 'the error item reaches the error output').toBe(true);
 	}
 	for (const index of good) {
 		const own = items.filter((item) => (item.pairedItem as { item: number }).item === index);

@@ -25,7 +25,10 @@ describe('runBulk', () => {
 		const [output] = run.results.output();
 		expect(output).toHaveLength(25);
 		expect(output.map((item) => item.pairedItem)).toEqual(Array.from({ length: 25 }, (_, i) => ({ item: i })));
-		expect(output[3].json).toMatchObject({ error: 'Item 3, field "email": is not a valid email address', itemIndex: 3 });
+		expect(output[3].json).toMatchObject({
+			error: 'Item 3, field "email": is not a valid email address',
+			details: { itemIndex: 3 },
+		});
 		expect(output[4].json).toEqual({ id: 'u4', accepted: true });
 		// 22 valid items in requests of at most 10, none with an invalid item.
 		expect(batches.map((b) => b.length)).toEqual([10, 10, 2]);

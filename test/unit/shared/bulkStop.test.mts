@@ -56,10 +56,7 @@ describe('stopping at the first failure', () => {
 		expect(output).toHaveLength(50);
 		expect(output[2].json).toEqual({
 			error: 'Item 2: The request failed. The service answered 400',
-			itemIndex: 2,
-			httpCode: '400',
-			vendorCode: 'INVALID_PROFILE',
-			description: 'The service answered 400',
+			details: { itemIndex: 2, httpCode: '400', vendorCode: 'INVALID_PROFILE', description: 'The service answered 400' },
 		});
 		expect(output[3].json).toEqual({ id: 3 });
 	});
@@ -77,22 +74,22 @@ describe('error items', () => {
 	it('carry the field of bad input and of a per-item refusal', () => {
 		expect(errorJson(invalidField(node, 4, 'email', 'is not an email address'), 4)).toEqual({
 			error: 'Item 4, field "email": is not an email address',
-			itemIndex: 4,
-			field: 'email',
-			description: 'Fix the value of "email" in input item 4; nothing was sent for this item.',
+			details: {
+				itemIndex: 4,
+				field: 'email',
+				description: 'Fix the value of "email" in input item 4; nothing was sent for this item.',
+			},
 		});
 		expect(errorJson(rejectedItem(node, 1, 'unknown attribute', 'attributes.shoe', 'INVALID_ATTRIBUTE'), 1)).toMatchObject({
-			itemIndex: 1,
-			field: 'attributes.shoe',
-			vendorCode: 'INVALID_ATTRIBUTE',
+			details: { itemIndex: 1, field: 'attributes.shoe', vendorCode: 'INVALID_ATTRIBUTE' },
 		});
 	});
 
 	it('take a vendor code only when it is a code, not prose', () => {
 		const coded = requestFailed(node, new VendorHttpError(409, { errorCode: 'PROFILE_EXISTS' }, 'The service answered 409'), 0);
 		const prose = requestFailed(node, new VendorHttpError(400, { error: 'Bad Request', message: 'x' }, 'The service answered 400'), 0);
-		expect(errorJson(coded, 0)).toMatchObject({ httpCode: '409', vendorCode: 'PROFILE_EXISTS' });
-		expect(errorJson(prose, 0)).not.toHaveProperty('vendorCode');
+		expect(errorJson(coded, 0).details).toMatchObject({ httpCode: '409', vendorCode: 'PROFILE_EXISTS' });
+		expect(errorJson(prose, 0).details).not.toHaveProperty('vendorCode');
 	});
 });
 
@@ -120,8 +117,7 @@ describe('parameter errors', () => {
 		expect(sent).toBe(4);
 		expect(output[3].json).toMatchObject({
 			error: `Item 3, parameter "email": Referenced node doesn't exist`,
-			itemIndex: 3,
-			field: 'email',
+			details: { itemIndex: 3, field: 'email' },
 		});
 		expect(String(output[3].json.error)).not.toMatch(/request failed/i);
 	});

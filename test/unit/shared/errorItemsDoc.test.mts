@@ -11,10 +11,17 @@ import { errorJson } from '../../../nodes/shared/results';
 import { VendorHttpError, VendorNetworkError } from '../../../nodes/shared/transport';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 
+/** The json's keys as the page names them: `error`, `details`, `details.itemIndex`, … */
+function keysOf(json: Record<string, unknown>): string[] {
+	return Object.entries(json).flatMap(([key, value]) =>
+		key === 'details' ? [key, ...Object.keys(value as object).map((inner) => `${key}.${inner}`)] : [key],
+	);
+}
+
 function documentedFields(): { always: string[]; all: string[] } {
 	const page = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
 	const table = page.slice(page.indexOf('## What an error item holds'));
-	const rows = [...table.matchAll(/^\| `(\w+)` \| (yes|where [^|]+) \|/gm)];
+	const rows = [...table.matchAll(/^\| `([\w.]+)` \| (yes|where [^|]+) \|/gm)];
 	return { all: rows.map((row) => row[1]), always: rows.filter((row) => row[2] === 'yes').map((row) => row[1]) };
 }
 
@@ -31,24 +38,36 @@ describe('error items match docs/errors.md', () => {
 	};
 	const { all, always } = documentedFields();
 
-	it('the page documents the six fields', () => {
-		expect(all).toEqual(['error', 'itemIndex', 'field', 'httpCode', 'vendorCode', 'description']);
-		expect(always).toEqual(['error', 'itemIndex']);
+	it('the page documents the fields', () => {
+		expect(all).toEqual([
+			'error',
+			'details',
+			'details.itemIndex',
+			'details.field',
+			'details.httpCode',
+			'details.vendorCode',
+			'details.description',
+		]);
+		expect(always).toEqual(['error', 'details', 'details.itemIndex']);
 	});
 
 	it.each(Object.entries(kinds))('%s holds only documented fields, the always-present ones included', (_, error) => {
 		const json = errorJson(error, 2);
-		for (const key of Object.keys(json)) expect(all).toContain(key);
-		for (const key of always) expect(json).toHaveProperty(key);
-		expect(json.itemIndex).toBe(2);
+		const keys = keysOf(json);
+		for (const key of keys) expect(all).toContain(key);
+		for (const key of always) expect(keys).toContain(key);
+		expect(json.details).toMatchObject({ itemIndex: 2 });
 		expect(String(json.error)).toMatch(/^Item 2\b/);
+		// Only these keys let n8n 2 send the item to the error output by its json.
+		expect(Object.keys(json).sort()).toEqual(['details', 'error']);
 	});
 
 	it('fills field, httpCode and vendorCode where they are known', () => {
-		expect(errorJson(kinds['bad input'], 2).field).toBe('email');
-		expect(errorJson(kinds['a failed parameter'], 2).field).toBe('email');
-		expect(errorJson(kinds['a per-item refusal'], 2)).toMatchObject({ field: 'attributes.shoe', vendorCode: 'INVALID_ATTRIBUTE' });
-		expect(errorJson(kinds['an HTTP error'], 2)).toMatchObject({ httpCode: '400', vendorCode: 'MALFORMED' });
+		const details = (kind: string) => errorJson(kinds[kind], 2).details;
+		expect(details('bad input')).toMatchObject({ field: 'email' });
+		expect(details('a failed parameter')).toMatchObject({ field: 'email' });
+		expect(details('a per-item refusal')).toMatchObject({ field: 'attributes.shoe', vendorCode: 'INVALID_ATTRIBUTE' });
+		expect(details('an HTTP error')).toMatchObject({ httpCode: '400', vendorCode: 'MALFORMED' });
 	});
 });
 
@@ -61,8 +80,8 @@ describe('each node page describes its error items with the documented fields on
 		expect(start).toBeGreaterThan(0);
 		const section = text.slice(start, text.indexOf('\n## ', start) === -1 ? undefined : text.indexOf('\n## ', start));
 		expect(section).toContain('(errors.md)');
-		// Every field the section says it sets is one of the page's six.
-		for (const [, field] of section.matchAll(/`(\w+)` (?:is set|is not set|whenever|where)/g)) expect(all).toContain(field);
+		// Every field the section says it sets is one the page documents.
+		for (const [, field] of section.matchAll(/`([\w.]+)` (?:is set|is not set|whenever|where)/g)) expect(all).toContain(field);
 		// No page promises an ad-hoc error shape any more.
 		expect(text).not.toMatch(/\{ ?"?error"?[:,]/);
 	});

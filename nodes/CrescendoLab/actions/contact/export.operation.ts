@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { isHtmlContentType, readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
-import { errorJson } from '../../../shared/results';
+import { errorItem } from '../../../shared/results';
 import { header } from '../../../shared/transport';
 import { crescendoConnection, crescendoLimiter, FAILED_STATES, startTask, statusLimiter } from '../../transport';
 import { pollingOptions, readTiming, requireProfileApi, taskIdFrom, waitForTask } from '../common';
@@ -173,10 +173,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			output.length = firstRow;
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The export');
 			if (!this.continueOnFail()) throw failure;
-			// Carrying `error` is what routes the item to the error output.
-			const item: INodeExecutionData = { json: errorJson(failure, itemIndex), pairedItem: { item: itemIndex } };
-			if (failure instanceof NodeApiError || failure instanceof NodeOperationError) item.error = failure;
-			output.push(item);
+			output.push(errorItem(failure, itemIndex));
 		}
 	}
 	return [output];

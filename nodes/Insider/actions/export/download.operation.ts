@@ -3,7 +3,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { isHtmlContentType, readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
-import { errorJson } from '../../../shared/results';
+import { errorItem } from '../../../shared/results';
 import { EXPORT_DOWNLOAD_HOST } from '../../transport';
 import type { InsiderEnv } from '../common';
 
@@ -198,7 +198,7 @@ export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise
 		} catch (error) {
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The download from the download link');
 			if (!this.continueOnFail()) throw failure;
-			out.push({ json: errorJson(failure, itemIndex), error: failure as NodeOperationError, pairedItem: { item: itemIndex } });
+			out.push(errorItem(failure, itemIndex));
 		}
 	}
 	return [out];

@@ -1,8 +1,8 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, NodeApiError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { invalidField, requestFailed } from '../../../shared/errors';
-import { errorJson } from '../../../shared/results';
+import { errorItem } from '../../../shared/results';
 import type { SyneriseApi } from '../../transport';
 import { LIST_WINDOW, MAX_PAGE_SIZE } from '../../transport';
 
@@ -141,8 +141,7 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 		} catch (error) {
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The list request');
 			if (!this.continueOnFail()) throw failure;
-			// `error` on the item sends it to the error output when the node is set to use one.
-			out.push({ json: errorJson(failure, itemIndex), error: failure as NodeApiError, pairedItem: { item: itemIndex } });
+			out.push(errorItem(failure, itemIndex));
 		}
 	}
 	return [out];
