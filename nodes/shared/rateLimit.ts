@@ -1,34 +1,34 @@
-import type { Clock } from './clock';
-import { realClock } from './clock';
+import type { Clock } from "./clock";
+import { realClock } from "./clock";
 
 /** At most `limit` request starts in any `windowMs`, as vendors that count requests per minute check it. */
 export interface WindowLimit {
-	limit: number;
-	windowMs: number;
+  limit: number;
+  windowMs: number;
 }
 
 /** A refilling budget of records (profiles, users) per second, as vendors that count records check it. */
 export interface BucketLimit {
-	perSecond: number;
-	/** Most records that may be spent at once; defaults to one second's worth. */
-	burst?: number;
+  perSecond: number;
+  /** Most records that may be spent at once; defaults to one second's worth. */
+  burst?: number;
 }
 
 export interface RateLimiterOptions {
-	requests?: WindowLimit;
-	records?: BucketLimit;
-	clock?: Clock;
-	/**
-	 * Share of the window kept as a margin: the vendor counts arrival times, which differ from our start times
-	 * by network jitter, so a window measured here exactly at the limit can look over it there.
-	 */
-	marginRatio?: number;
+  requests?: WindowLimit;
+  records?: BucketLimit;
+  clock?: Clock;
+  /**
+   * Share of the window kept as a margin: the vendor counts arrival times, which differ from our start times
+   * by network jitter, so a window measured here exactly at the limit can look over it there.
+   */
+  marginRatio?: number;
 }
 
 export class CancelledError extends Error {
-	constructor() {
-		super('The execution was cancelled');
-	}
+  constructor() {
+    super("The execution was cancelled");
+  }
 }
 
 /**
@@ -36,69 +36,82 @@ export class CancelledError extends Error {
  * same endpoint group, so concurrent chunks draw from one budget.
  */
 export class RateLimiter {
-	private readonly starts: number[] = [];
-	private tokens: number;
-	private refilledAt: number;
-	private blockedUntil = 0;
-	private queue: Promise<void> = Promise.resolve();
-	private readonly clock: Clock;
-	private readonly margin: number;
+  private readonly starts: number[] = [];
+  private tokens: number;
+  private refilledAt: number;
+  private blockedUntil = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly clock: Clock;
+  private readonly margin: number;
 
-	constructor(private readonly options: RateLimiterOptions) {
-		this.clock = options.clock ?? realClock;
-		this.tokens = this.capacity;
-		this.refilledAt = this.clock.now();
-		this.margin = options.requests ? Math.ceil(options.requests.windowMs * (options.marginRatio ?? 0.03)) : 0;
-	}
+  constructor(private readonly options: RateLimiterOptions) {
+    this.clock = options.clock ?? realClock;
+    this.tokens = this.capacity;
+    this.refilledAt = this.clock.now();
+    this.margin = options.requests
+      ? Math.ceil(options.requests.windowMs * (options.marginRatio ?? 0.03))
+      : 0;
+  }
 
-	private get capacity(): number {
-		const records = this.options.records;
-		return records ? (records.burst ?? records.perSecond) : 0;
-	}
+  private get capacity(): number {
+    const records = this.options.records;
+    return records ? (records.burst ?? records.perSecond) : 0;
+  }
 
-	/** Waits until one request carrying `records` records may start. Callers are served in arrival order. */
-	async acquire(records = 1, signal?: AbortSignal): Promise<void> {
-		const turn = this.queue.then(() => this.waitForTurn(records, signal));
-		// Keep the chain alive even when one waiter is cancelled.
-		this.queue = turn.catch(() => undefined);
-		return await turn;
-	}
+  /** Waits until one request carrying `records` records may start. Callers are served in arrival order. */
+  async acquire(records = 1, signal?: AbortSignal): Promise<void> {
+    const turn = this.queue.then(() => this.waitForTurn(records, signal));
+    // Keep the chain alive even when one waiter is cancelled.
+    this.queue = turn.catch(() => undefined);
+    return await turn;
+  }
 
-	/** After a 429, holds every caller back until the vendor said it may be retried. */
-	pauseUntil(time: number): void {
-		this.blockedUntil = Math.max(this.blockedUntil, time);
-	}
+  /** After a 429, holds every caller back until the vendor said it may be retried. */
+  pauseUntil(time: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, time);
+  }
 
-	private async waitForTurn(records: number, signal?: AbortSignal): Promise<void> {
-		for (;;) {
-			if (signal?.aborted) throw new CancelledError();
-			const now = this.clock.now();
-			const wait = Math.max(this.blockedUntil - now, this.windowWait(now), this.bucketWait(now, records));
-			if (wait <= 0) break;
-			await this.clock.sleep(wait, signal);
-		}
-		const now = this.clock.now();
-		if (this.options.requests) this.starts.push(now);
-		if (this.options.records) this.tokens -= records;
-	}
+  private async waitForTurn(
+    records: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw new CancelledError();
+      const now = this.clock.now();
+      const wait = Math.max(
+        this.blockedUntil - now,
+        this.windowWait(now),
+        this.bucketWait(now, records),
+      );
+      if (wait <= 0) break;
+      await this.clock.sleep(wait, signal);
+    }
+    const now = this.clock.now();
+    if (this.options.requests) this.starts.push(now);
+    if (this.options.records) this.tokens -= records;
+  }
 
-	private windowWait(now: number): number {
-		const window = this.options.requests;
-		if (!window) return 0;
-		const horizon = window.windowMs + this.margin;
-		while (this.starts.length > 0 && this.starts[0] <= now - horizon) this.starts.shift();
-		if (this.starts.length < window.limit) return 0;
-		return this.starts[this.starts.length - window.limit] + horizon - now;
-	}
+  private windowWait(now: number): number {
+    const window = this.options.requests;
+    if (!window) return 0;
+    const horizon = window.windowMs + this.margin;
+    while (this.starts.length > 0 && this.starts[0] <= now - horizon)
+      this.starts.shift();
+    if (this.starts.length < window.limit) return 0;
+    return this.starts[this.starts.length - window.limit] + horizon - now;
+  }
 
-	private bucketWait(now: number, records: number): number {
-		const bucket = this.options.records;
-		if (!bucket) return 0;
-		this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * bucket.perSecond);
-		this.refilledAt = now;
-		// A request bigger than the bucket may start once the bucket is full; it then runs into debt.
-		const needed = Math.min(records, this.capacity);
-		if (this.tokens >= needed) return 0;
-		return Math.ceil(((needed - this.tokens) / bucket.perSecond) * 1000);
-	}
+  private bucketWait(now: number, records: number): number {
+    const bucket = this.options.records;
+    if (!bucket) return 0;
+    this.tokens = Math.min(
+      this.capacity,
+      this.tokens + ((now - this.refilledAt) / 1000) * bucket.perSecond,
+    );
+    this.refilledAt = now;
+    // A request bigger than the bucket may start once the bucket is full; it then runs into debt.
+    const needed = Math.min(records, this.capacity);
+    if (this.tokens >= needed) return 0;
+    return Math.ceil(((needed - this.tokens) / bucket.perSecond) * 1000);
+  }
 }
