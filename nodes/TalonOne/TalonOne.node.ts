@@ -7,7 +7,7 @@ import { router } from './actions/router';
 
 /**
  * Programmatic rather than declarative: membership changes of many items are packed into few requests under
- * the 1,000-change cap, paced and retried by the shared engine, and mapped back to one result per item.
+ * Talon.One's cap of changes per request, paced and retried by the shared engine, and mapped back to one result per item.
  */
 export class TalonOne implements INodeType {
 	description: INodeTypeDescription = {

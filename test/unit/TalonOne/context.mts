@@ -5,7 +5,9 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INode } from 
 
 import { TalonOneCdpApi } from '../../../credentials/TalonOneCdpApi.credentials';
 import type { Clock } from '../../../nodes/shared/clock';
-import { router } from '../../../nodes/TalonOne/actions/router';
+import { route } from '../../../nodes/shared/router';
+import { operations, router } from '../../../nodes/TalonOne/actions/router';
+import { connect } from '../../../nodes/TalonOne/transport';
 
 export interface SentRequest {
 	method: string;
@@ -132,7 +134,11 @@ export function fakeContext(options: FakeOptions): IExecuteFunctions & { sent: S
 	return ctx as unknown as IExecuteFunctions & { sent: SentRequest[] };
 }
 
-/** Runs the node's real `execute` path (router → operation) in the fake context. */
+/**
+ * Runs the node's real `execute` path (router → operation) in the fake context; with a clock, the same
+ * route with the API client built on that clock.
+ */
 export async function runNode(ctx: IExecuteFunctions, clock?: Clock) {
-	return await router.call(ctx, clock);
+	if (clock === undefined) return await router.call(ctx);
+	return await route(ctx, operations, async (context) => await connect(context, { clock }));
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { MAX_ISOLATION_REQUESTS, splitChange } from '../../../nodes/TalonOne/actions/customerProfile/updateAudiences.operation';
-import { MAX_AUDIENCE_CHANGES_PER_REQUEST } from '../../../nodes/TalonOne/transport';
+import { splitChange } from '../../../nodes/TalonOne/helpers/membershipChanges';
+import { MAX_AUDIENCE_CHANGES_PER_REQUEST, MAX_ISOLATION_REQUESTS } from '../../../nodes/TalonOne/transport';
 import { routesToErrorOutput } from '../../helpers/errorOutput.mts';
 import { fakeContext, runNode } from './context.mts';
 import type { TalonSandbox } from './sandbox.mts';

@@ -1,12 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
 import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
 
+import { runEach } from '../../../shared/bulk';
 import { requestFailed } from '../../../shared/errors';
 import { VendorHttpError } from '../../../shared/transport';
-import { perItem } from '../../helpers';
+import type { AudienceBody } from '../../helpers/audienceFields';
+import { audienceBody, audienceIdField, audienceNameField } from '../../helpers/audienceFields';
 import type { TalonOneApi } from '../../transport';
-import type { AudienceBody } from './shared';
-import { audienceBody, audienceIdField, audienceNameField, audiencePath } from './shared';
+import { AUDIENCES_PATH, audiencePath, CONCURRENT_REQUESTS } from '../../transport';
 
 const properties: INodeProperties[] = [
 	audienceIdField,
@@ -43,20 +44,21 @@ const REFUSED_BEFORE_APPLYING = /^HTTP 429$/;
 export type CreateOutcome = 'created' | 'createdOnEarlierAttempt' | 'alreadyExisted';
 
 export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promise<INodeExecutionData[][]> {
-	return await perItem<AudienceBody & { returnExisting: boolean }>(this, {
+	return await runEach<AudienceBody & { returnExisting: boolean }>(this, {
 		requestName: 'Creating the audience',
+		concurrency: CONCURRENT_REQUESTS,
 		prepare: (itemIndex) => ({
 			...audienceBody(this, itemIndex),
 			returnExisting: this.getNodeParameter('options.returnExisting', itemIndex, false) as boolean,
 		}),
-		key: (payload) => payload.audienceId,
+		keys: (payload) => [payload.audienceId],
 		send: async ({ returnExisting, ...body }, itemIndex) => {
 			// Create audience is not idempotent (reference §0): a retry after a lost answer gets 409.
 			let mayHaveBeenApplied = false;
 			try {
 				const response = await api.transport.request<IDataObject>({
 					method: 'POST',
-					path: '/cdp/audiences',
+					path: AUDIENCES_PATH,
 					body,
 					limiter: api.limiter,
 					onRetry: (reason) => {

@@ -1,10 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { perItem, requiredText } from '../../helpers';
+import { runEach } from '../../../shared/bulk';
+import { audienceIdField } from '../../helpers/audienceFields';
+import { requiredText } from '../../helpers/requiredText';
 import type { TalonOneApi } from '../../transport';
-import { MAX_ID_LENGTH } from '../../transport';
-import { audienceIdField, audiencePath } from './shared';
+import { audiencePath, CONCURRENT_REQUESTS, MAX_ID_LENGTH } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -16,11 +17,12 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['audience'], operation: ['delete'] } }, properties);
 
 export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promise<INodeExecutionData[][]> {
-	return await perItem(this, {
+	return await runEach(this, {
 		requestName: 'Deleting the audience',
+		concurrency: CONCURRENT_REQUESTS,
 		prepare: (itemIndex) =>
 			requiredText(this, itemIndex, 'Audience ID', this.getNodeParameter('audienceId', itemIndex), MAX_ID_LENGTH),
-		key: (audienceId) => audienceId,
+		keys: (audienceId) => [audienceId],
 		send: async (audienceId) => {
 			await api.transport.request({ method: 'DELETE', path: audiencePath(audienceId), limiter: api.limiter });
 			return { audienceId, deleted: true };

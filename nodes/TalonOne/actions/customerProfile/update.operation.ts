@@ -1,18 +1,26 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { runEach } from '../../../shared/bulk';
 import { invalidField } from '../../../shared/errors';
+import { textList } from '../../../shared/lists';
 import type { EmptyValuePolicy } from '../../../shared/mapping';
 import { applyEmptyPolicy, parseJsonParameter } from '../../../shared/mapping';
-import { audienceNumbers, perItem, requiredText } from '../../helpers';
+import { audienceNumbers } from '../../helpers/audienceIds';
+import { audienceListField, profileIdField } from '../../helpers/profileFields';
+import { requiredText } from '../../helpers/requiredText';
 import type { TalonOneApi } from '../../transport';
-import { MAX_AUDIENCE_CHANGES_PER_REQUEST, MAX_ID_LENGTH } from '../../transport';
-import { audienceListField, profileIdField } from './shared';
+import {
+	CONCURRENT_REQUESTS,
+	customerProfilePath,
+	MAX_AUDIENCE_CHANGES_PER_REQUEST,
+	MAX_ID_LENGTH,
+	REQUESTS_PER_SECOND,
+} from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
-		displayName:
-			'Each item updates one profile. Requests are paced under 60 per second and retried on 429 and 5xx, and two updates of the same profile never overlap. One item may carry at most 1,000 audience changes; use Update Audiences for bulk membership changes.',
+		displayName: `Each item updates one profile. Requests are paced under ${REQUESTS_PER_SECOND} per second and retried on 429 and 5xx, and two updates of the same profile never overlap. One item may carry at most ${MAX_AUDIENCE_CHANGES_PER_REQUEST.toLocaleString('en-US')} audience changes; use Update Audiences for bulk membership changes.`,
 		name: 'limitsNotice',
 		type: 'notice',
 		default: '',
@@ -152,21 +160,12 @@ interface ProfileUpdate {
 	body: IDataObject;
 }
 
-function names(value: unknown): string[] {
-	if (Array.isArray(value)) return value.map((entry) => String(entry).trim()).filter((entry) => entry !== '');
-	if (typeof value !== 'string') return [];
-	return value
-		.split(',')
-		.map((entry) => entry.trim())
-		.filter((entry) => entry !== '');
-}
-
 function attributesOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 	const mode = ctx.getNodeParameter('attributesMode', itemIndex, 'defineBelow') as string;
 	let attributes: IDataObject = {};
 	if (mode === 'autoMapInputData') {
 		attributes = { ...ctx.getInputData()[itemIndex].json };
-		for (const field of names(ctx.getNodeParameter('excludeFields', itemIndex, ''))) delete attributes[field];
+		for (const field of textList(ctx.getNodeParameter('excludeFields', itemIndex, ''))) delete attributes[field];
 	} else if (mode === 'defineBelow') {
 		const rows = ctx.getNodeParameter('attributeValues.attribute', itemIndex, []) as Array<{ name?: string; value?: unknown }>;
 		rows.forEach((row, position) => {
@@ -190,14 +189,15 @@ function attributesOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 	const policy = ctx.getNodeParameter('options.emptyValues', itemIndex, 'keep') as EmptyValuePolicy;
 	attributes = applyEmptyPolicy(attributes, policy);
 	if (mode !== 'none') {
-		for (const name of names(ctx.getNodeParameter('deleteAttributes', itemIndex, ''))) attributes[name] = null;
+		for (const name of textList(ctx.getNodeParameter('deleteAttributes', itemIndex, ''))) attributes[name] = null;
 	}
 	return attributes;
 }
 
 export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promise<INodeExecutionData[][]> {
-	return await perItem<ProfileUpdate>(this, {
+	return await runEach<ProfileUpdate>(this, {
 		requestName: 'Updating the customer profile',
+		concurrency: CONCURRENT_REQUESTS,
 		prepare: (itemIndex) => {
 			const customerProfileId = requiredText(
 				this,
@@ -233,11 +233,11 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 				body,
 			};
 		},
-		key: (update) => update.customerProfileId,
+		keys: (update) => [update.customerProfileId],
 		send: async (update) => {
 			const response = await api.transport.request<IDataObject>({
 				method: 'PUT',
-				path: `/cdp/customer_profile/${encodeURIComponent(update.customerProfileId)}`,
+				path: customerProfilePath(update.customerProfileId),
 				qs: { skipNonExistingAttributes: update.skipNonExistingAttributes },
 				body: update.body,
 				limiter: api.limiter,

@@ -1,8 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { requiredText } from '../../helpers';
-import { MAX_AUDIENCE_NAME_LENGTH, MAX_ID_LENGTH } from '../../transport';
+import { MAX_AUDIENCE_NAME_LENGTH, MAX_ID_LENGTH } from '../transport';
+import { requiredText } from './requiredText';
 
+/** The fields the audience operations share, and the request body they make. */
 export const audienceIdField: INodeProperties = {
 	displayName: 'Audience ID',
 	name: 'audienceId',
@@ -10,8 +11,7 @@ export const audienceIdField: INodeProperties = {
 	required: true,
 	default: '',
 	placeholder: 'e.g. 382370BKDB946',
-	description:
-		"The audience's ID in your platform (stored by Talon.One as the audience's integration ID), 1–1000 characters. Not Talon.One's numeric audience ID.",
+	description: `The audience's ID in your platform (stored by Talon.One as the audience's integration ID), 1–${MAX_ID_LENGTH} characters. Not Talon.One's numeric audience ID.`,
 };
 
 export const audienceNameField: INodeProperties = {
@@ -21,7 +21,7 @@ export const audienceNameField: INodeProperties = {
 	required: true,
 	default: '',
 	placeholder: 'e.g. Travel audience',
-	description: 'Display name of the audience in Talon.One, 1–1000 characters',
+	description: `Display name of the audience in Talon.One, 1–${MAX_AUDIENCE_NAME_LENGTH} characters`,
 };
 
 export interface AudienceBody extends IDataObject {
@@ -41,5 +41,3 @@ export function audienceBody(ctx: IExecuteFunctions, itemIndex: number): Audienc
 		),
 	};
 }
-
-export const audiencePath = (audienceId: string): string => `/cdp/audiences/${encodeURIComponent(audienceId)}`;

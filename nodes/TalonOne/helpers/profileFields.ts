@@ -1,5 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { MAX_ID_LENGTH } from '../transport';
+
+/** The fields both customer profile operations share: which profile, and which audiences to change. */
 export const profileIdField: INodeProperties = {
 	displayName: 'Customer Profile ID',
 	name: 'customerProfileId',
@@ -7,8 +10,7 @@ export const profileIdField: INodeProperties = {
 	required: true,
 	default: '',
 	placeholder: 'e.g. {{ $json.customerId }}',
-	description:
-		"The profile's integration ID in Talon.One (at most 1000 characters). A profile that does not exist yet is created.",
+	description: `The profile's integration ID in Talon.One (at most ${MAX_ID_LENGTH} characters). A profile that does not exist yet is created.`,
 };
 
 export function audienceListField(name: string, displayName: string, verb: string): INodeProperties {
