@@ -27,7 +27,7 @@ export function taskIdFrom(body: unknown): string | undefined {
 }
 
 /**
- * Starts a task. While another task runs the vendor answers "busy" (409, 429 or a 400 saying so); the
+ * Starts a task. While another task runs the vendor answers "busy" (BUSY_STATUSES, or a 400 saying so); the
  * engine waits each of them out, for as long as the transport's retry policy allows (a patient transport
  * waits up to Max Wait). The request's limiter spaces the attempts, so they stay inside the start budget.
  */

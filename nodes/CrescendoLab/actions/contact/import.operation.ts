@@ -148,8 +148,9 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['contact'], operation: ['import'] } }, properties);
 
 /**
- * Packs the items into import tasks (at most the vendor's contacts and bytes per task), checks every
- * contact before the first task starts, then starts the tasks one after another and waits for each.
+ * Checks every contact before anything is sent, packs them into import tasks (at most the vendor's
+ * contacts and bytes per task), then starts the tasks one after another (each once the previous one has
+ * ended) and gives every contact its outcome.
  */
 export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promise<INodeExecutionData[][]> {
 	const settings = readImportSettings(this);
