@@ -39,25 +39,15 @@ export const BUSY_MESSAGE_PATTERN = /\b(task|import|export)s?\b.*\b(running|in p
  * never reads faster than that loop: at most one status check a second.
  */
 export const STATUS_CHECKS_PER_MINUTE = 60;
-/** Export download links stay valid this long (reference §5A, §6). */
-export const EXPORT_LINK_VALID_DAYS = 7;
-/** An export's data may be this old (reference §5A). */
-export const EXPORT_DATA_MAX_AGE_HOURS = 24;
-/** Import keys per surface (reference §4.1 and §5B B1). */
-export const PROFILE_IMPORT_KEYS = ['line_uid', 'display_email', 'display_mobile', 'connect_id', 'customer_id'];
-export const MAAC_IMPORT_KEYS = ['line_uid', 'customer_id', 'email', 'mobile'];
-/** Gender values per surface: v1 accepts only male and female (reference §4.2). */
-export const GENDERS: Record<Surface, string[]> = {
-	profileApi: ['male', 'female', 'unknown', 'others'],
-	maacApi: ['male', 'female'],
-};
-/** Birthdays are calendar dates written YYYY-MM-DD (reference §4.2). */
-export const BIRTHDAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * Status lookups (Get Import Status, Get Export Status) in flight at once: their pace comes from the
  * request budget; a few in flight only keep one slow answer from holding up the next lookup.
  */
 export const STATUS_REQUESTS_IN_FLIGHT = 4;
+/** Export download links stay valid this long (reference §5A, §6). */
+export const EXPORT_LINK_VALID_DAYS = 7;
+/** An export's data may be this old (reference §5A). */
+export const EXPORT_DATA_MAX_AGE_HOURS = 24;
 /** Each tag name is at most 50 characters (reference §4.2). */
 export const MAX_TAG_LENGTH = 50;
 /**
@@ -137,6 +127,16 @@ export const EMAIL_FIELDS = ['display_email', 'email'];
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** A LINE user ID: `U` and 32 hex characters (reference §4.1, §9.9). */
 export const LINE_UID_PATTERN = /^U[0-9a-f]{32}$/;
+/** Import keys per surface (reference §4.1 and §5B B1). */
+export const PROFILE_IMPORT_KEYS = ['line_uid', 'display_email', 'display_mobile', 'connect_id', 'customer_id'];
+export const MAAC_IMPORT_KEYS = ['line_uid', 'customer_id', 'email', 'mobile'];
+/** Gender values per surface: v1 accepts only male and female (reference §4.2). */
+export const GENDERS: Record<Surface, string[]> = {
+	profileApi: ['male', 'female', 'unknown', 'others'],
+	maacApi: ['male', 'female'],
+};
+/** Birthdays are calendar dates written YYYY-MM-DD (reference §4.2). */
+export const BIRTHDAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * The Profile API path prefix. Not public: it follows the documented operation ID
@@ -297,7 +297,7 @@ export function statusLimiter(transport: Transport): RateLimiter {
 	return crescendoLimiter(STATUS_CHECKS_PER_MINUTE, transport);
 }
 
-/** Whether a failed answer is the busy answer: 409, 429, or a 400 whose message says a task is running. */
+/** Whether a failed answer is the busy answer: one of BUSY_STATUSES, or a 400 whose message says a task is running. */
 export function isBusyAnswer(failure: { statusCode?: number; body?: unknown }): boolean {
 	if (failure.statusCode === undefined) return false;
 	if (BUSY_STATUSES.includes(failure.statusCode)) return true;
