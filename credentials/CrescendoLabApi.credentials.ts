@@ -9,7 +9,7 @@ export class CrescendoLabApi implements ICredentialType {
 
 	displayName = 'Crescendo Lab API';
 
-	icon: Icon = { light: 'file:../icons/crescendoLab.svg', dark: 'file:../icons/crescendoLab.dark.svg' };
+	icon: Icon = { light: 'file:../nodes/CrescendoLab/crescendoLab.svg', dark: 'file:../nodes/CrescendoLab/crescendoLab.dark.svg' };
 
 	documentationUrl = 'https://github.com/customer-profiles/n8n-nodes-customer-profiles/blob/main/docs/crescendo-lab.md';
 

@@ -13,7 +13,7 @@ export class CrescendoLab implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Crescendo Lab',
 		name: 'crescendoLab',
-		icon: { light: 'file:../../icons/crescendoLab.svg', dark: 'file:../../icons/crescendoLab.dark.svg' },
+		icon: { light: 'file:crescendoLab.svg', dark: 'file:crescendoLab.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',

@@ -1,9 +1,9 @@
-import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { RateLimiter } from '../shared/rateLimit';
 import type { RetryPolicy } from '../shared/retry';
-import type { VendorRequest, VendorResponse } from '../shared/transport';
-import { Transport, VendorHttpError } from '../shared/transport';
+import type { VendorRequest } from '../shared/transport';
+import { Transport } from '../shared/transport';
 
 /** Which of Crescendo Lab's two public surfaces the node talks to (reference §1). */
 export type Surface = 'profileApi' | 'maacApi';
@@ -39,6 +39,15 @@ export const BUSY_MESSAGE_PATTERN = /\b(task|import|export)s?\b.*\b(running|in p
  * never reads faster than that loop: at most one status check a second.
  */
 export const STATUS_CHECKS_PER_MINUTE = 60;
+/**
+ * Status lookups (Get Import Status, Get Export Status) in flight at once: their pace comes from the
+ * request budget; a few in flight only keep one slow answer from holding up the next lookup.
+ */
+export const STATUS_REQUESTS_IN_FLIGHT = 4;
+/** Export download links stay valid this long (reference §5A, §6). */
+export const EXPORT_LINK_VALID_DAYS = 7;
+/** An export's data may be this old (reference §5A). */
+export const EXPORT_DATA_MAX_AGE_HOURS = 24;
 /** Each tag name is at most 50 characters (reference §4.2). */
 export const MAX_TAG_LENGTH = 50;
 /**
@@ -81,7 +90,7 @@ export function normalisePhone(value: string): string | undefined {
 }
 /**
  * The fields the Profile API import takes (inferred, reference §0, §4.1 and §4.2: the CDH profile's
- * writable fields). One unknown field fails the whole task of up to 10,000 contacts, so the node refuses
+ * writable fields). One unknown field fails the whole task (every contact in it), so the node refuses
  * (or leaves out) any other field per item, before the task starts.
  */
 export const PROFILE_API_FIELDS = [
@@ -118,6 +127,16 @@ export const EMAIL_FIELDS = ['display_email', 'email'];
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** A LINE user ID: `U` and 32 hex characters (reference §4.1, §9.9). */
 export const LINE_UID_PATTERN = /^U[0-9a-f]{32}$/;
+/** Import keys per surface (reference §4.1 and §5B B1). */
+export const PROFILE_IMPORT_KEYS = ['line_uid', 'display_email', 'display_mobile', 'connect_id', 'customer_id'];
+export const MAAC_IMPORT_KEYS = ['line_uid', 'customer_id', 'email', 'mobile'];
+/** Gender values per surface: v1 accepts only male and female (reference §4.2). */
+export const GENDERS: Record<Surface, string[]> = {
+	profileApi: ['male', 'female', 'unknown', 'others'],
+	maacApi: ['male', 'female'],
+};
+/** Birthdays are calendar dates written YYYY-MM-DD (reference §4.2). */
+export const BIRTHDAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * The Profile API path prefix. Not public: it follows the documented operation ID
@@ -214,28 +233,50 @@ export function crescendoErrorMessage(body: unknown): string | undefined {
 	return undefined;
 }
 
-export interface CrescendoConnection {
-	transport: Transport;
+/** What every operation gets from `connect`: the surface the node is set to, its paths and its transports. */
+export interface CrescendoApi {
+	surface: Surface;
 	paths: SurfacePaths;
+	/** The transport of single calls (status lookups), with the engine's default retry policy. */
+	transport: Transport;
+	/**
+	 * A transport whose retries wait out a busy vendor for as long as one task may take (`maxWaitMs`):
+	 * Crescendo Lab runs one task at a time, so a start is refused until the running task ends.
+	 */
+	patientTransport: (maxWaitMs: number) => Transport;
 }
 
-/** Builds the engine transport for one surface, with the base URL and the paths from the credential. */
-export async function crescendoConnection(
-	ctx: IExecuteFunctions | ILoadOptionsFunctions,
-	surface: Surface,
-	retry?: Partial<RetryPolicy>,
-): Promise<CrescendoConnection> {
+/**
+ * Attempts of one request on the patient transport: the wait is bounded by time (Max Wait), not by a
+ * count, so the count is only a backstop.
+ */
+export const PATIENT_MAX_ATTEMPTS = 1000;
+
+/** Which surface the node is set to: its Authentication parameter. */
+export function surfaceOf(ctx: IExecuteFunctions): Surface {
+	return ctx.getNodeParameter('authentication', 0, 'profileApi') === 'maacApi' ? 'maacApi' : 'profileApi';
+}
+
+/** Builds the API client of the surface the node is set to, with the base URL and the paths from its credential. */
+export async function connect(ctx: IExecuteFunctions): Promise<CrescendoApi> {
+	const surface = surfaceOf(ctx);
 	const type = credentialType(surface);
 	const credentials = await ctx.getCredentials(type);
 	const override = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 	const region = credentials.region === 'jp' ? 'jp' : 'tw';
-	const transport = new Transport(ctx, {
-		credentialType: type,
-		baseUrl: override !== '' ? override : HOSTS[surface][region],
-		errorMessage: (body) => crescendoErrorMessage(body),
-		retry,
-	});
-	return { transport, paths: surface === 'maacApi' ? MAAC_PATHS : profileApiPaths(credentials) };
+	const transport = (retry?: Partial<RetryPolicy>) =>
+		new Transport(ctx, {
+			credentialType: type,
+			baseUrl: override !== '' ? override : HOSTS[surface][region],
+			errorMessage: (body) => crescendoErrorMessage(body),
+			retry,
+		});
+	return {
+		surface,
+		paths: surface === 'maacApi' ? MAAC_PATHS : profileApiPaths(credentials),
+		transport: transport(),
+		patientTransport: (maxWaitMs) => transport({ maxAttempts: PATIENT_MAX_ATTEMPTS, maxElapsedMs: maxWaitMs }),
+	};
 }
 
 /**
@@ -256,39 +297,18 @@ export function statusLimiter(transport: Transport): RateLimiter {
 	return crescendoLimiter(STATUS_CHECKS_PER_MINUTE, transport);
 }
 
-/** Whether an answer is the busy answer: 409, 429, or a 400 whose message says a task is running. */
-export function isBusyAnswer(error: unknown): boolean {
-	if (!(error instanceof VendorHttpError)) return false;
-	if (BUSY_STATUSES.includes(error.statusCode)) return true;
-	const text = crescendoErrorMessage(error.body) ?? '';
-	return error.statusCode === 400 && BUSY_MESSAGE_PATTERN.test(text);
+/** Whether a failed answer is the busy answer: one of BUSY_STATUSES, or a 400 whose message says a task is running. */
+export function isBusyAnswer(failure: { statusCode?: number; body?: unknown }): boolean {
+	if (failure.statusCode === undefined) return false;
+	if (BUSY_STATUSES.includes(failure.statusCode)) return true;
+	return failure.statusCode === 400 && BUSY_MESSAGE_PATTERN.test(crescendoErrorMessage(failure.body) ?? '');
 }
-
-/** Wait before trying again after a busy 400 when the start has no limiter to space the attempts. */
-const BUSY_RETRY_FALLBACK_MS = 4_000;
 
 /**
- * Starts a task: 409 and 429 are retried by the engine; a 400 that says a task is running is waited out
- * here, with the same patience (`maxWaitMs`), since the engine retries by status only. The start limiter
- * spaces the attempts, so they stay inside the start budget.
+ * How a task start is retried: every busy answer is waited out by the engine, with backoff, for as long as
+ * the transport's policy allows; a 400 that says anything else is final (the request itself is wrong).
  */
-export async function startTask<T = unknown>(
-	transport: Transport,
-	request: VendorRequest,
-	maxWaitMs: number,
-	signal?: AbortSignal,
-): Promise<VendorResponse<T>> {
-	const until = transport.clock.now() + maxWaitMs;
-	for (;;) {
-		const outcome = await transport.request<T>({ ...request, retryStatuses: BUSY_STATUSES }).then(
-			(response) => ({ response, failure: undefined }),
-			(failure: unknown) => ({ response: undefined, failure }),
-		);
-		if (outcome.response) return outcome.response;
-		const { failure } = outcome;
-		const busy400 = failure instanceof VendorHttpError && failure.statusCode === 400 && isBusyAnswer(failure);
-		// Anything but a busy 400 goes to the engine's error handling unchanged (it names the items).
-		if (!busy400 || transport.clock.now() > until || signal?.aborted) return await Promise.reject(failure);
-		if (!request.limiter) await transport.clock.sleep(BUSY_RETRY_FALLBACK_MS, signal);
-	}
-}
+export const BUSY_RETRY: Pick<VendorRequest, 'retryStatuses' | 'retryIf'> = {
+	retryStatuses: [400, ...BUSY_STATUSES],
+	retryIf: (failure) => failure.statusCode !== 400 || isBusyAnswer(failure),
+};

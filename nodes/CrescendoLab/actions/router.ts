@@ -1,19 +1,23 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import { exportContacts, getExportStatus, getImportStatus, importContacts } from './contact/Contact.resource';
+import type { Operations } from '../../shared/router';
+import { route } from '../../shared/router';
+import type { CrescendoApi } from '../transport';
+import { connect } from '../transport';
+import * as exportContacts from './contact/export.operation';
+import * as getExportStatus from './contact/getExportStatus.operation';
+import * as getImportStatus from './contact/getImportStatus.operation';
+import * as importContacts from './contact/import.operation';
 
-const operations: Record<string, (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>> = {
-	import: importContacts.execute,
-	getImportStatus: getImportStatus.execute,
-	export: exportContacts.execute,
-	getExportStatus: getExportStatus.execute,
+export const operations: Operations<CrescendoApi> = {
+	contact: {
+		import: importContacts,
+		getImportStatus,
+		export: exportContacts,
+		getExportStatus,
+	},
 };
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const resource = this.getNodeParameter('resource', 0) as string;
-	const operation = this.getNodeParameter('operation', 0) as string;
-	const run = resource === 'contact' ? operations[operation] : undefined;
-	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
-	return await run.call(this);
+	return await route(this, operations, connect);
 }

@@ -1,5 +1,7 @@
 import type { FieldType, ILoadOptionsFunctions, ResourceMapperField, ResourceMapperFields } from 'n8n-workflow';
 
+import { GENDERS } from '../transport';
+
 interface FieldSpec {
 	id: string;
 	name: string;
@@ -16,7 +18,7 @@ const PROFILE_FIELDS: FieldSpec[] = [
 	{ id: 'customer_id', name: 'Customer ID' },
 	{ id: 'display_name', name: 'Display Name' },
 	{ id: 'full_name', name: 'Full Name' },
-	{ id: 'gender', name: 'Gender', type: 'options', options: ['male', 'female', 'unknown', 'others'] },
+	{ id: 'gender', name: 'Gender', type: 'options', options: GENDERS.profileApi },
 	{ id: 'birthday', name: 'Birthday (YYYY-MM-DD)' },
 	{ id: 'region', name: 'Region (Country Code)' },
 	{ id: 'city', name: 'City' },
@@ -34,7 +36,7 @@ const MAAC_FIELDS: FieldSpec[] = [
 	{ id: 'email', name: 'Email' },
 	{ id: 'mobile', name: 'Mobile' },
 	{ id: 'customer_id', name: 'Customer ID' },
-	{ id: 'gender', name: 'Gender', type: 'options', options: ['male', 'female'] },
+	{ id: 'gender', name: 'Gender', type: 'options', options: GENDERS.maacApi },
 	{ id: 'birthday', name: 'Birthday (YYYY-MM-DD)' },
 	{ id: 'tags', name: 'Tags (Comma-Separated)' },
 ];

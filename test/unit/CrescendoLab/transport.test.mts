@@ -5,9 +5,14 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { CrescendoLabApi } from '../../../credentials/CrescendoLabApi.credentials';
 import { CrescendoLabMaacApi } from '../../../credentials/CrescendoLabMaacApi.credentials';
-import { crescendoConnection, crescendoErrorMessage, crescendoLimiter, HOSTS, statusLimiter } from '../../../nodes/CrescendoLab/transport';
+import type { Surface } from '../../../nodes/CrescendoLab/transport';
+import { connect, crescendoErrorMessage, crescendoLimiter, HOSTS, statusLimiter } from '../../../nodes/CrescendoLab/transport';
 
-const crescendoTransport = async (...args: Parameters<typeof crescendoConnection>) => (await crescendoConnection(...args)).transport;
+/** The transport `connect` builds when the node's Authentication is set to `surface`. */
+const crescendoTransport = async (ctx: ReturnType<typeof mock<IExecuteFunctions>>, surface: Surface) => {
+	ctx.getNodeParameter.mockImplementation(((name: string, _item: number, fallback?: unknown) => (name === 'authentication' ? surface : fallback)) as never);
+	return (await connect(ctx)).transport;
+};
 import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
 import { getContactFields } from '../../../nodes/CrescendoLab/methods/resourceMapping';
 
@@ -90,6 +95,7 @@ describe('Crescendo Lab pacing (#14)', () => {
 		let calls = 0;
 		const ctx = {
 			getCredentials: async () => ({ apiKey: 'k', region: 'tw', baseUrl: 'http://127.0.0.1:9' }),
+			getNodeParameter: (_name: string, _item: number, fallback?: unknown) => fallback,
 			getExecutionCancelSignal: () => undefined,
 			helpers: {
 				httpRequestWithAuthentication: async () =>
@@ -98,7 +104,7 @@ describe('Crescendo Lab pacing (#14)', () => {
 						: { statusCode: 200, headers: {}, body: { status: 'done' } },
 			},
 		} as unknown as IExecuteFunctions;
-		const { transport } = await crescendoConnection(ctx, 'profileApi', { maxAttempts: 3 });
+		const { transport } = await connect(ctx);
 		const starts = crescendoLimiter(15, transport);
 		const checks = statusLimiter(transport);
 		const t0 = Date.now();

@@ -1,11 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { MAX_CONTACTS_PER_IMPORT } from '../../transport';
 import * as exportContacts from './export.operation';
 import * as getExportStatus from './getExportStatus.operation';
 import * as getImportStatus from './getImportStatus.operation';
 import * as importContacts from './import.operation';
-
-export { exportContacts, getExportStatus, getImportStatus, importContacts };
 
 export const description: INodeProperties[] = [
 	{
@@ -36,7 +35,7 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Import (Create or Update)',
 				value: 'import',
-				description: 'Create or update contacts in import tasks of up to 10,000 contacts, one task at a time',
+				description: `Create or update contacts in import tasks of up to ${MAX_CONTACTS_PER_IMPORT.toLocaleString('en-US')} contacts, one task at a time`,
 				action: 'Import contacts',
 			},
 		],

@@ -5,11 +5,18 @@ import { isHtmlContentType, readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
 import { errorItem } from '../../../shared/results';
 import { header } from '../../../shared/transport';
-import { crescendoConnection, crescendoLimiter, FAILED_STATES, startTask, statusLimiter } from '../../transport';
-import { pollingOptions, readTiming, requireProfileApi, taskIdFrom, waitForTask } from '../common';
-
-/** Custom fields come out of the export as columns `cl_custom_<key>` (reference §4.2). */
-export const CUSTOM_COLUMN_PREFIX = 'cl_custom_';
+import { requireProfileApi } from '../../helpers/surface';
+import { startTask, taskIdFrom, waitForTask } from '../../helpers/tasks';
+import { pollingOptions, readTiming } from '../../helpers/timing';
+import type { CrescendoApi } from '../../transport';
+import {
+	crescendoLimiter,
+	CUSTOM_FIELD_PREFIX,
+	EXPORT_DATA_MAX_AGE_HOURS,
+	EXPORT_LINK_VALID_DAYS,
+	FAILED_STATES,
+	statusLimiter,
+} from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -33,7 +40,7 @@ const properties: INodeProperties[] = [
 		description: 'The name of the binary field to put the CSV file in',
 	},
 	{
-		displayName: 'Only one export runs at a time, and the data may be up to 24 hours old. The node starts the export, waits for it, then downloads the file (links stay valid for 7 days).',
+		displayName: `Only one export runs at a time, and the data may be up to ${EXPORT_DATA_MAX_AGE_HOURS} hours old. The node starts the export, waits for it, then downloads the file (links stay valid for ${EXPORT_LINK_VALID_DAYS} days).`,
 		name: 'exportNotice',
 		type: 'notice',
 		default: '',
@@ -98,12 +105,14 @@ function exportFilter(ctx: IExecuteFunctions, itemIndex: number, options: IDataO
 }
 
 /** Starts one export per input item, waits for it, then streams the CSV into items or a binary file. */
-export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	requireProfileApi(this, 'Export');
+export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promise<INodeExecutionData[][]> {
+	requireProfileApi(this.getNode(), api, 'Export');
 	const items = this.getInputData();
 	const output: INodeExecutionData[] = [];
 	const timing = readTiming(this, 0);
-	const { transport, paths } = await crescendoConnection(this, 'profileApi', { maxAttempts: 1000, maxElapsedMs: timing.maxWaitMs });
+	const { paths } = api;
+	// A busy answer is waited out for as long as the user allows one task to take.
+	const transport = api.patientTransport(timing.maxWaitMs);
 	const limiter = crescendoLimiter(timing.requestsPerMinute, transport);
 	const statusPace = statusLimiter(transport);
 
@@ -114,12 +123,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 			const format = this.getNodeParameter('output', itemIndex, 'items') as string;
 			const itemTiming = readTiming(this, itemIndex);
-			const started = await startTask(
-				transport,
-				{ method: 'POST', path: paths.exportStart, body: exportFilter(this, itemIndex, options), limiter },
-				itemTiming.maxWaitMs,
-				this.getExecutionCancelSignal?.(),
-			);
+			const started = await startTask(transport, { method: 'POST', path: paths.exportStart, body: exportFilter(this, itemIndex, options), limiter });
 			const taskId = taskIdFrom(started.body);
 			if (taskId === undefined) throw new Error('the service accepted the export but returned no task ID');
 			const status = await waitForTask(this, transport, statusPace, paths.exportStatus(taskId), taskId, itemTiming);
@@ -162,7 +166,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			for await (const row of readCsv(download.body, {
 				limit,
 				renameColumn: strip
-					? (name) => (name.startsWith(CUSTOM_COLUMN_PREFIX) ? name.slice(CUSTOM_COLUMN_PREFIX.length) : name)
+					? (name) => (name.startsWith(CUSTOM_FIELD_PREFIX) ? name.slice(CUSTOM_FIELD_PREFIX.length) : name)
 					: undefined,
 			})) {
 				output.push({ json: row, pairedItem: { item: itemIndex } });

@@ -1,10 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { invalidField } from '../../../shared/errors';
-import { ItemResults } from '../../../shared/results';
-import { crescendoConnection, crescendoLimiter, DEFAULT_REQUESTS_PER_MINUTE } from '../../transport';
-import { isFinished, readTiming, requireProfileApi, type TaskStatus } from '../common';
+import { requireProfileApi } from '../../helpers/surface';
+import { eachTaskStatus, isFinished } from '../../helpers/tasks';
+import type { CrescendoApi } from '../../transport';
+import { DEFAULT_REQUESTS_PER_MINUTE } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -37,28 +37,13 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['contact'], operation: ['getExportStatus'] } }, properties);
 
-/** Status of an export task, with its download link (valid for 7 days) once it is ready (§5A A4). */
-export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	requireProfileApi(this, 'Get Export Status');
-	const items = this.getInputData();
-	const { transport, paths } = await crescendoConnection(this, 'profileApi');
-	const limiter = crescendoLimiter(readTiming(this, 0).requestsPerMinute, transport);
-	const results = new ItemResults(this, items.length);
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const taskId = String(this.getNodeParameter('taskId', itemIndex, '')).trim();
-			if (taskId === '') throw invalidField(this.getNode(), itemIndex, 'Task ID', 'is empty');
-			const response = await transport.request<TaskStatus>({ method: 'GET', path: paths.exportStatus(taskId), limiter });
-			const body = (response.body ?? {}) as IDataObject;
-			results.succeed(itemIndex, {
-				...body,
-				taskId,
-				finished: isFinished(body),
-				downloadUrl: (body.download_url as string | undefined) ?? null,
-			});
-		} catch (error) {
-			results.fail(itemIndex, error, 'The status request');
-		}
-	}
-	return results.output();
+/** Status of an export task, with its download link (valid for EXPORT_LINK_VALID_DAYS days) once it is ready (§5A A4). */
+export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promise<INodeExecutionData[][]> {
+	requireProfileApi(this.getNode(), api, 'Get Export Status');
+	return await eachTaskStatus(this, api, api.paths.exportStatus, (status, taskId) => ({
+		...status,
+		taskId,
+		finished: isFinished(status),
+		downloadUrl: (status.download_url as string | undefined) ?? null,
+	}));
 }
