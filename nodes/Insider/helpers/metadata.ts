@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Transport } from '../../shared/transport';
 import { METADATA_PATH } from '../transport';
@@ -56,4 +56,10 @@ export async function loadAttributeCatalogue(transport: Transport): Promise<Attr
 	} catch {
 		return undefined;
 	}
+}
+
+/** The account's attribute list when this run asks for it (the operation's Options), else undefined. */
+export async function catalogueIfAsked(ctx: IExecuteFunctions, transport: Transport): Promise<AttributeCatalogue | undefined> {
+	const option = (ctx.getNodeParameter('options', 0, {}) as IDataObject).useMetadata;
+	return usesMetadata(ctx, option) ? await loadAttributeCatalogue(transport) : undefined;
 }

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import * as start from './start.operation';
 import * as download from './download.operation';
+import * as start from './start.operation';
 
 /** Raw user data exports: the operation list, then each operation's fields. */
 export const description: INodeProperties[] = [

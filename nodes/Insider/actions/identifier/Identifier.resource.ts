@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import * as update from './update.operation';
 import * as deleteIdentifier from './delete.operation';
+import * as update from './update.operation';
 
 /** Identifiers of a user: the operation list, then each operation's fields. */
 export const description: INodeProperties[] = [

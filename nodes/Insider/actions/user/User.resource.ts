@@ -1,10 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import * as upsert from './upsert.operation';
-import * as get from './get.operation';
 import * as deleteUser from './delete.operation';
-import * as deletePii from './deletePii.operation';
 import * as deleteAttribute from './deleteAttribute.operation';
+import * as deletePii from './deletePii.operation';
+import * as get from './get.operation';
+import * as upsert from './upsert.operation';
 
 /** User profiles: the operation list, then each operation's fields. */
 export const description: INodeProperties[] = [

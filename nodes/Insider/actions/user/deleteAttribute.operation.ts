@@ -1,18 +1,14 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runBulk } from '../../../shared/bulk';
-import { jsonBytes } from '../../../shared/chunk';
-import type { AttributeDeletion } from '../../helpers/attributeDeletion';
 import { readDeletion } from '../../helpers/attributeDeletion';
-import { concurrencyOption, readConcurrency } from '../../helpers/concurrency';
+import { concurrencyOption } from '../../helpers/concurrency';
 import { count, USER_BATCH_TEXT } from '../../helpers/limitTexts';
-import { loadAttributeCatalogue, metadataOption, usesMetadata } from '../../helpers/metadata';
-import { mapBatchResponse } from '../../helpers/responses';
-import { addressKeys } from '../../helpers/user';
+import { catalogueIfAsked, metadataOption } from '../../helpers/metadata';
+import { sendUserBatches } from '../../helpers/userBatches';
 import { addressProperties } from '../../helpers/userFields';
 import type { InsiderApi } from '../../transport';
-import { ATTRIBUTE_DELETE_PATH, MAX_REQUEST_BYTES, MAX_USERS_PER_REQUEST, USER_WRITE_REQUESTS_PER_MINUTE } from '../../transport';
+import { ATTRIBUTE_DELETE_PATH, USER_WRITE_REQUESTS_PER_MINUTE } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -81,23 +77,12 @@ export const description = updateDisplayOptions({ show: { resource: ['user'], op
 
 /** Reads every item's deletion, then sends them in batches and maps Insider's per-user errors back to items. */
 export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
-	const useMetadata = (this.getNodeParameter('options', 0, {}) as IDataObject).useMetadata;
-	const catalogue = usesMetadata(this, useMetadata) ? await loadAttributeCatalogue(api.transport) : undefined;
-	const { results } = await runBulk<AttributeDeletion>(this, this.getInputData().length, {
+	const catalogue = await catalogueIfAsked(this, api.transport);
+	return await sendUserBatches(this, api, {
+		path: ATTRIBUTE_DELETE_PATH,
+		envelope: { users: [] },
 		prepare: (itemIndex) => readDeletion(this, itemIndex, catalogue),
-		limits: { maxUnits: MAX_USERS_PER_REQUEST, maxBytes: MAX_REQUEST_BYTES, envelopeBytes: jsonBytes({ users: [] }) },
-		concurrency: readConcurrency(this),
-		keys: addressKeys,
 		requestName: 'The attribute delete request',
-		send: async (batch) => {
-			const response = await api.transport.request({
-				method: 'POST',
-				path: ATTRIBUTE_DELETE_PATH,
-				body: { users: batch.map((entry) => entry.payload) },
-				limiter: api.limiters.userWrite,
-			});
-			return mapBatchResponse(this.getNode(), batch, response.body, (entry) => ({ deleted: true, ...entry.payload }));
-		},
+		accepted: (entry) => ({ deleted: true, ...entry.payload }),
 	});
-	return results.output();
 }

@@ -1,17 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runBulk } from '../../../shared/bulk';
-import { jsonBytes } from '../../../shared/chunk';
-import { concurrencyOption, readConcurrency } from '../../helpers/concurrency';
+import { concurrencyOption } from '../../helpers/concurrency';
 import { count, USER_BATCH_TEXT } from '../../helpers/limitTexts';
-import { loadAttributeCatalogue, metadataOption, usesMetadata } from '../../helpers/metadata';
-import { mapBatchResponse } from '../../helpers/responses';
+import { catalogueIfAsked, metadataOption } from '../../helpers/metadata';
 import { acceptedUser, upsertEnvelope, userReader } from '../../helpers/upsertUsers';
-import type { UpsertUser } from '../../helpers/user';
-import { addressKeys } from '../../helpers/user';
+import { sendUserBatches } from '../../helpers/userBatches';
 import type { InsiderApi } from '../../transport';
-import { MAX_REQUEST_BYTES, MAX_USERS_PER_REQUEST, UPSERT_PATH, USER_WRITE_REQUESTS_PER_MINUTE } from '../../transport';
+import { UPSERT_PATH, USER_WRITE_REQUESTS_PER_MINUTE } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -230,23 +226,12 @@ export const description = updateDisplayOptions({ show: { resource: ['user'], op
 /** Reads every item's user, then sends them in batches and maps Insider's per-user errors back to items. */
 export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	const catalogue = usesMetadata(this, options.useMetadata) ? await loadAttributeCatalogue(api.transport) : undefined;
-	const envelope = upsertEnvelope(options);
-	const { results } = await runBulk<UpsertUser>(this, this.getInputData().length, {
+	const catalogue = await catalogueIfAsked(this, api.transport);
+	return await sendUserBatches(this, api, {
+		path: UPSERT_PATH,
+		envelope: upsertEnvelope(options),
 		prepare: userReader(this, options, catalogue),
-		limits: { maxUnits: MAX_USERS_PER_REQUEST, maxBytes: MAX_REQUEST_BYTES, envelopeBytes: jsonBytes(envelope) },
-		concurrency: readConcurrency(this),
-		keys: addressKeys,
 		requestName: 'The upsert request',
-		send: async (batch) => {
-			const response = await api.transport.request({
-				method: 'POST',
-				path: UPSERT_PATH,
-				body: { ...envelope, users: batch.map((entry) => entry.payload) },
-				limiter: api.limiters.userWrite,
-			});
-			return mapBatchResponse(this.getNode(), batch, response.body, acceptedUser);
-		},
+		accepted: acceptedUser,
 	});
-	return results.output();
 }
