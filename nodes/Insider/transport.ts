@@ -29,7 +29,7 @@ export const METADATA_PATH = '/api/user/v3/metadata/columns';
 // Request limits (reference §6).
 export const MAX_USERS_PER_REQUEST = 1000;
 export const MAX_REQUEST_BYTES = 5_000_000;
-/** Upsert and attribute delete draw from one pool of 25,000 requests a minute. */
+/** Upsert and attribute delete draw from one pool of requests a minute. */
 export const USER_WRITE_REQUESTS_PER_MINUTE = 25_000;
 export const IDENTITY_UPDATE_REQUESTS_PER_MINUTE = 2_000;
 /** The docs say 25,000 on the endpoint page and 1,000 in the global table; the lower one is used (§5.6). */
@@ -38,7 +38,7 @@ export const USER_DELETE_REQUESTS_PER_MINUTE = 10_000;
 /** Shared by the by-profile-ID and by-identifier paths (inferred, §5.8). */
 export const ANONYMIZE_REQUESTS_PER_MINUTE = 500;
 /**
- * Profile reads spend a quota of 1,000 units a minute (§0, §5.2: Insider's Get user profiles page). The
+ * Profile reads spend a quota of units a minute (§0, §5.2: Insider's Get user profiles page). The
  * cost grows with the event types asked for, not with the attributes (see `PUBLISHED_READ_COST`).
  */
 export const PROFILE_QUOTA_UNITS_PER_MINUTE = 1_000;
@@ -54,7 +54,7 @@ export const PROFILE_READ_UNITS_PER_EVENT_TYPE =
 	(PUBLISHED_READ_COST.units - PROFILE_READ_BASE_UNITS) / PUBLISHED_READ_COST.eventTypes;
 /**
  * Units that may be spent at once, and the same again kept as a margin for arrival jitter: any minute
- * then spends at most burst + margin + rate × 60 s = 1,000 units, and the steady rate is 96 % of it.
+ * then spends at most burst + margin + rate × 60 s = the quota, and the steady rate is 96 % of it.
  */
 export const PROFILE_BURST_UNITS = 20;
 
