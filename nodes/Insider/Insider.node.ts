@@ -1,16 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import * as exportDownload from './actions/export/download.operation';
-import * as exportStart from './actions/export/start.operation';
-import * as identifierDelete from './actions/identifier/delete.operation';
-import * as identifierUpdate from './actions/identifier/update.operation';
+import * as exportResource from './actions/export/Export.resource';
+import * as identifierResource from './actions/identifier/Identifier.resource';
 import { router } from './actions/router';
-import * as userDelete from './actions/user/delete.operation';
-import * as userDeleteAttribute from './actions/user/deleteAttribute.operation';
-import * as userDeletePii from './actions/user/deletePii.operation';
-import * as userGet from './actions/user/get.operation';
-import * as userUpsert from './actions/user/upsert.operation';
+import * as userResource from './actions/user/User.resource';
 import { getAttributes, getEvents } from './methods/loadOptions';
 
 export class Insider implements INodeType {
@@ -44,99 +38,9 @@ export class Insider implements INodeType {
 				],
 				default: 'user',
 			},
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: { show: { resource: ['user'] } },
-				options: [
-					{
-						name: 'Create or Update',
-						value: 'upsert',
-						description: 'Create a new record, or update the current one if it already exists (upsert)',
-						action: 'Create or update users',
-					},
-					{
-						name: 'Delete',
-						value: 'delete',
-						description: 'Delete a user profile and all of its data',
-						action: 'Delete a user',
-					},
-					{
-						name: 'Delete Attribute',
-						value: 'deleteAttribute',
-						description: 'Delete attributes of users, or values of an array attribute',
-						action: 'Delete user attributes',
-					},
-					{
-						name: 'Delete PII',
-						value: 'deletePii',
-						description: 'Anonymise a user: remove personal attributes and identifiers, keep the profile and events',
-						action: 'Delete personal data of a user',
-					},
-					{
-						name: 'Get',
-						value: 'get',
-						description: "Get a user's attributes and events",
-						action: 'Get a user profile',
-					},
-				],
-				default: 'upsert',
-			},
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: { show: { resource: ['identifier'] } },
-				options: [
-					{
-						name: 'Delete',
-						value: 'delete',
-						description: 'Remove one identifier from a user',
-						action: 'Delete an identifier',
-					},
-					{
-						name: 'Update',
-						value: 'update',
-						description: "Change a user's identifier to a new value",
-						action: 'Update an identifier',
-					},
-				],
-				default: 'update',
-			},
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: { show: { resource: ['export'] } },
-				options: [
-					{
-						name: 'Download',
-						value: 'download',
-						description: 'Download an export file by its link and output its rows as items, or the file',
-						action: 'Download an export',
-					},
-					{
-						name: 'Start',
-						value: 'start',
-						description: 'Start a raw data export of a segment; Insider calls back with a download link',
-						action: 'Start an export',
-					},
-				],
-				default: 'start',
-			},
-			...userUpsert.description,
-			...userGet.description,
-			...userDelete.description,
-			...userDeletePii.description,
-			...userDeleteAttribute.description,
-			...identifierUpdate.description,
-			...identifierDelete.description,
-			...exportStart.description,
-			...exportDownload.description,
+			...userResource.description,
+			...identifierResource.description,
+			...exportResource.description,
 		],
 	};
 

@@ -1,8 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import { createLimiters, createTransport } from '../transport';
-import type { InsiderEnv } from './common';
+import type { Operations } from '../../shared/router';
+import { route } from '../../shared/router';
+import type { InsiderApi } from '../transport';
+import { connect } from '../transport';
 import * as exportDownload from './export/download.operation';
 import * as exportStart from './export/start.operation';
 import * as identifierDelete from './identifier/delete.operation';
@@ -13,31 +14,25 @@ import * as userDeletePii from './user/deletePii.operation';
 import * as userGet from './user/get.operation';
 import * as userUpsert from './user/upsert.operation';
 
-type Operation = (this: IExecuteFunctions, env: InsiderEnv) => Promise<INodeExecutionData[][]>;
-
-const operations: Record<string, Record<string, Operation>> = {
+/** Operation modules by resource value, then by operation value, as the node's parameters name them. */
+export const operations = {
 	user: {
-		upsert: userUpsert.execute,
-		get: userGet.execute,
-		delete: userDelete.execute,
-		deletePii: userDeletePii.execute,
-		deleteAttribute: userDeleteAttribute.execute,
+		upsert: userUpsert,
+		get: userGet,
+		delete: userDelete,
+		deletePii: userDeletePii,
+		deleteAttribute: userDeleteAttribute,
 	},
 	identifier: {
-		update: identifierUpdate.execute,
-		delete: identifierDelete.execute,
+		update: identifierUpdate,
+		delete: identifierDelete,
 	},
 	export: {
-		start: exportStart.execute,
-		download: exportDownload.execute,
+		start: exportStart,
+		download: exportDownload,
 	},
-};
+} satisfies Operations<InsiderApi>;
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const resource = this.getNodeParameter('resource', 0) as string;
-	const operation = this.getNodeParameter('operation', 0) as string;
-	const run = operations[resource]?.[operation];
-	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
-	const env: InsiderEnv = { transport: await createTransport(this), limiters: createLimiters() };
-	return await run.call(this, env);
+	return await route(this, operations, connect);
 }

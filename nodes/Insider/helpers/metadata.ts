@@ -1,21 +1,17 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Transport } from '../../shared/transport';
-import type { AttributeCatalogue } from './user';
-import { CUSTOM_PREFIX } from './user';
+import { METADATA_PATH } from '../transport';
+import type { AttributeCatalogue } from './attributes';
+import { CUSTOM_PREFIX } from './attributes';
 
-/** The metadata route (§5.9) and the table that lists the account's user attributes. */
-export const METADATA_PATH = '/api/user/v3/metadata/columns';
+/** The metadata tables (§5.9) that list the account's user attributes and its events. */
 export const ATTRIBUTE_TABLE = 'contacts';
 export const EVENT_TABLE = 'events';
 
 /** First node version whose Create or Update and Delete Attribute ask the account's metadata (issue #14). */
 export const METADATA_NODE_VERSION = 2;
 
-/**
- * Whether this node asks the metadata which names are custom: the option when set, else on from node
- * version 2 (version 1 nodes keep sending what they sent).
- */
 /**
  * The option that turns the metadata read on or off, the same in every operation that classifies names;
  * `withoutIt` says what the operation does with a name when the list is not read.
@@ -30,6 +26,10 @@ export function metadataOption(withoutIt: string): INodeProperties {
 	};
 }
 
+/**
+ * Whether this node asks the metadata which names are custom: the option when set, else on from node
+ * version 2 (version 1 nodes keep sending what they sent).
+ */
 export function usesMetadata(ctx: IExecuteFunctions, option: unknown): boolean {
 	if (typeof option === 'boolean') return option;
 	return (ctx.getNode().typeVersion ?? 1) >= METADATA_NODE_VERSION;
@@ -56,4 +56,10 @@ export async function loadAttributeCatalogue(transport: Transport): Promise<Attr
 	} catch {
 		return undefined;
 	}
+}
+
+/** The account's attribute list when this run asks for it (the operation's Options), else undefined. */
+export async function catalogueIfAsked(ctx: IExecuteFunctions, transport: Transport): Promise<AttributeCatalogue | undefined> {
+	const option = (ctx.getNodeParameter('options', 0, {}) as IDataObject).useMetadata;
+	return usesMetadata(ctx, option) ? await loadAttributeCatalogue(transport) : undefined;
 }

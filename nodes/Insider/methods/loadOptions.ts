@@ -1,8 +1,8 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { ATTRIBUTE_TABLE, EVENT_TABLE, METADATA_PATH } from '../helpers/metadata';
-import { createTransport } from '../transport';
+import { ATTRIBUTE_TABLE, EVENT_TABLE } from '../helpers/metadata';
+import { connect, METADATA_PATH } from '../transport';
 
 interface Column {
 	key?: unknown;
@@ -11,7 +11,7 @@ interface Column {
 }
 
 async function columns(ctx: ILoadOptionsFunctions, table: string): Promise<INodePropertyOptions[]> {
-	const transport = await createTransport(ctx);
+	const { transport } = await connect(ctx);
 	try {
 		const response = await transport.request<Column[]>({
 			method: 'POST',

@@ -1,8 +1,10 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
+import type { Clock } from '../../../nodes/shared/clock';
 import {
 	ANONYMIZE_REQUESTS_PER_MINUTE,
-	createLimiters,
+	connect,
 	IDENTITY_DELETE_REQUESTS_PER_MINUTE,
 	IDENTITY_UPDATE_REQUESTS_PER_MINUTE,
 	PROFILE_QUOTA_UNITS_PER_MINUTE,
@@ -11,6 +13,12 @@ import {
 	USER_WRITE_REQUESTS_PER_MINUTE,
 } from '../../../nodes/Insider/transport';
 import { FakeClock } from '../../helpers/fakeClock.mts';
+
+/** The limiters `connect` builds for one execution, on the given clock. */
+async function createLimiters(clock: Clock) {
+	const ctx = { getCredentials: async () => ({}) } as unknown as IExecuteFunctions;
+	return (await connect(ctx, clock)).limiters;
+}
 
 describe('Insider pacing', () => {
 	it.each([
@@ -22,7 +30,7 @@ describe('Insider pacing', () => {
 	] as const)('%s lets %i requests start in a minute, and the next one waits for the window', async (group, limit, documented) => {
 		expect(limit).toBe(documented);
 		const clock = new FakeClock(1_000_000);
-		const limiter = createLimiters(clock)[group];
+		const limiter = (await createLimiters(clock))[group];
 		for (let i = 0; i < limit; i++) await limiter.acquire();
 		expect(clock.now()).toBe(1_000_000);
 		await limiter.acquire();
@@ -39,7 +47,7 @@ describe('Insider profile reads are paced by quota units (#14)', () => {
 
 	it.each([1, 2.5])('2,000 reads of %s units reach at least 0.9 of the quota and never spend more than 1,000 units in any minute', async (cost) => {
 		const clock = new FakeClock(1_000_000);
-		const limiter = createLimiters(clock).profile;
+		const limiter = (await createLimiters(clock)).profile;
 		const starts: number[] = [];
 		for (let i = 0; i < 2000; i++) {
 			await limiter.acquire(cost);

@@ -1,18 +1,16 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runBulk } from '../../../shared/bulk';
+import { runEach } from '../../../shared/bulk';
 import { invalidField } from '../../../shared/errors';
-import type { InsiderEnv } from '../common';
-import { readSelection, selectionProperties } from '../user/get.operation';
-
-/** The raw export allows one successful request per UTC day (§5.3), so a 429 is final, not retried. */
-const DAILY_QUOTA_STATUS = 429;
+import { inWords } from '../../helpers/limitTexts';
+import { readSelection, selectionProperties } from '../../helpers/selection';
+import type { InsiderApi } from '../../transport';
+import { EXPORT_DAILY_QUOTA_STATUS, EXPORT_LINK_VALID_HOURS, EXPORT_PATH, EXPORTS_PER_UTC_DAY } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
-		displayName:
-			'Insider builds the file (this can take hours) and then calls the Callback URL with a download link valid for 24 hours. Put a Wait node set to "On Webhook Call" after this node and keep the default Callback URL; then use Export → Download with the link the Wait node receives. Insider allows one export a day.',
+		displayName: `Insider builds the file (this can take hours) and then calls the Callback URL with a download link valid for ${EXPORT_LINK_VALID_HOURS} hours. Put a Wait node set to "On Webhook Call" after this node and keep the default Callback URL; then use Export → Download with the link the Wait node receives. Insider allows ${inWords(EXPORTS_PER_UTC_DAY)} export a day.`,
 		name: 'exportNotice',
 		type: 'notice',
 		default: '',
@@ -51,45 +49,49 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['export'], operation: ['start'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const { results } = await runBulk<IDataObject>(this, items.length, {
-		prepare: (itemIndex) => {
-			const node = this.getNode();
-			const segmentId = Number(this.getNodeParameter('segmentId', itemIndex));
-			if (!Number.isInteger(segmentId) || segmentId <= 0) {
-				throw invalidField(node, itemIndex, 'segmentId', 'must be the positive ID of a dynamic segment');
-			}
-			const hook = String(this.getNodeParameter('callbackUrl', itemIndex, '')).trim();
-			if (!/^https?:\/\/\S+$/i.test(hook)) {
-				throw invalidField(node, itemIndex, 'callbackUrl', 'must be an http(s) URL Insider can reach, such as a Wait node resume URL');
-			}
-			const format = this.getNodeParameter('format', itemIndex) as string;
-			return { segment: { segment_id: segmentId }, ...readSelection(this, itemIndex), format, hook };
-		},
-		limits: { maxUnits: 1 },
+interface ExportRequest extends IDataObject {
+	segment: { segment_id: number };
+	format: string;
+	hook: string;
+}
+
+/** The export request of one item, checked: a dynamic segment's ID and a callback URL Insider can reach. */
+function readExport(ctx: IExecuteFunctions, itemIndex: number): ExportRequest {
+	const node = ctx.getNode();
+	const segmentId = Number(ctx.getNodeParameter('segmentId', itemIndex));
+	if (!Number.isInteger(segmentId) || segmentId <= 0) {
+		throw invalidField(node, itemIndex, 'segmentId', 'must be the positive ID of a dynamic segment');
+	}
+	const hook = String(ctx.getNodeParameter('callbackUrl', itemIndex, '')).trim();
+	if (!/^https?:\/\/\S+$/i.test(hook)) {
+		throw invalidField(node, itemIndex, 'callbackUrl', 'must be an http(s) URL Insider can reach, such as a Wait node resume URL');
+	}
+	const format = ctx.getNodeParameter('format', itemIndex) as string;
+	return { segment: { segment_id: segmentId }, ...readSelection(ctx, itemIndex), format, hook };
+}
+
+/** One export request per item, one at a time: the daily quota makes parallel requests pointless. */
+export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
+	return await runEach<ExportRequest>(this, {
+		prepare: (itemIndex) => readExport(this, itemIndex),
+		concurrency: 1,
 		requestName: 'The export request',
-		send: async ([entry]) => {
-			const response = await env.transport.request<IDataObject | string>({
+		send: async (request) => {
+			const response = await api.transport.request<IDataObject | string>({
 				method: 'POST',
-				path: '/api/raw/v1/export',
-				body: entry.payload,
-				finalStatuses: [DAILY_QUOTA_STATUS],
+				path: EXPORT_PATH,
+				body: request,
+				finalStatuses: [EXPORT_DAILY_QUOTA_STATUS],
 			});
 			// The answer is either empty or carries the link the file will have (§5.3).
 			const url = typeof response.body === 'object' && response.body && typeof response.body.url === 'string' ? response.body.url : undefined;
-			return [
-				{
-					json: {
-						status: 'started',
-						segmentId: (entry.payload.segment as IDataObject).segment_id,
-						format: entry.payload.format,
-						callbackUrl: entry.payload.hook,
-						...(url ? { url } : {}),
-					},
-				},
-			];
+			return {
+				status: 'started',
+				segmentId: request.segment.segment_id,
+				format: request.format,
+				callbackUrl: request.hook,
+				...(url ? { url } : {}),
+			};
 		},
 	});
-	return results.output();
 }

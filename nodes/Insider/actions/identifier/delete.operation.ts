@@ -1,14 +1,18 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { buildAddress } from '../../helpers/user';
-import type { InsiderEnv } from '../common';
-import { addressKeys, concurrencyOption, identifierProperties, readIdentifier, runSingleRequests } from '../common';
+import { runEach } from '../../../shared/bulk';
+import { concurrencyOption, readConcurrency } from '../../helpers/concurrency';
+import { count } from '../../helpers/limitTexts';
+import type { UserAddress } from '../../helpers/user';
+import { addressKeys, buildAddress } from '../../helpers/user';
+import { identifierProperties, readIdentifier } from '../../helpers/userFields';
+import type { InsiderApi } from '../../transport';
+import { IDENTITY_DELETE_REQUESTS_PER_MINUTE, IDENTITY_PATH } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
-		displayName:
-			"Removes one identifier value from its user for good. A user's only identifier cannot be removed. Paced under 1,000 requests a minute.",
+		displayName: `Removes one identifier value from its user for good. A user's only identifier cannot be removed. Paced under ${count(IDENTITY_DELETE_REQUESTS_PER_MINUTE)} requests a minute.`,
 		name: 'deleteIdentifierNotice',
 		type: 'notice',
 		default: '',
@@ -34,18 +38,17 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['identifier'], operation: ['delete'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise<INodeExecutionData[][]> {
-	return await runSingleRequests(this, env, env.limiters.identityDelete, 'The identifier delete request', (itemIndex) => {
-		const address = buildAddress(this.getNode(), itemIndex, {
-			identifiers: readIdentifier(this, itemIndex, '', 'identifierValue'),
-		});
-		return {
-			// The service reads a JSON body on this DELETE (§5.6).
-			method: 'DELETE',
-			path: '/api/user/v1/identity',
-			body: { identifiers: address.identifiers },
-			keys: addressKeys(address),
-			result: { deleted: true, identifiers: address.identifiers },
-		};
+/** One identity delete request per item, for the one identifier it names. */
+export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
+	return await runEach<UserAddress>(this, {
+		prepare: (itemIndex) =>
+			buildAddress(this.getNode(), itemIndex, { identifiers: readIdentifier(this, itemIndex, '', 'identifierValue') }),
+		keys: addressKeys,
+		concurrency: readConcurrency(this),
+		requestName: 'The identifier delete request',
+		send: async ({ identifiers }) => {
+			await api.transport.request({ method: 'DELETE', path: IDENTITY_PATH, body: { identifiers }, limiter: api.limiters.identityDelete });
+			return { deleted: true, identifiers };
+		},
 	});
 }

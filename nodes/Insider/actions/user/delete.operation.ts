@@ -1,13 +1,18 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { InsiderEnv } from '../common';
-import { addressKeys, addressProperties, concurrencyOption, readAddress, runSingleRequests } from '../common';
+import { runEach } from '../../../shared/bulk';
+import { concurrencyOption, readConcurrency } from '../../helpers/concurrency';
+import { count } from '../../helpers/limitTexts';
+import type { UserAddress } from '../../helpers/user';
+import { addressKeys } from '../../helpers/user';
+import { addressProperties, readAddress } from '../../helpers/userFields';
+import type { InsiderApi } from '../../transport';
+import { USER_DELETE_PATH, USER_DELETE_REQUESTS_PER_MINUTE } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
-		displayName:
-			'Deletes the user and all of their data for good. One user per request, paced under the 10,000 requests a minute Insider allows.',
+		displayName: `Deletes the user and all of their data for good. One user per request, paced under the ${count(USER_DELETE_REQUESTS_PER_MINUTE)} requests a minute Insider allows.`,
 		name: 'deleteNotice',
 		type: 'notice',
 		default: '',
@@ -33,15 +38,16 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['user'], operation: ['delete'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise<INodeExecutionData[][]> {
-	return await runSingleRequests(this, env, env.limiters.userDelete, 'The delete request', (itemIndex) => {
-		const address = readAddress(this, itemIndex);
-		return {
-			method: 'POST',
-			path: '/api/user/v1/delete',
-			body: address,
-			keys: addressKeys(address),
-			result: { deleted: true, ...address },
-		};
+/** One delete request per user. */
+export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
+	return await runEach<UserAddress>(this, {
+		prepare: (itemIndex) => readAddress(this, itemIndex),
+		keys: addressKeys,
+		concurrency: readConcurrency(this),
+		requestName: 'The delete request',
+		send: async (address) => {
+			await api.transport.request({ method: 'POST', path: USER_DELETE_PATH, body: address, limiter: api.limiters.userDelete });
+			return { deleted: true, ...address };
+		},
 	});
 }

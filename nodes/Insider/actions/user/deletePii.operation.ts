@@ -1,17 +1,18 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { InsiderEnv } from '../common';
-import { addressKeys, addressProperties, concurrencyOption, readAddress, runSingleRequests } from '../common';
-
-// Two endpoints with one effect (§5.8): by profile ID on the contact path, by identifier on the user path.
-const ANONYMIZE_BY_INSIDER_ID_PATH = '/api/contact/v1/anonymize';
-const ANONYMIZE_BY_IDENTIFIER_PATH = '/api/user/v1/anonymize';
+import { runEach } from '../../../shared/bulk';
+import { concurrencyOption, readConcurrency } from '../../helpers/concurrency';
+import { count } from '../../helpers/limitTexts';
+import type { UserAddress } from '../../helpers/user';
+import { addressKeys } from '../../helpers/user';
+import { addressProperties, readAddress } from '../../helpers/userFields';
+import type { InsiderApi } from '../../transport';
+import { ANONYMIZE_BY_IDENTIFIER_PATH, ANONYMIZE_BY_INSIDER_ID_PATH, ANONYMIZE_REQUESTS_PER_MINUTE } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
-		displayName:
-			'Removes every personal attribute and the email and phone identifiers for good; the profile, its events and other attributes stay. One user per request, paced under 500 requests a minute.',
+		displayName: `Removes every personal attribute and the email and phone identifiers for good; the profile, its events and other attributes stay. One user per request, paced under ${count(ANONYMIZE_REQUESTS_PER_MINUTE)} requests a minute.`,
 		name: 'deletePiiNotice',
 		type: 'notice',
 		default: '',
@@ -30,16 +31,22 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['user'], operation: ['deletePii'] } }, properties);
 
-export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise<INodeExecutionData[][]> {
-	return await runSingleRequests(this, env, env.limiters.anonymize, 'The anonymise request', (itemIndex) => {
-		const address = readAddress(this, itemIndex);
-		const byId = address.insider_id !== undefined;
-		return {
-			method: 'POST',
-			path: byId ? ANONYMIZE_BY_INSIDER_ID_PATH : ANONYMIZE_BY_IDENTIFIER_PATH,
-			body: byId ? { insider_id: address.insider_id } : { identifiers: address.identifiers },
-			keys: addressKeys(address),
-			result: { anonymized: true, ...address },
-		};
+/** One anonymise request per user, on the path that takes how the user is addressed. */
+export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
+	return await runEach<UserAddress>(this, {
+		prepare: (itemIndex) => readAddress(this, itemIndex),
+		keys: addressKeys,
+		concurrency: readConcurrency(this),
+		requestName: 'The anonymise request',
+		send: async (address) => {
+			const byId = address.insider_id !== undefined;
+			await api.transport.request({
+				method: 'POST',
+				path: byId ? ANONYMIZE_BY_INSIDER_ID_PATH : ANONYMIZE_BY_IDENTIFIER_PATH,
+				body: byId ? { insider_id: address.insider_id } : { identifiers: address.identifiers },
+				limiter: api.limiters.anonymize,
+			});
+			return { anonymized: true, ...address };
+		},
 	});
 }

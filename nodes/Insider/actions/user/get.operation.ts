@@ -1,138 +1,25 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runBulk } from '../../../shared/bulk';
-import { invalidField } from '../../../shared/errors';
+import { runEach } from '../../../shared/bulk';
+import { concurrencyOption, readConcurrency } from '../../helpers/concurrency';
+import { count, inWords } from '../../helpers/limitTexts';
+import { readSelection, selectionProperties } from '../../helpers/selection';
 import type { UserAddress } from '../../helpers/user';
-import { EVENT_NAME_PATTERN } from '../../helpers/user';
-import type { InsiderEnv } from '../common';
-import { addressProperties, concurrencyOption, readAddress, readConcurrency } from '../common';
-import { PROFILE_QUOTA_UNITS_PER_MINUTE, profileReadCost } from '../../transport';
-
-/** Attribute and event selection shared by profile reads and raw exports (§5.2, §5.3). */
-export function selectionProperties(what: string): INodeProperties[] {
-	return [
-		{
-			displayName: 'Attributes',
-			name: 'attributeSelection',
-			type: 'options',
-			options: [
-				{ name: 'All', value: 'all', description: 'Every attribute that has a value' },
-				{ name: 'Selected', value: 'selected', description: 'Only the attributes chosen below' },
-				{ name: 'None', value: 'none', description: 'Events only' },
-			],
-			default: 'all',
-			description: `Which attributes to ${what}`,
-		},
-		{
-			displayName: 'Attribute Names or IDs',
-			name: 'attributeNames',
-			type: 'multiOptions',
-			typeOptions: { loadOptionsMethod: 'getAttributes' },
-			default: [],
-			description:
-				'Attributes to return; custom attributes start with "c_". Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-			displayOptions: { show: { attributeSelection: ['selected'] } },
-		},
-		{
-			displayName: 'Events',
-			name: 'events',
-			type: 'fixedCollection',
-			typeOptions: { multipleValues: true },
-			placeholder: 'Add Event',
-			default: {},
-			description: `Events to ${what}, with the parameters wanted for each`,
-			options: [
-				{
-					displayName: 'Event',
-					name: 'event',
-					values: [
-						{
-							displayName: 'Event Name or ID',
-							name: 'name',
-							type: 'options',
-							typeOptions: { loadOptionsMethod: 'getEvents' },
-							default: '',
-							description:
-								'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
-						},
-						{
-							displayName: 'Parameters',
-							name: 'params',
-							type: 'string',
-							default: 'timestamp',
-							placeholder: 'product_id, timestamp',
-							description: 'Comma-separated event parameters to return; "timestamp" returns the event time',
-						},
-					],
-				},
-			],
-		},
-		{
-			displayName: 'Events From',
-			name: 'startDate',
-			type: 'dateTime',
-			default: '',
-			description: 'Start of the event date range (required when events are selected)',
-		},
-		{
-			displayName: 'Events To',
-			name: 'endDate',
-			type: 'dateTime',
-			default: '',
-			description: 'End of the event date range (required when events are selected)',
-		},
-	];
-}
-
-function epochSeconds(ctx: IExecuteFunctions, itemIndex: number, parameter: string): number {
-	const raw = ctx.getNodeParameter(parameter, itemIndex, '') as unknown;
-	const text = typeof raw === 'object' && raw !== null && 'toISO' in raw ? String((raw as { toISO(): string }).toISO()) : String(raw ?? '');
-	const time = Date.parse(text);
-	if (!text || Number.isNaN(time)) {
-		throw invalidField(ctx.getNode(), itemIndex, parameter, 'must be a date when events are selected');
-	}
-	return Math.floor(time / 1000);
-}
-
-/** The `attributes`/`events` selection of one item, in the service's shape. */
-export function readSelection(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
-	const node = ctx.getNode();
-	const selection: IDataObject = {};
-	const mode = ctx.getNodeParameter('attributeSelection', itemIndex) as string;
-	if (mode === 'all') selection.attributes = ['*'];
-	if (mode === 'selected') {
-		const names = (ctx.getNodeParameter('attributeNames', itemIndex, []) as string[]).filter((name) => name);
-		if (names.length === 0) throw invalidField(node, itemIndex, 'attributeNames', 'choose at least one attribute');
-		selection.attributes = names;
-	}
-	const events = (ctx.getNodeParameter('events.event', itemIndex, []) as IDataObject[]) ?? [];
-	if (events.length > 0) {
-		const wanted = events.map((event, position) => {
-			const name = String(event.name ?? '').trim();
-			if (!EVENT_NAME_PATTERN.test(name)) {
-				throw invalidField(node, itemIndex, `events.${position}.name`, `invalid event name ${JSON.stringify(name)}`);
-			}
-			const params = String(event.params ?? '')
-				.split(',')
-				.map((param) => param.trim())
-				.filter((param) => param);
-			return { event_name: name, params: params.length > 0 ? params : ['timestamp'] };
-		});
-		const start = epochSeconds(ctx, itemIndex, 'startDate');
-		const end = epochSeconds(ctx, itemIndex, 'endDate');
-		if (end < start) throw invalidField(node, itemIndex, 'endDate', 'is before Events From');
-		selection.events = { start_date: start, end_date: end, wanted };
-	}
-	if (!selection.attributes && !selection.events) {
-		throw invalidField(node, itemIndex, 'attributeSelection', 'choose attributes, events or both');
-	}
-	return selection;
-}
+import { addressProperties, readAddress } from '../../helpers/userFields';
+import type { InsiderApi } from '../../transport';
+import {
+	PROFILE_PATH,
+	PROFILE_QUOTA_UNITS_PER_MINUTE,
+	PROFILE_READ_BASE_UNITS,
+	PROFILE_READ_UNITS_PER_EVENT_TYPE,
+	profileReadCost,
+	PUBLISHED_READ_COST,
+} from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
-		displayName: `Reads are paced by what they cost against Insider's quota of ${PROFILE_QUOTA_UNITS_PER_MINUTE.toLocaleString('en-US')} units a minute: 1 unit a read plus 0.5 per event type asked for (Insider publishes only 2.5 units for three event types; the rest is an estimate). A 429 holds reads back for the wait Insider asks for, then they are retried. Every input item gets its own profile or error.`,
+		displayName: `Reads are paced by what they cost against Insider's quota of ${count(PROFILE_QUOTA_UNITS_PER_MINUTE)} units a minute: ${PROFILE_READ_BASE_UNITS} unit a read plus ${PROFILE_READ_UNITS_PER_EVENT_TYPE} per event type asked for (Insider publishes only ${PUBLISHED_READ_COST.units} units for ${inWords(PUBLISHED_READ_COST.eventTypes)} event types; the rest is an estimate). A 429 holds reads back for the wait Insider asks for, then they are retried. Every input item gets its own profile or error.`,
 		name: 'readNotice',
 		type: 'notice',
 		default: '',
@@ -152,7 +39,7 @@ const properties: INodeProperties[] = [
 				name: 'quota',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to include how much of the 1,000 units a minute read quota was used',
+				description: `Whether to include how much of the ${count(PROFILE_QUOTA_UNITS_PER_MINUTE)} units a minute read quota was used`,
 			},
 		],
 	},
@@ -160,33 +47,31 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['user'], operation: ['get'] } }, properties);
 
-interface ProfileRequest extends IDataObject {
+interface ProfileRequest {
 	address: UserAddress;
+	body: IDataObject;
 }
 
-export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const { results } = await runBulk<ProfileRequest>(this, items.length, {
+/** One profile read per item, paced by its quota cost; the output is the address with Insider's answer. */
+export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
+	return await runEach<ProfileRequest>(this, {
 		prepare: (itemIndex) => {
 			const address = readAddress(this, itemIndex);
 			const body: IDataObject = { ...address, ...readSelection(this, itemIndex) };
 			if (this.getNodeParameter('options.quota', itemIndex, false) === true) body.quota = true;
-			return { address, ...body };
+			return { address, body };
 		},
-		limits: { maxUnits: 1 },
 		concurrency: readConcurrency(this),
 		requestName: 'The profile request',
-		send: async ([entry]) => {
-			const { address, ...body } = entry.payload;
-			const response = await env.transport.request<IDataObject>({
+		send: async ({ address, body }) => {
+			const response = await api.transport.request<IDataObject>({
 				method: 'POST',
-				path: '/api/user/v1/profile',
+				path: PROFILE_PATH,
 				body,
-				limiter: env.limiters.profile,
+				limiter: api.limiters.profile,
 				records: profileReadCost(body),
 			});
-			return [{ json: { ...address, ...(response.body ?? {}) } }];
+			return { ...address, ...(response.body ?? {}) };
 		},
 	});
-	return results.output();
 }

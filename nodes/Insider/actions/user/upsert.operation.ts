@@ -1,22 +1,17 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runBulk } from '../../../shared/bulk';
-import { jsonBytes } from '../../../shared/chunk';
-import { invalidField } from '../../../shared/errors';
-import { parseJsonParameter } from '../../../shared/mapping';
-import { mapBatchResponse } from '../../helpers/responses';
-import { loadAttributeCatalogue, metadataOption, usesMetadata } from '../../helpers/metadata';
-import type { AttributeCatalogue, NullPolicy, UpsertUser } from '../../helpers/user';
-import { buildAddress, buildAttributes, buildEvents, DEFAULT_IDENTIFIER_KEYS, isPlainObject } from '../../helpers/user';
-import { MAX_REQUEST_BYTES, MAX_USERS_PER_REQUEST } from '../../transport';
-import type { InsiderEnv } from '../common';
-import { addressKeys, concurrencyOption, readConcurrency } from '../common';
+import { concurrencyOption } from '../../helpers/concurrency';
+import { count, USER_BATCH_TEXT } from '../../helpers/limitTexts';
+import { catalogueIfAsked, metadataOption } from '../../helpers/metadata';
+import { acceptedUser, upsertEnvelope, userReader } from '../../helpers/upsertUsers';
+import { sendUserBatches } from '../../helpers/userBatches';
+import type { InsiderApi } from '../../transport';
+import { UPSERT_PATH, USER_WRITE_REQUESTS_PER_MINUTE } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
-		displayName:
-			'Users are sent in requests of up to 1,000 users and 5 MB, several at once, paced under the 25,000 requests a minute Insider allows. Every input item gets its own result or error.',
+		displayName: `Users are sent in ${USER_BATCH_TEXT}, several at once, paced under the ${count(USER_WRITE_REQUESTS_PER_MINUTE)} requests a minute Insider allows. Every input item gets its own result or error.`,
 		name: 'upsertNotice',
 		type: 'notice',
 		default: '',
@@ -228,144 +223,15 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['user'], operation: ['upsert'] } }, properties);
 
-/** Default plus custom attributes sent for one user. */
-function countAttributes(attributes: IDataObject | undefined): number {
-	if (!attributes) return 0;
-	const custom = isPlainObject(attributes.custom) ? Object.keys(attributes.custom).length : 0;
-	return Object.keys(attributes).filter((key) => key !== 'custom').length + custom;
-}
-
-function splitList(value: unknown): string[] {
-	return String(value ?? '')
-		.split(',')
-		.map((part) => part.trim())
-		.filter((part) => part !== '');
-}
-
-/** Builds one user from an item's own fields (Map Automatically). */
-export function userFromItem(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	json: IDataObject,
-	settings: { customIdentifierFields: string[]; ignoreFields: string[]; nulls: NullPolicy; catalogue?: AttributeCatalogue },
-): UpsertUser {
-	const node = ctx.getNode();
-	const identifiers: IDataObject = isPlainObject(json.identifiers) ? { ...json.identifiers } : {};
-	const custom: IDataObject = {};
-	const attributeFields: IDataObject = isPlainObject(json.attributes) ? { ...json.attributes } : {};
-	for (const [key, value] of Object.entries(json)) {
-		if (settings.ignoreFields.includes(key)) continue;
-		if (['identifiers', 'attributes', 'events', 'insider_id', 'not_append', 'append'].includes(key)) continue;
-		if ((DEFAULT_IDENTIFIER_KEYS as readonly string[]).includes(key)) {
-			if (identifiers[key] === undefined) identifiers[key] = value;
-		} else if (settings.customIdentifierFields.includes(key)) {
-			custom[key] = value;
-		} else {
-			attributeFields[key] = value;
-		}
-	}
-	const address = buildAddress(node, itemIndex, { insiderId: json.insider_id, identifiers, custom });
-	const user: UpsertUser = { ...address };
-	const attributes = buildAttributes(node, itemIndex, attributeFields, settings.nulls, undefined, settings.catalogue);
-	if (attributes) user.attributes = attributes;
-	const events = buildEvents(node, itemIndex, json.events);
-	if (events.length > 0) user.events = events;
-	if (typeof json.not_append === 'boolean') user.not_append = json.not_append;
-	if (typeof json.append === 'boolean') user.not_append = !json.append;
-	return user;
-}
-
-/** Builds one user from the field-by-field parameters (Define Below). */
-function userFromParameters(ctx: IExecuteFunctions, itemIndex: number, nulls: NullPolicy, catalogue?: AttributeCatalogue): UpsertUser {
-	const node = ctx.getNode();
-	const identifiers = ctx.getNodeParameter('identifiers', itemIndex, {}) as IDataObject;
-	const customList = (ctx.getNodeParameter('customIdentifiers.identifier', itemIndex, []) as IDataObject[]) ?? [];
-	const custom: IDataObject = {};
-	customList.forEach((entry, position) => {
-		const name = String(entry.name ?? '').trim();
-		if (!name) throw invalidField(node, itemIndex, `customIdentifiers.${position}.name`, 'is empty');
-		custom[name] = entry.value;
-	});
-	const address = buildAddress(node, itemIndex, {
-		insiderId: ctx.getNodeParameter('insiderId', itemIndex, ''),
-		identifiers,
-		custom,
-	});
-	const attributeList = (ctx.getNodeParameter('attributes.attribute', itemIndex, []) as IDataObject[]) ?? [];
-	const fields: IDataObject = {};
-	attributeList.forEach((entry, position) => {
-		const name = String(entry.name ?? '').trim();
-		if (!name) throw invalidField(node, itemIndex, `attributes.${position}.name`, 'is empty');
-		fields[name] = entry.value;
-	});
-	const eventList = (ctx.getNodeParameter('events.event', itemIndex, []) as IDataObject[]) ?? [];
-	const rawEvents = eventList.map((entry, position) => {
-		let params: unknown;
-		try {
-			params = parseJsonParameter(entry.params);
-		} catch (error) {
-			throw invalidField(node, itemIndex, `events.${position}.event_params`, `is not valid JSON: ${(error as Error).message}`);
-		}
-		const event: IDataObject = { event_name: entry.name, timestamp: entry.timestamp };
-		if (params !== undefined) event.event_params = params as IDataObject;
-		return event;
-	});
-	const user: UpsertUser = { ...address };
-	const attributes = buildAttributes(node, itemIndex, fields, nulls, undefined, catalogue);
-	if (attributes) user.attributes = attributes;
-	const events = buildEvents(node, itemIndex, rawEvents);
-	if (events.length > 0) user.events = events;
-	return user;
-}
-
-export async function execute(this: IExecuteFunctions, env: InsiderEnv): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	const mode = this.getNodeParameter('mappingMode', 0) as string;
+/** Reads every item's user, then sends them in batches and maps Insider's per-user errors back to items. */
+export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	const nulls = (options.nullValues as NullPolicy) ?? 'omit';
-	const catalogue = usesMetadata(this, options.useMetadata) ? await loadAttributeCatalogue(env.transport) : undefined;
-	const settings = {
-		customIdentifierFields: splitList(options.customIdentifierFields),
-		ignoreFields: splitList(options.ignoreFields),
-		nulls,
-		catalogue,
-	};
-	const envelope: IDataObject = { users: [] };
-	if (options.skipHook === true) envelope.skip_hook = true;
-	const callback = String(options.errorCallbackUrl ?? '').trim();
-	if (callback) envelope.error_callback_endpoint = callback;
-
-	const { results } = await runBulk<UpsertUser>(this, items.length, {
-		prepare: (itemIndex) => {
-			const user =
-				mode === 'defineBelow'
-					? userFromParameters(this, itemIndex, nulls, catalogue)
-					: userFromItem(this, itemIndex, items[itemIndex].json, settings);
-			if (!user.attributes && !user.events) {
-				throw invalidField(this.getNode(), itemIndex, 'attributes', 'the user has no attributes and no events to send');
-			}
-			if (options.replaceArrays === true) user.not_append = true;
-			return user;
-		},
-		limits: { maxUnits: MAX_USERS_PER_REQUEST, maxBytes: MAX_REQUEST_BYTES, envelopeBytes: jsonBytes(envelope) },
-		concurrency: readConcurrency(this),
-		keys: addressKeys,
+	const catalogue = await catalogueIfAsked(this, api.transport);
+	return await sendUserBatches(this, api, {
+		path: UPSERT_PATH,
+		envelope: upsertEnvelope(options),
+		prepare: userReader(this, options, catalogue),
 		requestName: 'The upsert request',
-		send: async (batch) => {
-			const response = await env.transport.request({
-				method: 'POST',
-				path: '/api/user/v1/upsert',
-				body: { ...envelope, users: batch.map((entry) => entry.payload) },
-				limiter: env.limiters.userWrite,
-			});
-			return mapBatchResponse(this.getNode(), batch, response.body, (entry) => ({
-				status: 'accepted',
-				...(entry.payload.insider_id ? { insider_id: entry.payload.insider_id } : {}),
-				...(entry.payload.identifiers ? { identifiers: entry.payload.identifiers } : {}),
-				attributes: countAttributes(entry.payload.attributes),
-				events: entry.payload.events?.length ?? 0,
-			}));
-		},
+		accepted: acceptedUser,
 	});
-	return results.output();
 }

@@ -1,20 +1,11 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { runBulk } from '../../shared/bulk';
-import type { Clock } from '../../shared/clock';
 import { invalidField } from '../../shared/errors';
-import type { Transport } from '../../shared/transport';
-import type { UserAddress } from '../helpers/user';
-import { buildAddress } from '../helpers/user';
-import type { InsiderLimiters } from '../transport';
-import { DEFAULT_CONCURRENCY } from '../transport';
+import type { UserAddress } from './user';
+import { buildAddress } from './user';
 
-/** What every operation gets from the router: one transport and one set of limiters per execution. */
-export interface InsiderEnv {
-	transport: Transport;
-	limiters: InsiderLimiters;
-	clock?: Clock;
-}
+// The parameters that name one user (or one identifier) in the user and identifier operations, and their
+// reading per item.
 
 export const identifierTypeOptions = [
 	{ name: 'Email', value: 'email' },
@@ -110,67 +101,4 @@ export function readAddress(ctx: IExecuteFunctions, itemIndex: number): UserAddr
 	}
 	const identifier = readIdentifier(ctx, itemIndex, '', 'identifierValue');
 	return buildAddress(ctx.getNode(), itemIndex, { identifiers: identifier });
-}
-
-/** Keys that keep two requests about one user in order under concurrency. */
-export function addressKeys(address: UserAddress): string[] {
-	const keys: string[] = [];
-	if (address.insider_id) keys.push(`iid:${address.insider_id}`);
-	for (const [key, value] of Object.entries(address.identifiers ?? {})) {
-		if (key === 'custom' && value && typeof value === 'object') {
-			for (const [name, customValue] of Object.entries(value)) keys.push(`c.${name}:${String(customValue)}`);
-		} else {
-			keys.push(`${key}:${String(value)}`);
-		}
-	}
-	return keys;
-}
-
-export const concurrencyOption: INodeProperties = {
-	displayName: 'Requests in Parallel',
-	name: 'concurrency',
-	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 16 },
-	default: DEFAULT_CONCURRENCY,
-	description: 'How many requests may be in flight at once; the node still paces them under the documented per-minute limit',
-};
-
-export function readConcurrency(ctx: IExecuteFunctions): number {
-	const value = Number(ctx.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY));
-	return Number.isFinite(value) && value >= 1 ? Math.min(16, Math.floor(value)) : DEFAULT_CONCURRENCY;
-}
-
-export interface SingleRequest {
-	method: 'POST' | 'PATCH' | 'DELETE';
-	path: string;
-	body: IDataObject;
-	/** Users the request is about, so requests for one user keep their order. */
-	keys: string[];
-	/** The item's output when the service accepts it. */
-	result: IDataObject;
-}
-
-/**
- * Endpoints that take one user per request (identity, deletion, anonymisation): each item is its own
- * request, sent through the shared bulk path for validation up front, concurrency and per-item results.
- */
-export async function runSingleRequests(
-	ctx: IExecuteFunctions,
-	env: InsiderEnv,
-	limiter: InsiderLimiters[keyof InsiderLimiters],
-	requestName: string,
-	prepare: (itemIndex: number) => SingleRequest,
-): Promise<INodeExecutionData[][]> {
-	const { results } = await runBulk<SingleRequest>(ctx, ctx.getInputData().length, {
-		prepare,
-		limits: { maxUnits: 1 },
-		concurrency: readConcurrency(ctx),
-		keys: (payload) => payload.keys,
-		requestName,
-		send: async ([entry]) => {
-			await env.transport.request({ method: entry.payload.method, path: entry.payload.path, body: entry.payload.body, limiter });
-			return [{ json: entry.payload.result }];
-		},
-	});
-	return results.output();
 }
