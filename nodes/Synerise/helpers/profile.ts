@@ -1,6 +1,7 @@
 import type { FieldType, IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 
 import { invalidField } from '../../shared/errors';
+import { listOf } from '../../shared/lists';
 import type { EmptyValuePolicy } from '../../shared/mapping';
 import { applyEmptyPolicy, mappedFields, parseJsonParameter } from '../../shared/mapping';
 
@@ -285,9 +286,10 @@ function nativeValue(node: INode, itemIndex: number, field: string, value: unkno
 }
 
 function tagsValue(node: INode, itemIndex: number, value: unknown): string[] {
-	const list = typeof value === 'string' ? value.split(',') : value;
-	if (!Array.isArray(list)) throw invalidField(node, itemIndex, 'tags', 'must be a list of tags or a comma-separated text');
-	const tags = list.map((tag) => (typeof tag === 'number' ? String(tag) : tag));
+	if (typeof value !== 'string' && !Array.isArray(value)) {
+		throw invalidField(node, itemIndex, 'tags', 'must be a list of tags or a comma-separated text');
+	}
+	const tags = listOf(value).map((tag) => (typeof tag === 'number' ? String(tag) : tag));
 	if (tags.some((tag) => typeof tag !== 'string')) throw invalidField(node, itemIndex, 'tags', 'every tag must be text');
 	return (tags as string[]).map((tag) => tag.trim()).filter((tag) => tag !== '');
 }
