@@ -31,6 +31,9 @@ export const MAX_PROFILES_PER_BATCH = 1000;
 export const MAX_BATCH_MEGABYTES = 1;
 /** Whether a megabyte is 10^6 or 2^20 bytes is not stated, so the smaller reading is used. */
 export const MAX_BATCH_BYTES = MAX_BATCH_MEGABYTES * 1_000_000;
+/** Phone length: 6–20 allowed characters, or a leading + and 6–19 (reference §5.3). */
+export const MIN_PHONE_LENGTH = 6;
+export const MAX_PHONE_LENGTH = 20;
 /** List page size; the maximum is not published (reference §6.4, inferred). */
 export const MAX_PAGE_SIZE = 100;
 /** The list API serves at most this many profiles per query (reference §6.4, inferred). */
