@@ -4,6 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import * as profile from './actions/profile/Profile.resource';
 import { router } from './actions/router';
 import { resourceMapping } from './methods';
+import { MAX_PROFILES_PER_BATCH } from './transport';
 
 /**
  * Programmatic rather than declarative: batches are packed by count and bytes, calls are paced and
@@ -18,7 +19,7 @@ export class Synerise implements INodeType {
 		// 2: write operations output `status: "queued"` instead of `accepted: true` / `deleted: true`.
 		version: [1, 2],
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Create, read, update and delete Synerise profiles, one at a time or in batches of 1,000',
+		description: `Create, read, update and delete Synerise profiles, one at a time or in batches of ${MAX_PROFILES_PER_BATCH.toLocaleString('en-US')}`,
 		defaults: { name: 'Synerise' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

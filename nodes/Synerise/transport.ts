@@ -25,14 +25,16 @@ export const PERMISSION_CHECK_PATH = '/uauth/api-key/permission-check';
 /** The login is retried briefly on 429/5xx/network errors; a bad key (400/401) fails at once. */
 export const LOGIN_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000, maxElapsedMs: 30_000 };
 
-/** Batch create/update: at most 1,000 profiles per request (reference §6.3, §8, confirmed). */
+/** Batch create/update: profiles per request (reference §6.3, §8, confirmed). */
 export const MAX_PROFILES_PER_BATCH = 1000;
-/**
- * Batch body size: "at most 1 MB" (reference §6.3, §8). Whether that is 10^6 or 2^20 bytes is not stated,
- * so the smaller reading is used.
- */
-export const MAX_BATCH_BYTES = 1_000_000;
-/** List page size; the maximum is not published (reference §6.4, inferred: 100). */
+/** Batch body size in megabytes, as the reference states it (reference §6.3, §8). */
+export const MAX_BATCH_MEGABYTES = 1;
+/** Whether a megabyte is 10^6 or 2^20 bytes is not stated, so the smaller reading is used. */
+export const MAX_BATCH_BYTES = MAX_BATCH_MEGABYTES * 1_000_000;
+/** Phone length: 6–20 allowed characters, or a leading + and 6–19 (reference §5.3). */
+export const MIN_PHONE_LENGTH = 6;
+export const MAX_PHONE_LENGTH = 20;
+/** List page size; the maximum is not published (reference §6.4, inferred). */
 export const MAX_PAGE_SIZE = 100;
 /** The list API serves at most this many profiles per query (reference §6.4, inferred). */
 export const LIST_WINDOW = 10_000;
@@ -46,6 +48,42 @@ export const MAX_REQUESTS_PER_SECOND = 20;
 export const BATCH_CONCURRENCY = 2;
 /** Single-profile calls in flight at once (inferred, as above). */
 export const SINGLE_CONCURRENCY = 4;
+
+/** Profile routes (reference §6.1–6.7). */
+export const PROFILES_PATH = '/v4/clients';
+export const BATCH_PATH = `${PROFILES_PATH}/batch`;
+/** Answers once the profile is stored (reference §6.2). */
+export const INSTANT_CREATE_PATH = `${PROFILES_PATH}/instant`;
+
+/**
+ * Get by phone: not shown in Synerise's public material (reference §0, inferred). The hub lists a
+ * `batch/by-phone` lookup, so one phone number may match several profiles; the node accepts a list answer.
+ */
+export const GET_BY_PHONE_SEGMENT = 'by-phone';
+/** Get by customId: not shown in public material either (reference §0, §6.5, inferred, also the casing). */
+export const GET_BY_CUSTOM_ID_SEGMENT = 'by-customId';
+/**
+ * Delete by customId is spelled two ways in Synerise's own clients (reference §0): `by-customid` in the
+ * php-sdk (2025, and on the update route in every client), `by-custom-id` in the hub reference and the
+ * Magento client. Inferred: the php-sdk spelling first; on a 404 without an error body (no such route) the
+ * node tries the other spelling once and keeps the one that worked for the rest of the execution.
+ */
+export const DELETE_BY_CUSTOM_ID_SEGMENT = 'by-customid';
+export const DELETE_BY_CUSTOM_ID_OTHER_SEGMENT = 'by-custom-id';
+
+/** Path segments of the identifier routes (reference §6.5–6.7). */
+export const PROFILE_PATHS = {
+	byId: (clientId: string) => `${PROFILES_PATH}/${clientId}`,
+	/** A route by one identifier segment, e.g. `by-email`, and the encoded identifier value. */
+	by: (segment: string, value: string) => `${PROFILES_PATH}/${segment}/${value}`,
+	getBy: {
+		email: 'by-email',
+		uuid: 'by-uuid',
+		phone: GET_BY_PHONE_SEGMENT,
+		customId: GET_BY_CUSTOM_ID_SEGMENT,
+	} as Record<string, string>,
+	updateBy: { email: 'by-email', customId: 'by-customid' } as Record<string, string>,
+};
 
 export function syneriseBaseUrl(credentials: ICredentialDataDecryptedObject): string {
 	const override = String(credentials.baseUrl ?? '').trim();
@@ -106,7 +144,7 @@ export interface SyneriseApi {
 }
 
 /** The node's only door to Synerise: base URL and auth mode from the credential, paced and retried. */
-export async function syneriseApi(ctx: IExecuteFunctions): Promise<SyneriseApi> {
+export async function connect(ctx: IExecuteFunctions): Promise<SyneriseApi> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const jwt = credentials.authMethod !== 'basic';
 	const transport = new Transport(ctx, {

@@ -1,27 +1,22 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
-import { syneriseApi } from '../transport';
+import type { Operations } from '../../shared/router';
+import { route } from '../../shared/router';
+import type { SyneriseApi } from '../transport';
+import { connect } from '../transport';
 import * as profile from './profile/Profile.resource';
 
-const operations = {
+export const operations: Operations<SyneriseApi> = {
 	profile: {
-		create: profile.create.execute,
-		upsert: profile.upsert.execute,
-		get: profile.get.execute,
-		getAll: profile.getAll.execute,
-		update: profile.update.execute,
-		delete: profile.delete.execute,
+		create: profile.create,
+		upsert: profile.upsert,
+		get: profile.get,
+		getAll: profile.getAll,
+		update: profile.update,
+		delete: profile.delete,
 	},
-} as const;
+};
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const resource = this.getNodeParameter('resource', 0) as keyof typeof operations;
-	const operation = this.getNodeParameter('operation', 0) as string;
-	const run = (operations[resource] as Record<string, typeof profile.create.execute> | undefined)?.[operation];
-	if (!run) {
-		throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
-	}
-	if (this.getInputData().length === 0) return [[]];
-	return await run.call(this, await syneriseApi(this));
+	return await route(this, operations, connect);
 }

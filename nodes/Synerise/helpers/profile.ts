@@ -1,8 +1,10 @@
 import type { FieldType, IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 
 import { invalidField } from '../../shared/errors';
+import { listOf } from '../../shared/lists';
 import type { EmptyValuePolicy } from '../../shared/mapping';
 import { applyEmptyPolicy, mappedFields, parseJsonParameter } from '../../shared/mapping';
+import { MAX_PHONE_LENGTH, MIN_PHONE_LENGTH } from '../transport';
 
 /** Unique identifiers a profile can be created and matched by (reference §1, §5.2). */
 export const IDENTIFIER_FIELDS = ['email', 'phone', 'uuid', 'customId'] as const;
@@ -85,7 +87,9 @@ const EMAIL = /^[^\s@]+@(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-
  */
 export const PHONE_ALLOWS_SLASH = false;
 const PHONE_CHARS = PHONE_ALLOWS_SLASH ? '[0-9 ()\\-/]' : '[0-9 ()\\-]';
-const PHONE = new RegExp(`^(?:\\+${PHONE_CHARS}{6,19}|${PHONE_CHARS}{6,20})$`);
+const PHONE = new RegExp(
+	`^(?:\\+${PHONE_CHARS}{${MIN_PHONE_LENGTH},${MAX_PHONE_LENGTH - 1}}|${PHONE_CHARS}{${MIN_PHONE_LENGTH},${MAX_PHONE_LENGTH}})$`,
+);
 const BIRTH_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** ISO 3166 alpha-2 (reference §5.3 says "ISO 3166 code"; alpha-2 is inferred from the examples). */
 const COUNTRY_CODE = /^[A-Za-z]{2}$/;
@@ -263,7 +267,7 @@ function nativeValue(node: INode, itemIndex: number, field: string, value: unkno
 					node,
 					itemIndex,
 					field,
-					`"${text}" is not a valid phone number (digits, spaces, -, ( and ): 6–20 of them, or + and 6–19)`,
+					`"${text}" is not a valid phone number (digits, spaces, -, ( and ): ${MIN_PHONE_LENGTH}–${MAX_PHONE_LENGTH} of them, or + and ${MIN_PHONE_LENGTH}–${MAX_PHONE_LENGTH - 1})`,
 				);
 			}
 			break;
@@ -285,9 +289,10 @@ function nativeValue(node: INode, itemIndex: number, field: string, value: unkno
 }
 
 function tagsValue(node: INode, itemIndex: number, value: unknown): string[] {
-	const list = typeof value === 'string' ? value.split(',') : value;
-	if (!Array.isArray(list)) throw invalidField(node, itemIndex, 'tags', 'must be a list of tags or a comma-separated text');
-	const tags = list.map((tag) => (typeof tag === 'number' ? String(tag) : tag));
+	if (typeof value !== 'string' && !Array.isArray(value)) {
+		throw invalidField(node, itemIndex, 'tags', 'must be a list of tags or a comma-separated text');
+	}
+	const tags = listOf(value).map((tag) => (typeof tag === 'number' ? String(tag) : tag));
 	if (tags.some((tag) => typeof tag !== 'string')) throw invalidField(node, itemIndex, 'tags', 'every tag must be text');
 	return (tags as string[]).map((tag) => tag.trim()).filter((tag) => tag !== '');
 }

@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { IDataObject } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { DELETE_BY_CUSTOM_ID_SEGMENT, GET_BY_CUSTOM_ID_SEGMENT } from '../../../nodes/Synerise/actions/profile/common';
-import { API_VERSION, MAX_PROFILES_PER_BATCH } from '../../../nodes/Synerise/transport';
+import { API_VERSION, DELETE_BY_CUSTOM_ID_SEGMENT, GET_BY_CUSTOM_ID_SEGMENT, MAX_PROFILES_PER_BATCH } from '../../../nodes/Synerise/transport';
 import type { CapturedRequest, RunningVendor } from '../../sandbox/core.mts';
 import type { Sandbox } from '../../sandbox/index.mts';
 import { startSandbox } from '../../sandbox/index.mts';

@@ -4,7 +4,7 @@ import type { IDataObject, INodeProperties, INodePropertyOptions } from 'n8n-wor
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { SyneriseApi } from '../../../credentials/SyneriseApi.credentials';
-import { DELETE_BY_CUSTOM_ID_SEGMENT, GET_BY_CUSTOM_ID_SEGMENT } from '../../../nodes/Synerise/actions/profile/common';
+import { DELETE_BY_CUSTOM_ID_SEGMENT, GET_BY_CUSTOM_ID_SEGMENT } from '../../../nodes/Synerise/transport';
 import { Synerise } from '../../../nodes/Synerise/Synerise.node';
 import type { RunningVendor } from '../../sandbox/core.mts';
 import { startVendor } from '../../sandbox/core.mts';

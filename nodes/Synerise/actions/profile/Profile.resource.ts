@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import * as create from './create.operation';
-import * as upsert from './createOrUpdate.operation';
+import * as upsert from './upsert.operation';
 import * as deleteProfile from './delete.operation';
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';

@@ -1,9 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { SyneriseApi } from '../../transport';
+import { runEach } from '../../../shared/bulk';
+import { customAttributesField, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
-import { customAttributesField, PROFILE_PATHS, profileFields, profileOptions, queuedResult, runPerItem } from './common';
+import { queuedResult } from '../../helpers/queuedResult';
+import type { SyneriseApi } from '../../transport';
+import { INSTANT_CREATE_PATH, PROFILE_PATHS, PROFILES_PATH, SINGLE_CONCURRENCY } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -37,33 +40,30 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['create'] } }, properties);
 
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
-	return await runPerItem(
-		this,
-		api,
-		(itemIndex) => {
+	return await runEach(this, {
+		prepare: (itemIndex) => {
 			const profile = buildProfile(this, itemIndex, readProfileOptions(this, itemIndex, true));
 			const instant = ((this.getNodeParameter('options', itemIndex, {}) as IDataObject).instant ?? false) === true;
 			const identifier = IDENTIFIER_FIELDS.find((field) => typeof profile[field] === 'string')!;
-			const value = profile[identifier] as string;
-			return {
-				keys: IDENTIFIER_FIELDS.filter((field) => typeof profile[field] === 'string').map((field) => `${field}:${profile[field] as string}`),
-				send: async (api) => {
-					if (!instant) {
-						const response = await api.request({ method: 'POST', path: '/v4/clients', body: profile });
-						return queuedResult(this, { accepted: true }, { statusCode: response.statusCode, [identifier]: value });
-					}
-					// The instant route answers once the profile is stored (reference §6.2); read it back by the
-					// identifier it was created with, as the answer itself carries no profile.
-					await api.request({ method: 'POST', path: '/v4/clients/instant', body: profile, encoding: 'text' });
-					const segment = PROFILE_PATHS.getBy[identifier];
-					const stored = await api.request<IDataObject>({
-						method: 'GET',
-						path: `/v4/clients/${segment}/${encodeURIComponent(value)}`,
-					});
-					return stored.body;
-				},
-			};
+			return { profile, instant, identifier, value: profile[identifier] as string };
 		},
-		'The create request',
-	);
+		keys: ({ profile }) =>
+			IDENTIFIER_FIELDS.filter((field) => typeof profile[field] === 'string').map((field) => `${field}:${profile[field] as string}`),
+		concurrency: SINGLE_CONCURRENCY,
+		requestName: 'The create request',
+		send: async ({ profile, instant, identifier, value }) => {
+			if (!instant) {
+				const response = await api.request({ method: 'POST', path: PROFILES_PATH, body: profile });
+				return queuedResult(this, { accepted: true }, { statusCode: response.statusCode, [identifier]: value });
+			}
+			// The instant route answers once the profile is stored (reference §6.2); read it back by the
+			// identifier it was created with, as the answer itself carries no profile.
+			await api.request({ method: 'POST', path: INSTANT_CREATE_PATH, body: profile, encoding: 'text' });
+			const stored = await api.request<IDataObject>({
+				method: 'GET',
+				path: PROFILE_PATHS.by(PROFILE_PATHS.getBy[identifier], encodeURIComponent(value)),
+			});
+			return stored.body;
+		},
+	});
 }

@@ -1,18 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { runEach } from '../../../shared/bulk';
 import type { VendorResponse } from '../../../shared/transport';
 import { VendorHttpError } from '../../../shared/transport';
-import type { SyneriseApi } from '../../transport';
 import { pathValue } from '../../helpers/profile';
-import {
-	DELETE_BY_CUSTOM_ID_OTHER_SEGMENT,
-	DELETE_BY_CUSTOM_ID_SEGMENT,
-	Failed,
-	PROFILE_PATHS,
-	queuedResult,
-	runPerItem,
-} from './common';
+import { queuedResult } from '../../helpers/queuedResult';
+import type { SyneriseApi } from '../../transport';
+import { DELETE_BY_CUSTOM_ID_OTHER_SEGMENT, DELETE_BY_CUSTOM_ID_SEGMENT, PROFILE_PATHS, SINGLE_CONCURRENCY } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -49,14 +44,9 @@ function noSuchRoute(error: unknown): boolean {
 	return body === undefined || body === null || (typeof body === 'string' && body.trim() === '');
 }
 
-type Answer = { response: VendorResponse; failure?: undefined } | { response?: undefined; failure: unknown };
-
-async function send(api: SyneriseApi, segment: string, value: string): Promise<Answer> {
-	const path = segment === '' ? PROFILE_PATHS.byId(value) : `/v4/clients/${segment}/${value}`;
-	return await api.request({ method: 'DELETE', path }).then(
-		(response) => ({ response }),
-		(failure: unknown) => ({ failure }),
-	);
+async function send(api: SyneriseApi, segment: string, value: string): Promise<VendorResponse> {
+	const path = segment === '' ? PROFILE_PATHS.byId(value) : PROFILE_PATHS.by(segment, value);
+	return await api.request({ method: 'DELETE', path });
 }
 
 /**
@@ -64,56 +54,62 @@ async function send(api: SyneriseApi, segment: string, value: string): Promise<A
  * worked, calls go one at a time, so the first 404 without a body switches every later item to the other
  * spelling instead of each item finding out on its own.
  */
-async function deleteByCustomId(api: SyneriseApi, value: string): Promise<Answer> {
+async function deleteByCustomId(api: SyneriseApi, value: string): Promise<VendorResponse> {
 	const memory = api.remembered;
 	while (memory.deleteByCustomIdSegment === undefined && memory.deleteByCustomIdProbe) await memory.deleteByCustomIdProbe;
 	if (memory.deleteByCustomIdSegment !== undefined) return await send(api, memory.deleteByCustomIdSegment, value);
 	const probe = probeDelete(api, value);
-	memory.deleteByCustomIdProbe = probe.then(() => undefined);
-	const answer = await probe;
-	memory.deleteByCustomIdProbe = undefined;
-	return answer;
+	// Later items wait for the probe to settle, whatever its outcome; its failure is this item's alone.
+	memory.deleteByCustomIdProbe = probe.then(
+		() => undefined,
+		() => undefined,
+	);
+	try {
+		return await probe;
+	} finally {
+		memory.deleteByCustomIdProbe = undefined;
+	}
 }
 
 /**
  * The constant's spelling, then once the other one after a 404 without a body. Any other answer (success,
  * a profile not found with its error object, a 403) shows the route exists, so its spelling is kept.
  */
-async function probeDelete(api: SyneriseApi, value: string): Promise<Answer> {
+async function probeDelete(api: SyneriseApi, value: string): Promise<VendorResponse> {
 	for (const segment of [DELETE_BY_CUSTOM_ID_SEGMENT, DELETE_BY_CUSTOM_ID_OTHER_SEGMENT]) {
-		const answer = await send(api, segment, value);
-		if (answer.response || !noSuchRoute(answer.failure)) {
-			if (answer.response || answer.failure instanceof VendorHttpError) api.remembered.deleteByCustomIdSegment = segment;
-			return answer;
+		const answer = await send(api, segment, value).then(
+			(response) => ({ response, failure: undefined }),
+			(failure: unknown) => ({ response: undefined, failure }),
+		);
+		if (answer.response) {
+			api.remembered.deleteByCustomIdSegment = segment;
+			return answer.response;
 		}
+		if (noSuchRoute(answer.failure)) continue;
+		if (answer.failure instanceof VendorHttpError) api.remembered.deleteByCustomIdSegment = segment;
+		// The engine's runEach turns it into the item's error (requestFailed), as for any failed call.
+		throw answer.failure;
 	}
-	return {
-		failure: new VendorHttpError(
-			404,
-			undefined,
-			`The service answered 404 without a body on both delete routes, /v4/clients/${DELETE_BY_CUSTOM_ID_SEGMENT}/… and /v4/clients/${DELETE_BY_CUSTOM_ID_OTHER_SEGMENT}/…`,
-		),
-	};
+	throw new VendorHttpError(
+		404,
+		undefined,
+		`The service answered 404 without a body on both delete routes, ${PROFILE_PATHS.by(DELETE_BY_CUSTOM_ID_SEGMENT, '…')} and ${PROFILE_PATHS.by(DELETE_BY_CUSTOM_ID_OTHER_SEGMENT, '…')}`,
+	);
 }
 
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
-	return await runPerItem(
-		this,
-		api,
-		(itemIndex) => {
+	return await runEach(this, {
+		prepare: (itemIndex) => {
 			const type = this.getNodeParameter('identifierType', itemIndex) as string;
 			const raw = String(this.getNodeParameter('identifierValue', itemIndex) ?? '').trim();
-			const value = pathValue(this.getNode(), itemIndex, type, raw);
-			return {
-				keys: [`${type}:${raw.toLowerCase()}`],
-				send: async (api) => {
-					const answer =
-						type === 'clientId' ? await send(api, '', value) : await deleteByCustomId(api, value);
-					if (!answer.response) return new Failed(answer.failure);
-					return queuedResult(this, { deleted: true }, { statusCode: answer.response.statusCode, [type]: raw });
-				},
-			};
+			return { type, raw, value: pathValue(this.getNode(), itemIndex, type, raw) };
 		},
-		'The delete request',
-	);
+		keys: ({ type, raw }) => [`${type}:${raw.toLowerCase()}`],
+		concurrency: SINGLE_CONCURRENCY,
+		requestName: 'The delete request',
+		send: async ({ type, raw, value }) => {
+			const response = type === 'clientId' ? await send(api, '', value) : await deleteByCustomId(api, value);
+			return queuedResult(this, { deleted: true }, { statusCode: response.statusCode, [type]: raw });
+		},
+	});
 }

@@ -1,10 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { runEach } from '../../../shared/bulk';
 import { VendorHttpError } from '../../../shared/transport';
-import type { SyneriseApi } from '../../transport';
 import { pathValue } from '../../helpers/profile';
-import { Failed, PROFILE_PATHS, runPerItem } from './common';
+import type { SyneriseApi } from '../../transport';
+import { PROFILE_PATHS, SINGLE_CONCURRENCY } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -55,27 +56,23 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 	// A lookup that answers a list (a phone number shared by several profiles) gives one item per profile;
 	// the first travels as the item's result, the others are added right after it.
 	const more = new WeakMap<IDataObject, IDataObject[]>();
-	const [items] = await runPerItem(
-		this,
-		api,
-		(itemIndex) => {
+	const [items] = await runEach(this, {
+		prepare: (itemIndex) => {
 			const type = this.getNodeParameter('identifierType', itemIndex) as string;
 			const value = pathValue(this.getNode(), itemIndex, type, this.getNodeParameter('identifierValue', itemIndex));
-			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : `/v4/clients/${PROFILE_PATHS.getBy[type]}/${value}`;
-			return {
-				keys: [],
-				send: async (api) => {
-					const { body } = await api.request<IDataObject | IDataObject[]>({ method: 'GET', path });
-					if (!Array.isArray(body)) return body;
-					const profiles = body.filter((entry): entry is IDataObject => !!entry && typeof entry === 'object' && !Array.isArray(entry));
-					if (profiles.length === 0) return new Failed(new VendorHttpError(404, body, 'The service answered with an empty list: no profile matches'));
-					more.set(profiles[0], profiles.slice(1));
-					return profiles[0];
-				},
-			};
+			return type === 'clientId' ? PROFILE_PATHS.byId(value) : PROFILE_PATHS.by(PROFILE_PATHS.getBy[type], value);
 		},
-		'The get request',
-	);
+		concurrency: SINGLE_CONCURRENCY,
+		requestName: 'The get request',
+		send: async (path) => {
+			const { body } = await api.request<IDataObject | IDataObject[]>({ method: 'GET', path });
+			if (!Array.isArray(body)) return body;
+			const profiles = body.filter((entry): entry is IDataObject => !!entry && typeof entry === 'object' && !Array.isArray(entry));
+			if (profiles.length === 0) throw new VendorHttpError(404, body, 'The service answered with an empty list: no profile matches');
+			more.set(profiles[0], profiles.slice(1));
+			return profiles[0];
+		},
+	});
 	const out: INodeExecutionData[] = [];
 	for (const item of items) {
 		out.push(item);

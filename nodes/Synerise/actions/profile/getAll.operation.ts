@@ -4,7 +4,17 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { invalidField, requestFailed } from '../../../shared/errors';
 import { errorItem } from '../../../shared/results';
 import type { SyneriseApi } from '../../transport';
-import { LIST_WINDOW, MAX_PAGE_SIZE } from '../../transport';
+import { LIST_WINDOW, MAX_PAGE_SIZE, PROFILES_PATH } from '../../transport';
+
+const limitField: INodeProperties = {
+	displayName: 'Limit',
+	name: 'limit',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: 50,
+	description: 'Max number of results to return',
+	displayOptions: { show: { returnAll: [false] } },
+};
 
 const properties: INodeProperties[] = [
 	{
@@ -14,15 +24,7 @@ const properties: INodeProperties[] = [
 		default: false,
 		description: 'Whether to return all results or only up to a given limit',
 	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { returnAll: [false] } },
-	},
+	limitField,
 	{
 		displayName: `Synerise lists at most ${LIST_WINDOW.toLocaleString('en-US')} profiles per query; the node reads them ${MAX_PAGE_SIZE} at a time. Narrow the filters to reach others.`,
 		name: 'listNotice',
@@ -105,7 +107,7 @@ async function listProfiles(api: SyneriseApi, qs: IDataObject, wanted: number): 
 	for (let pageIndex = 1; profiles.length < max; pageIndex++) {
 		const response = await api.request<IDataObject[]>({
 			method: 'GET',
-			path: '/v4/clients',
+			path: PROFILES_PATH,
 			qs: { ...qs, pageIndex, pageSize: size },
 		});
 		const page = Array.isArray(response.body) ? response.body : [];
@@ -116,13 +118,18 @@ async function listProfiles(api: SyneriseApi, qs: IDataObject, wanted: number): 
 	return { profiles, windowReached };
 }
 
+/**
+ * Its own loop rather than the engine's `runEach`, which gives each input item exactly one result: here one
+ * item gives as many profiles as match, none included. Items run one after another, each with its own
+ * pages; a failed item becomes the engine's error item (Continue On Fail) or stops the node.
+ */
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const out: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-			const limit = returnAll ? Number.POSITIVE_INFINITY : Number(this.getNodeParameter('limit', itemIndex, 50));
+			const limit = returnAll ? Number.POSITIVE_INFINITY : Number(this.getNodeParameter('limit', itemIndex, limitField.default));
 			if (!returnAll && (!Number.isInteger(limit) || limit < 1)) {
 				throw invalidField(this.getNode(), itemIndex, 'Limit', 'must be a whole number of at least 1');
 			}

@@ -1,10 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { runEach } from '../../../shared/bulk';
 import { invalidField } from '../../../shared/errors';
-import type { SyneriseApi } from '../../transport';
+import { customAttributesField, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, pathValue, readProfileOptions } from '../../helpers/profile';
-import { customAttributesField, PROFILE_PATHS, profileFields, profileOptions, queuedResult, runPerItem } from './common';
+import { queuedResult } from '../../helpers/queuedResult';
+import type { SyneriseApi } from '../../transport';
+import { PROFILE_PATHS, SINGLE_CONCURRENCY } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -50,10 +53,8 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['update'] } }, properties);
 
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
-	return await runPerItem(
-		this,
-		api,
-		(itemIndex) => {
+	return await runEach(this, {
+		prepare: (itemIndex) => {
 			const type = this.getNodeParameter('identifierType', itemIndex) as string;
 			const raw = String(this.getNodeParameter('identifierValue', itemIndex) ?? '').trim();
 			const value = pathValue(this.getNode(), itemIndex, type, raw);
@@ -61,15 +62,15 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			if (Object.keys(profile).length === 0) {
 				throw invalidField(this.getNode(), itemIndex, 'Profile Fields', 'nothing to update: map at least one field');
 			}
-			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : `/v4/clients/${PROFILE_PATHS.updateBy[type]}/${value}`;
-			return {
-				keys: [`${type}:${raw.toLowerCase()}`],
-				send: async (api) => {
-					const response = await api.request({ method: 'POST', path, body: profile });
-					return queuedResult(this, { accepted: true }, { statusCode: response.statusCode, [type]: raw, updatedFields: Object.keys(profile) });
-				},
-			};
+			const path = type === 'clientId' ? PROFILE_PATHS.byId(value) : PROFILE_PATHS.by(PROFILE_PATHS.updateBy[type], value);
+			return { type, raw, path, profile };
 		},
-		'The update request',
-	);
+		keys: ({ type, raw }) => [`${type}:${raw.toLowerCase()}`],
+		concurrency: SINGLE_CONCURRENCY,
+		requestName: 'The update request',
+		send: async ({ type, raw, path, profile }) => {
+			const response = await api.request({ method: 'POST', path, body: profile });
+			return queuedResult(this, { accepted: true }, { statusCode: response.statusCode, [type]: raw, updatedFields: Object.keys(profile) });
+		},
+	});
 }

@@ -7,15 +7,22 @@ import { jsonBytes } from '../../../shared/chunk';
 import { rejectedItem } from '../../../shared/errors';
 import { withFixedParameters } from '../../../shared/parameters';
 import { VendorHttpError } from '../../../shared/transport';
-import type { SyneriseApi } from '../../transport';
-import { BATCH_CONCURRENCY, fieldErrors, MAX_BATCH_BYTES, MAX_PROFILES_PER_BATCH } from '../../transport';
+import { customAttributesField, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
-import { customAttributesField, profileFields, profileOptions, queuedResult } from './common';
+import { queuedResult } from '../../helpers/queuedResult';
+import type { SyneriseApi } from '../../transport';
+import {
+	BATCH_CONCURRENCY,
+	BATCH_PATH,
+	fieldErrors,
+	MAX_BATCH_BYTES,
+	MAX_BATCH_MEGABYTES,
+	MAX_PROFILES_PER_BATCH,
+} from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
-		displayName:
-			'Each input item is one profile, matched by its identifiers (email, phone, UUID or custom ID) or created. Items are sent in batches of up to 1,000 profiles and 1 MB. Synerise queues a batch and applies it a few seconds later, with no result per profile: output items say "queued", and a profile Synerise drops later is not reported.',
+		displayName: `Each input item is one profile, matched by its identifiers (email, phone, UUID or custom ID) or created. Items are sent in batches of up to ${MAX_PROFILES_PER_BATCH.toLocaleString('en-US')} profiles and ${MAX_BATCH_MEGABYTES} MB. Synerise queues a batch and applies it a few seconds later, with no result per profile: output items say "queued", and a profile Synerise drops later is not reported.`,
 		name: 'batchNotice',
 		type: 'notice',
 		default: '',
@@ -80,7 +87,7 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			),
 		});
 		const outcome = await api
-			.request({ method: 'POST', path: '/v4/clients/batch', body: profiles, records: profiles.length })
+			.request({ method: 'POST', path: BATCH_PATH, body: profiles, records: profiles.length })
 			.then(
 				(response) => ({ response, failure: undefined }),
 				(failure: unknown) => ({ response: undefined, failure }),
@@ -101,7 +108,7 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 		if (rest.length > 0) {
 			await api.request({
 				method: 'POST',
-				path: '/v4/clients/batch',
+				path: BATCH_PATH,
 				body: rest.map((position) => profiles[position]),
 				records: rest.length,
 			});
