@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 import { prepareTemplate } from '../e2e/globalSetup.mts';
 import { N8n } from '../e2e/harness.mts';
-import { startSandbox, type Sandbox, type VendorName } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import { startSandbox, type Sandbox, type VendorName } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { engineOverhead } from './engine.mts';
 import { executeMeasured, type MeasuredRun } from './n8nProcess.mts';
 import { bulkNode, httpRequestNode, naiveTarget, profileCode, workflow, type BulkVendor } from './workloads.mts';

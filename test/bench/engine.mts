@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 import type { IDataObject, IHttpRequestOptions, INodeProperties, INodeType } from 'n8n-workflow';
 
-import type { Route, SandboxRequest, SandboxResponse } from '../sandbox/core.mts';
-import type { Sandbox } from '../sandbox/index.mts';
+import type { Route, SandboxRequest, SandboxResponse } from '../../sandbox/core.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
 import { bulkNode, profileCode, type BulkVendor } from './workloads.mts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

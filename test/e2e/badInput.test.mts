@@ -5,9 +5,9 @@
 // (test/unit/reliability/badInput); this is a representative subset of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 

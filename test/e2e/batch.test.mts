@@ -9,8 +9,8 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 

@@ -8,9 +8,9 @@
 // after the cancellation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n } from './harness.mts';
 import { importAndPublish, N8nProcess, webhookWorkflow } from './n8nProcess.mts';
 

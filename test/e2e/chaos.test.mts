@@ -8,11 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { FaultConfig } from '../sandbox/core.mts';
-import { seededRandom } from '../sandbox/core.mts';
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { FaultConfig } from '../../sandbox/core.mts';
+import { seededRandom } from '../../sandbox/core.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import type { N8nRun, NodeRunItem } from './harness.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';

@@ -6,9 +6,9 @@
 //   accept: a later run sends every refused profile again and skips only profiles Batch holds as sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n } from './harness.mts';
 import { importAndPublish, N8nProcess, webhookWorkflow } from './n8nProcess.mts';
 

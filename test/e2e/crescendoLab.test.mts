@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { credentials as profileKey, exportColumns, exportRow, maacCredentials } from '../sandbox/crescendoLab.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { credentials as profileKey, exportColumns, exportRow, maacCredentials } from '../../sandbox/crescendoLab.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 

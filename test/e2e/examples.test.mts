@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { sandboxCredentials } from '../sandbox/n8nCredentials.mts';
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
+import { sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
 import { loadExamples } from './examples.mts';
 import { N8n, N8nRun } from './harness.mts';
 import { N8nServer } from './server.mts';

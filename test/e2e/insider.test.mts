@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startSandbox, type Sandbox } from '../sandbox/index.mts';
-import { credentials as sandboxKeys } from '../sandbox/insider.mts';
+import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
+import { credentials as sandboxKeys } from '../../sandbox/insider.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 

@@ -4,9 +4,9 @@
 // items reach the error output another way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { environment, N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 

@@ -1,9 +1,9 @@
 // Real-n8n runs of the Talon.One node against the sandbox fake (issue #4 "Done when").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { DEPLOYMENT } from '../sandbox/talonOne.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { DEPLOYMENT } from '../../sandbox/talonOne.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 

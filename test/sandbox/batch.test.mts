@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from './index.mts';
-import { startSandbox } from './index.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
 
 let sandbox: Sandbox;
 let url: string;

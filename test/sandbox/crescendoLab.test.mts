@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 
-import { startSandbox, type Sandbox } from './index.mts';
+import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
 import { parse as parseStream } from 'csv-parse';
 
-import { credentials, generatedColumns, generatedCsv, generatedRowWriter, japanCredentials, maacCredentials, toCsv, type Contact } from './crescendoLab.mts';
+import { credentials, generatedColumns, generatedCsv, generatedRowWriter, japanCredentials, maacCredentials, toCsv, type Contact } from '../../sandbox/crescendoLab.mts';
 
 // Large enough that a loaded machine still sees each state: 60 s window → 4.8 s; 1 s pending → 80 ms.
 const SCALE = 0.08;

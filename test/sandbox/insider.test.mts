@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startSandbox, type Sandbox } from './index.mts';
-import { credentials } from './insider.mts';
+import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
+import { credentials } from '../../sandbox/insider.mts';
 
 let sandbox: Sandbox;
 let base: string;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { RunningVendor } from './core.mts';
-import { startVendor } from './core.mts';
-import { create, KEYS } from './synerise.mts';
+import type { RunningVendor } from '../../sandbox/core.mts';
+import { startVendor } from '../../sandbox/core.mts';
+import { create, KEYS } from '../../sandbox/synerise.mts';
 
 let vendor: RunningVendor;
 

@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import type { ICredentialType, IDataObject, INodeType } from 'n8n-workflow';
 
 import { routesToErrorOutput } from '../../helpers/errorOutput.mts';
-import type { RunningVendor } from '../../sandbox/core.mts';
+import type { RunningVendor } from '../../../sandbox/core.mts';
 import type { NodeRunResult, ParamValue } from './nodeRunner.mts';
 import { runNodeSpec } from './nodeRunner.mts';
 

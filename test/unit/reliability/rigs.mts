@@ -2,8 +2,8 @@
 // in-process (time-scaled where the vendor's tasks and windows would make tests slow).
 import type { ICredentialType, IDataObject, INodeType } from 'n8n-workflow';
 
-import type { Sandbox, VendorName } from '../../sandbox/index.mts';
-import { startSandbox } from '../../sandbox/index.mts';
+import type { Sandbox, VendorName } from '../../../sandbox/index.mts';
+import { startSandbox } from '../../../sandbox/index.mts';
 import type { VendorRig } from './catalogue.mts';
 
 export interface RigSpec {

@@ -5,7 +5,7 @@ import { CrescendoLabApi } from '../../../../credentials/CrescendoLabApi.credent
 import { CrescendoLabMaacApi } from '../../../../credentials/CrescendoLabMaacApi.credentials';
 import { CrescendoLab } from '../../../../nodes/CrescendoLab/CrescendoLab.node';
 import { MAX_IMPORT_BODY_BYTES } from '../../../../nodes/CrescendoLab/transport';
-import { maacCredentials } from '../../../sandbox/crescendoLab.mts';
+import { maacCredentials } from '../../../../sandbox/crescendoLab.mts';
 import type { BadInputCase, VendorRig } from '../catalogue.mts';
 import { checkCase } from '../catalogue.mts';
 import { sandboxPost, startRig } from '../rigs.mts';

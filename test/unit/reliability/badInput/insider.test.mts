@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { InsiderApi } from '../../../../credentials/InsiderApi.credentials';
 import { Insider } from '../../../../nodes/Insider/Insider.node';
 import { MAX_REQUEST_BYTES } from '../../../../nodes/Insider/transport';
-import { credentials as known } from '../../../sandbox/insider.mts';
+import { credentials as known } from '../../../../sandbox/insider.mts';
 import type { BadInputCase, VendorRig } from '../catalogue.mts';
 import { checkCase } from '../catalogue.mts';
 import { sandboxPost, startRig } from '../rigs.mts';
