@@ -173,7 +173,7 @@ export async function engineOverhead(sandbox: Sandbox, count: number, log: (text
 		const keys = sandbox.credentials[vendor] as Record<string, string>;
 		// Resets the fake and signs requests as the credential would (Synerise's reset forgets its tokens).
 		const fresh = async (): Promise<Record<string, string>> => {
-			await fetch(`${running.url}/__sandbox/reset`, { method: 'POST' });
+			await sandbox.control(vendor).reset();
 			// Writes apply inside the handler (no timers left running), so their CPU time is the fake's, not ours.
 			if (vendor !== 'batch') running.module.configure({ applyDelayMs: 0 });
 			if (vendor === 'insider') return { 'x-partner-name': keys.partnerName, 'x-request-token': keys.requestToken };
