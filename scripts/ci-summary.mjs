@@ -1,14 +1,15 @@
-// Prints CI's closing line: the sum of the `N passed, N failed` lines of every runner this CI run used.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// CI's summaries. `node scripts/ci-summary.mjs --clear <runner>…` forgets the runners' summaries before a CI
+// run; `node scripts/ci-summary.mjs <runner>…` prints CI's closing line, the sum of their `N passed, N failed`
+// lines. A runner that left no summary crashed before it could count: one failure (summary.mjs's crash rule).
+import { clearSummary, formatCounts, readSummary, total } from './summary.mjs';
 
-import { ROOT } from './setup.mjs';
-
-const totals = { passed: 0, failed: 0, skipped: 0 };
-for (const name of process.argv.slice(2)) {
-	const file = join(ROOT, 'test', '.artifacts', `summary-${name}.json`);
-	// A runner that left no summary crashed before it could count: that is a failure.
-	const counts = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { passed: 0, failed: 1, skipped: 0 };
-	for (const key of Object.keys(totals)) totals[key] += counts[key] ?? 0;
+const args = process.argv.slice(2);
+if (args[0] === '--clear') {
+	for (const name of args.slice(1)) clearSummary(name);
+} else {
+	const summaries = args.map((name) => readSummary(name));
+	args.forEach((name, index) => {
+		if (summaries[index].crashed) process.stdout.write(`\n✘ ${name} left no summary: counted as one failure\n`);
+	});
+	process.stdout.write(`\nTotal: ${formatCounts(total(summaries))}\n`);
 }
-process.stdout.write(`\nTotal: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);

@@ -4,26 +4,24 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { installPackage, packPackage } from '../test/e2e/globalSetup.mts';
-import { freePort, n8nEnv, runProcess } from '../test/e2e/harness.mts';
-import { sandboxCredentials } from '../test/sandbox/n8nCredentials.mts';
-import { startSandbox } from '../test/sandbox/index.mts';
+import { startSandbox } from '../sandbox/index.mts';
+import { sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import { freePort, installPackage, n8nEnv, packPackage, ROOT, runProcess, type N8nInstall } from './n8nHome.mts';
 // @ts-expect-error plain ES module without types
 import { ensureN8n } from './toolchain.mjs';
 
-const ROOT = join(import.meta.dirname, '..');
 const PORT = Number(process.env.N8N_PORT ?? 5678);
 const OWNER_EMAIL = 'owner@sandbox.local';
 const OWNER_PASSWORD = 'Sandbox-Owner-1';
 
 const n8n = ensureN8n();
-const tarball = packPackage({ skipBuild: true });
 const userFolder = join(ROOT, '.n8n-dev');
 mkdirSync(userFolder, { recursive: true });
-installPackage(userFolder, tarball);
+// start.mjs has just built the package.
+installPackage(userFolder, packPackage(userFolder, { skipBuild: true }));
 
 const sandbox = await startSandbox({ ports: 'default' });
-const env = { n8nBin: n8n.bin, nodeBin: n8n.nodeBin, pathPrefix: n8n.pathPrefix, templateFolder: userFolder, n8nVersion: n8n.version };
+const env: N8nInstall = { n8nBin: n8n.bin, nodeBin: n8n.nodeBin, pathPrefix: n8n.pathPrefix, n8nVersion: n8n.version };
 const baseEnv = async () => n8nEnv(userFolder, env, await freePort());
 
 const credentialsFile = join(userFolder, 'sandbox-credentials.json');

@@ -2,7 +2,7 @@
 // and builds the package. Heavy tools (Node 24, n8n) come from scripts/toolchain.mjs and its cache.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,12 +69,4 @@ function lockChangedSinceInstall(lock) {
 export function build() {
 	step('Building the package (n8n-node build + csv-parse bundle)');
 	run('npm', ['run', 'build', '--silent']);
-}
-
-/** Prints a runner's closing `N passed, N failed` line and keeps the counts for CI's overall total. */
-export function reportSummary(name, { passed, failed, skipped = 0 }) {
-	const dir = join(ROOT, 'test', '.artifacts');
-	mkdirSync(dir, { recursive: true });
-	writeFileSync(join(dir, `summary-${name}.json`), JSON.stringify({ passed, failed, skipped }));
-	process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 }

@@ -1,14 +1,17 @@
-// The one summary helper of the test scripts: each stage is run, timed and recorded, vitest projects add
-// their test counts (skipped tests by name), and the closing summary accounts for every stage. A stage
-// that fails without a failing test (a crash, a missing tool) still counts as one failure.
+// The stages of one test runner: each stage is run, timed and recorded, vitest projects add their test counts
+// (skipped tests by name), and the closing summary accounts for every stage. The summary file and the crash
+// rule (a stage that fails without a failing test, a crash or a missing tool, counts as one failure) are
+// summary.mjs's.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 
 import { ROOT, step } from './setup.mjs';
+import { clearSummary, clearVitestReport, CRASH, formatCounts, readVitestReport, total, vitestReportFile, writeSummary } from './summary.mjs';
 
 export class Stages {
-	constructor() {
+	/** `name` is the runner's summary (`summary-<name>.json`), forgotten now and written by `summarize()`. */
+	constructor(name) {
+		this.name = name;
+		clearSummary(name);
 		this.records = [];
 		this.tests = { passed: 0, failed: 0, skipped: 0 };
 		this.skippedNames = [];
@@ -64,42 +67,40 @@ export class Stages {
 			process.stdout.write(`${record.ok ? '✔' : '✘'} ${record.name} (${record.seconds} s)${record.note ? `: ${record.note}` : ''}\n`);
 		}
 		for (const name of this.skippedNames) process.stdout.write(`  skipped: ${name}\n`);
-		const crashed = this.records.filter((record) => !record.ok && !record.countedTests).length;
-		return { passed: this.tests.passed, failed: this.tests.failed + crashed, skipped: this.tests.skipped };
+		const crashed = this.records.filter((record) => !record.ok && !record.countedTests).map(() => CRASH);
+		return total([this.tests, ...crashed]);
+	}
+
+	/** The runner's end: one line per stage, the summary written and printed; returns the exit code. */
+	summarize() {
+		step('Summary');
+		writeSummary(this.name, this.print());
+		return this.failed() ? 1 : 0;
 	}
 }
 
 /**
  * Runs one vitest project with a JSON report, adds its counts to `stages` and throws when anything
- * failed. A run that left no report crashed before it could count.
+ * failed. A run that left no readable report crashed before it could count (summary.mjs's crash rule).
  */
 export function vitest(stages, project, args = [], env = {}) {
-	const report = join(ROOT, 'test', '.artifacts', `vitest-${project}.json`);
-	rmSync(report, { force: true });
+	const report = vitestReportFile(project);
+	clearVitestReport(project);
 	const result = spawnSync(
 		'npx',
 		['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args],
 		{ cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } },
 	);
 	const record = stages.records.at(-1);
-	if (!existsSync(report)) throw new Error(`vitest (${project}) exited ${result.status} without a report`);
-	const summary = JSON.parse(readFileSync(report, 'utf8'));
-	const skipped = summary.numPendingTests + summary.numTodoTests;
-	stages.tests.passed += summary.numPassedTests;
-	stages.tests.failed += summary.numFailedTests;
-	stages.tests.skipped += skipped;
-	for (const file of summary.testResults ?? []) {
-		for (const test of file.assertionResults ?? []) {
-			if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
-				stages.skippedNames.push(`${project}: ${test.fullName ?? test.title}`);
-			}
-		}
-	}
-	const counts = `${summary.numPassedTests} passed, ${summary.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`;
-	if (summary.numFailedTests > 0) {
+	const counts = readVitestReport(project);
+	if (counts.crashed) throw new Error(`vitest (${project}) exited ${result.status} without a report`);
+	stages.tests = total([stages.tests, counts]);
+	stages.skippedNames.push(...counts.skippedNames);
+	const line = formatCounts(counts, { skippedIfAny: true });
+	if (counts.failed > 0) {
 		if (record) record.countedTests = true;
-		throw new Error(counts);
+		throw new Error(line);
 	}
-	if (result.status !== 0) throw new Error(`vitest (${project}) exited ${result.status} (${counts})`);
-	return counts;
+	if (result.status !== 0) throw new Error(`vitest (${project}) exited ${result.status} (${line})`);
+	return line;
 }

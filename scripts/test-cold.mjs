@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ROOT, build, ensureDependencies, reportSummary, step } from './setup.mjs';
+import { ROOT, build, ensureDependencies } from './setup.mjs';
 import { Stages, vitest } from './stages.mjs';
 import { CACHE_ENV, N8N_VERSION } from './toolchain.mjs';
 
 const cache = mkdtempSync(join(tmpdir(), 'cp-cold-cache-'));
 const env = { [CACHE_ENV]: cache, N8N_VERSION };
-const stages = new Stages();
+const stages = new Stages('cold');
 try {
 	stages.run('set-up', 'Dev dependencies (npm install from the lockfile, verified)', () => ensureDependencies());
 	const built = stages.run('build', 'Build the package', () => build());
@@ -34,6 +34,4 @@ try {
 } finally {
 	rmSync(cache, { recursive: true, force: true });
 }
-step('Summary');
-reportSummary('cold', stages.print());
-process.exit(stages.failed() ? 1 : 0);
+process.exit(stages.summarize());

@@ -1,13 +1,13 @@
 // `npm run test:n8n1`: the smoke set on n8n 1.x (1.123.81 on the machine's Node 20): one example
 // workflow per vendor, run headless against the sandbox. Ends with the same `N passed, N failed` line
 // as `npm test`.
-import { build, ensureDependencies, reportSummary, step } from './setup.mjs';
+import { build, ensureDependencies } from './setup.mjs';
 import { Stages, vitest } from './stages.mjs';
 import { ensureN8n, installedVersion } from './toolchain.mjs';
 
 export const N8N1_VERSION = process.env.N8N1_VERSION || '1.123.81';
 
-const stages = new Stages();
+const stages = new Stages('n8n1');
 stages.run('set-up', 'Dev dependencies (npm install from the lockfile, verified)', () => ensureDependencies());
 const built = stages.run('build', 'Build the package', () => build());
 const n8nReady = stages.run('n8n', `n8n ${N8N1_VERSION} (installed into the cache on first use, then verified)`, () => {
@@ -23,6 +23,4 @@ stages.run('smoke', `Smoke set and error output on n8n ${N8N1_VERSION}`, () => {
 		CP_E2E_SKIP_BUILD: '1',
 	});
 });
-step('Summary');
-reportSummary('n8n1', stages.print());
-process.exit(stages.failed() ? 1 : 0);
+process.exit(stages.summarize());

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ensureDependencies, reportSummary, step } from './setup.mjs';
+import { ensureDependencies } from './setup.mjs';
 import { Stages, vitest } from './stages.mjs';
 import { ensureDebianPackages, has } from './system.mjs';
 
@@ -88,7 +88,7 @@ async function startPostgres(dir) {
 	};
 }
 
-const stages = new Stages();
+const stages = new Stages('queue');
 stages.run('set-up', 'Dev dependencies (npm install from the lockfile, verified)', () => ensureDependencies());
 const packages = stages.run('packages', 'Redis and PostgreSQL (Debian packages, installed when missing)', () => ensurePackages());
 const dir = mkdtempSync(join(tmpdir(), 'cp-queue-'));
@@ -115,6 +115,4 @@ try {
 	postgres?.stop();
 	rmSync(dir, { recursive: true, force: true });
 }
-step('Summary');
-reportSummary('queue', stages.print());
-process.exit(stages.failed() ? 1 : 0);
+process.exit(stages.summarize());

@@ -2,14 +2,14 @@
 // coverage, n8n's scanner lint on the packed artifact, and the real-n8n end-to-end tests (Node 24, n8n and
 // Chromium installed first when missing). Every stage ends in the closing summary, passed or failed, and a
 // skipped test is listed by name; `npm test -- unit e2e` runs only the named stages.
-import { build, ensureDependencies, reportSummary, run, step } from './setup.mjs';
+import { build, ensureDependencies, run } from './setup.mjs';
 import { ensureChromium } from './system.mjs';
 import { Stages, vitest } from './stages.mjs';
 import { ensureN8n, installedVersion } from './toolchain.mjs';
 
 const only = process.argv.slice(2);
 const wants = (stage) => only.length === 0 || only.includes(stage);
-const stages = new Stages();
+const stages = new Stages('npm-test');
 
 stages.run('set-up', 'Dev dependencies (npm install from the lockfile, verified)', () => ensureDependencies());
 if (wants('lint')) stages.run('lint', 'Lint (n8n-node lint, strict)', () => run('npm', ['run', 'lint', '--silent']));
@@ -35,7 +35,4 @@ if (wants('e2e')) {
 	});
 }
 
-step('Summary');
-const totals = stages.print();
-reportSummary('npm-test', totals);
-process.exit(stages.failed() ? 1 : 0);
+process.exit(stages.summarize());

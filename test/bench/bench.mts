@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 import { prepareTemplate } from '../e2e/globalSetup.mts';
 import { N8n } from '../e2e/harness.mts';
-import { startSandbox, type Sandbox, type VendorName } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { engineOverhead } from './engine.mts';
 import { executeMeasured, type MeasuredRun } from './n8nProcess.mts';
 import { bulkNode, httpRequestNode, naiveTarget, profileCode, workflow, type BulkVendor } from './workloads.mts';
@@ -53,20 +53,6 @@ const mb = (value: number) => `${Math.round(value)} MB`;
 let sandbox: Sandbox;
 let n8n: N8n;
 
-async function inspect(vendor: VendorName, route: 'state' | 'stats'): Promise<any> {
-	return await (await fetch(`${sandbox.vendor(vendor).url}/__sandbox/${route}`)).json();
-}
-async function reset(vendor: VendorName): Promise<void> {
-	await fetch(`${sandbox.vendor(vendor).url}/__sandbox/reset`, { method: 'POST' });
-}
-async function configure(vendor: VendorName, body: Record<string, unknown>): Promise<void> {
-	const response = await fetch(`${sandbox.vendor(vendor).url}/__sandbox/config`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body),
-	});
-	if (!response.ok) throw new Error(`sandbox config of ${vendor} failed: ${response.status}`);
-}
 
 /** A node's time from n8n's run data, or from its debug log lines when the run data was too big to print. */
 function nodeMs(measured: MeasuredRun, node: string): number {
@@ -123,7 +109,7 @@ async function limitsOff(vendor: BulkVendor): Promise<void> {
 		synerise: { ratePerSecond: 0, applyDelayMs: 0 },
 		batch: { updatePerSecond: 1e9, updateBurst: 1e9, massUpdatePerSecond: 1e9, massUpdateBurst: 1e9 },
 	};
-	await configure(vendor, { knobs: knobs[vendor] });
+	await sandbox.control(vendor).configure({ knobs: knobs[vendor] });
 }
 
 async function scenario1Workflows(): Promise<any[]> {
@@ -155,16 +141,16 @@ async function scenario1(): Promise<void> {
 			const order = rep % 2 === 0 ? sides : [...sides].reverse();
 			for (const side of order) {
 				// Synerise's reset forgets issued tokens, and the HTTP Request workflows carry one.
-				if (vendor !== 'synerise') await reset(vendor);
+				if (vendor !== 'synerise') await sandbox.control(vendor).reset();
 				await limitsOff(vendor);
-				const before = (await inspect(vendor, 'stats')).requests as number;
+				const before = (await sandbox.control(vendor).stats()).requests as number;
 				const measured = await execute(`s1-${vendor}-${side}`);
 				const counts = outputs(measured, 'Bulk');
 				if (!counts || counts.ok !== SIZES.s1 || counts.failed > 0) {
 					problems.push(`${side}: ${counts ? `${counts.ok} ok, ${counts.failed} failed` : describeFailure(measured, 'Bulk')}`);
 				}
 				times[side].push(nodeMs(measured, 'Bulk'));
-				requests[side].push((await inspect(vendor, 'stats')).requests - before);
+				requests[side].push((await sandbox.control(vendor).stats()).requests - before);
 			}
 		}
 		const node = median(times.node);
@@ -219,12 +205,12 @@ async function scenario2(): Promise<void> {
 	// rows per task, 1 s pending + 1 s per 1,000 rows) and the node's defaults (15 requests a minute, a status
 	// check every 5 s). Tasks cannot overlap, so the ceiling is back-to-back tasks.
 	if (sandbox.vendors.crescendoLab) {
-		await reset('crescendoLab');
-		await configure('crescendoLab', { timeScale: 1, knobs: { rateLimit: 15, rateWindowMs: 60_000, pendingMs: 1_000, processingMsPer1000: 1_000, maxRows: 10_000, generatedExport: null } });
+		await sandbox.control('crescendoLab').reset();
+		await sandbox.control('crescendoLab').configure({ timeScale: 1, knobs: { rateLimit: 15, rateWindowMs: 60_000, pendingMs: 1_000, processingMsPer1000: 1_000, maxRows: 10_000, generatedExport: null } });
 		const measured = await execute('s2-crescendo');
 		const ms = nodeMs(measured, 'Crescendo');
 		const counts = outputs(measured, 'Crescendo');
-		const stats = await inspect('crescendoLab', 'stats');
+		const stats = await sandbox.control('crescendoLab').stats();
 		const tasks = Math.ceil(SIZES.crescendo / 10_000);
 		const ceilingMs = tasks * (1_000 + 10_000);
 		raw.s2crescendo = { ms, counts, byStatus: stats.byStatus, byRoute: stats.byRoute };
@@ -240,12 +226,12 @@ async function scenario2(): Promise<void> {
 	// Batch: 100,000 profiles on the automatic route (mass-update above 2,000), whose per-profile token bucket
 	// is 10,000 profiles a second with a 10,000 burst.
 	if (sandbox.vendors.batch) {
-		await reset('batch');
-		await configure('batch', { timeScale: 1, knobs: { updatePerSecond: 300, updateBurst: 1_000, massUpdatePerSecond: 10_000, massUpdateBurst: 10_000 } });
+		await sandbox.control('batch').reset();
+		await sandbox.control('batch').configure({ timeScale: 1, knobs: { updatePerSecond: 300, updateBurst: 1_000, massUpdatePerSecond: 10_000, massUpdateBurst: 10_000 } });
 		const measured = await execute('s2-batch');
 		const ms = nodeMs(measured, 'Batch');
 		const counts = outputs(measured, 'Batch');
-		const stats = await inspect('batch', 'stats');
+		const stats = await sandbox.control('batch').stats();
 		const ceilingMs = (Math.max(0, SIZES.batchLimit - 10_000) / 10_000) * 1000;
 		raw.s2batch = { ms, counts, byStatus: stats.byStatus, byRoute: stats.byRoute };
 		rows.push({
@@ -288,8 +274,8 @@ async function scenario3(): Promise<void> {
 		{ id: 's3-items', rows: SIZES.exportItems, what: 'to items', target: undefined, debug: true },
 	];
 	for (const spec of cases) {
-		await reset('crescendoLab');
-		await configure('crescendoLab', { knobs: { generatedExport: { rows: spec.rows, columns: 100 }, pendingMs: 100, processingMsPer1000: 1 } });
+		await sandbox.control('crescendoLab').reset();
+		await sandbox.control('crescendoLab').configure({ knobs: { generatedExport: { rows: spec.rows, columns: 100 }, pendingMs: 100, processingMsPer1000: 1 } });
 		// Debug logs carry each node's start and end, for when the run data is too big to print or parse.
 		const measured = await execute(spec.id, { env: spec.debug ? { N8N_LOG_LEVEL: 'debug' } : {}, timeoutMs: 15 * 60_000 });
 		const ms = nodeMs(measured, 'Export');
@@ -314,7 +300,7 @@ async function scenario3(): Promise<void> {
 				.join(', '),
 		});
 	}
-	await configure('crescendoLab', { knobs: { generatedExport: null } });
+	await sandbox.control('crescendoLab').configure({ knobs: { generatedExport: null } });
 }
 
 // ---- scenario 4: re-sync of unchanged data -----------------------------------------------------------------
@@ -332,13 +318,13 @@ async function scenario4(): Promise<void> {
 	const problems: string[] = [];
 	const profilesSent = (state: any) => (state.calls as Array<{ operations: number }>).reduce((sum, call) => sum + call.operations, 0);
 	for (let pair = 0; pair < reps; pair++) {
-		await reset('batch');
+		await sandbox.control('batch').reset();
 		const run1 = await execute(`s4-pair${pair}`);
-		const afterFirst = await inspect('batch', 'state');
-		const requestsFirst = (await inspect('batch', 'stats')).requests;
+		const afterFirst = await sandbox.control('batch').state();
+		const requestsFirst = (await sandbox.control('batch').stats()).requests;
 		const run2 = await execute(`s4-pair${pair}`);
-		const afterSecond = await inspect('batch', 'state');
-		const requestsSecond = (await inspect('batch', 'stats')).requests - requestsFirst;
+		const afterSecond = await sandbox.control('batch').state();
+		const requestsSecond = (await sandbox.control('batch').stats()).requests - requestsFirst;
 		first.push(nodeMs(run1, 'Batch'));
 		second.push(nodeMs(run2, 'Batch'));
 		const counts = outputs(run2, 'Batch');

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 import type { IDataObject, IHttpRequestOptions, INodeProperties, INodeType } from 'n8n-workflow';
 
-import type { Route, SandboxRequest, SandboxResponse } from '../sandbox/core.mts';
-import type { Sandbox } from '../sandbox/index.mts';
+import type { Route, SandboxRequest, SandboxResponse } from '../../sandbox/core.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
 import { bulkNode, profileCode, type BulkVendor } from './workloads.mts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -173,7 +173,7 @@ export async function engineOverhead(sandbox: Sandbox, count: number, log: (text
 		const keys = sandbox.credentials[vendor] as Record<string, string>;
 		// Resets the fake and signs requests as the credential would (Synerise's reset forgets its tokens).
 		const fresh = async (): Promise<Record<string, string>> => {
-			await fetch(`${running.url}/__sandbox/reset`, { method: 'POST' });
+			await sandbox.control(vendor).reset();
 			// Writes apply inside the handler (no timers left running), so their CPU time is the fake's, not ours.
 			if (vendor !== 'batch') running.module.configure({ applyDelayMs: 0 });
 			if (vendor === 'insider') return { 'x-partner-name': keys.partnerName, 'x-request-token': keys.requestToken };

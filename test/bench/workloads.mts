@@ -1,6 +1,6 @@
 // The workflows the benchmarks run: this package's bulk nodes, and the workflow users build today (n8n's
 // HTTP Request node, one request per item) sending the same profiles in the same payload shape.
-import { sandboxCredentialRef } from '../sandbox/n8nCredentials.mts';
+import { sandboxCredentialRef } from '../../sandbox/n8nCredentials.mts';
 import { linearWorkflow, type NodeSpec } from '../e2e/workflows.mts';
 
 export type BulkVendor = 'insider' | 'synerise' | 'batch';

@@ -5,9 +5,9 @@
 // (test/unit/reliability/badInput); this is a representative subset of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 
@@ -147,14 +147,6 @@ function workflowOf(c: VendorCase, id: string, onError?: 'continueErrorOutput') 
 	});
 }
 
-async function sandboxGet(vendor: VendorName, path: string): Promise<any> {
-	return await (await fetch(`${sandbox.vendor(vendor).url}${path}`)).json();
-}
-
-async function reset(vendor: VendorName): Promise<void> {
-	await fetch(`${sandbox.vendor(vendor).url}/__sandbox/reset`, { method: 'POST' });
-}
-
 beforeAll(async () => {
 	sandbox = await startSandbox({ ports: 'random', timeScale: 0.01 });
 	n8n = N8n.create();
@@ -169,7 +161,7 @@ afterAll(async () => {
 
 describe('bad input in real n8n', () => {
 	it.each(CASES.map((c) => [c.vendor, c] as const))('%s: bad items go to the error output naming item and field', async (_, c) => {
-		await reset(c.vendor);
+		await sandbox.control(c.vendor).reset();
 		const run = await n8n.execute(`bad-${c.vendor}`);
 		expect(run.status, run.logs.slice(-3000)).toBe('success');
 		const { badAt } = itemsOf(c);
@@ -188,20 +180,20 @@ describe('bad input in real n8n', () => {
 		expect(succeeded.every((item) => item.json.error === undefined)).toBe(true);
 		expect(run.items('Succeeded')).toHaveLength(3);
 
-		const stats = await sandboxGet(c.vendor, '/__sandbox/stats');
+		const stats = await sandbox.control(c.vendor).stats();
 		expect(stats.requests, 'the good items reached the sandbox').toBeGreaterThan(0);
-		const state = JSON.stringify(await sandboxGet(c.vendor, '/__sandbox/state'));
+		const state = JSON.stringify(await sandbox.control(c.vendor).state());
 		for (const bad of c.bad) expect(state, `${bad.marker} never reached ${c.vendor}`).not.toContain(bad.marker);
 		console.log(`[bad input e2e] ${c.vendor}: ${failed.length} error items, ${stats.requests} vendor requests, node ${run.executionTime('Vendor')} ms`);
 	});
 
 	it.each(CASES.map((c) => [c.vendor, c] as const))('%s: without the error output the node stops with the first bad item', async (_, c) => {
-		await reset(c.vendor);
+		await sandbox.control(c.vendor).reset();
 		const run = await n8n.execute(`stop-${c.vendor}`);
 		expect(run.status).toBe('error');
 		const error = run.nodeError('Vendor');
 		expect(String(error?.message)).toMatch(/^Item 1, field "/);
 		expect(String(error?.message)).toContain(c.bad[0].field);
-		if (c.sendsNothingOnStop) expect((await sandboxGet(c.vendor, '/__sandbox/stats')).requests, 'nothing was sent').toBe(0);
+		if (c.sendsNothingOnStop) expect((await sandbox.control(c.vendor).stats()).requests, 'nothing was sent').toBe(0);
 	});
 });

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 
@@ -32,15 +32,10 @@ interface CallRecord {
 	customIds: string[];
 }
 
-async function vendor(path: string, init?: RequestInit): Promise<any> {
-	return await (await fetch(`${sandbox.vendor('batch').url}${path}`, init)).json();
-}
-
-const configure = async (body: unknown) =>
-	await vendor('/__sandbox/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const batch = () => sandbox.control('batch');
 
 async function callsSince(from: number): Promise<CallRecord[]> {
-	return ((await vendor('/__sandbox/state')).calls as CallRecord[]).slice(from);
+	return ((await batch().state()).calls as CallRecord[]).slice(from);
 }
 
 const sentIds = (calls: CallRecord[]) => calls.flatMap((call) => call.customIds);
@@ -118,13 +113,13 @@ describe('Batch in real n8n', () => {
 		expect(calls1.every((call) => call.operations <= (call.route === 'update' ? 200 : 10_000))).toBe(true);
 		expect(calls1.map((call) => call.route)).toEqual(['mass-update', 'mass-update', 'mass-update']);
 		expect(new Set(sentIds(calls1)).size).toBe(30_000);
-		const stats = await vendor('/__sandbox/stats');
+		const stats = await batch().stats();
 		expect(stats.byStatus['429'] ?? 0).toBe(0);
 		const out1 = run1.items('Batch');
 		expect(out1).toHaveLength(30_000);
 		expect(out1.every((item) => item.json.status === 'sent')).toBe(true);
 		expect(run1.items('Batch', 1)).toHaveLength(0);
-		const state1 = await vendor('/__sandbox/state');
+		const state1 = await batch().state();
 		expect(state1.profileCount).toBe(30_000);
 		expect(state1.profiles['user-7'].attributes).toMatchObject({ city: { type: 'string', value: 'Paris' }, signup: { type: 'date' } });
 		expect(run1.logs).not.toContain(secret);
@@ -147,7 +142,7 @@ describe('Batch in real n8n', () => {
 		expect(out2).toHaveLength(30_100);
 		expect(out2.filter((item) => item.json.status === 'skipped')).toHaveLength(29_700);
 		expect(out2.filter((item) => item.json.status === 'sent')).toHaveLength(400);
-		expect((await vendor('/__sandbox/state')).profiles['user-3'].attributes.plan.value).toBe('gold');
+		expect((await batch().state()).profiles['user-3'].attributes.plan.value).toBe('gold');
 
 		// Run 3: five profiles go back to their first-run values (A → B → A).
 		currentInput = second.map((p, i) => (i < 5 ? profile(i) : p));
@@ -155,7 +150,7 @@ describe('Batch in real n8n', () => {
 		expect(run3.status).toBe('success');
 		const calls3 = await callsSince(calls1.length + calls2.length);
 		expect(sentIds(calls3).sort()).toEqual(['user-0', 'user-1', 'user-2', 'user-3', 'user-4']);
-		expect((await vendor('/__sandbox/state')).profiles['user-3'].attributes.plan.value).toBe('basic');
+		expect((await batch().state()).profiles['user-3'].attributes.plan.value).toBe('basic');
 		console.log(
 			`batch e2e: run1 ${run1.executionTime('Batch')} ms, ${calls1.length} calls; run2 ${run2.executionTime('Batch')} ms, ${calls2.length} calls; run3 ${run3.executionTime('Batch')} ms, ${calls3.length} calls`,
 		);
@@ -163,14 +158,14 @@ describe('Batch in real n8n', () => {
 
 	it('turns a partial error for 7 of 200 profiles into 7 error items and sends those 7 again next run', async () => {
 		const poisoned = [3, 17, 42, 99, 123, 150, 199].map((i) => `p-${i}`);
-		await configure({ knobs: { poisonCustomIds: poisoned } });
+		await batch().configure({ knobs: { poisonCustomIds: poisoned } });
 		const workflow = linearWorkflow({
 			id: 'batchPartial200',
 			inputItems: Array.from({ length: 200 }, (_, i) => ({ custom_id: `p-${i}`, plan: 'pro', seats: i })),
 			nodes: [batchNode({ options: { route: 'update' } })],
 		});
 		await n8n.importWorkflows([workflow]);
-		const before = (await vendor('/__sandbox/state')).calls.length;
+		const before = (await batch().state()).calls.length;
 
 		const run1 = await n8n.execute(workflow.id);
 		expect(run1.status).toBe('success');
@@ -186,7 +181,7 @@ describe('Batch in real n8n', () => {
 		expect(calls1).toHaveLength(1);
 		expect(calls1[0]).toMatchObject({ code: 'SUCCESS_WITH_PARTIAL_ERRORS', operations: 200 });
 
-		await configure({ knobs: { poisonCustomIds: [] } });
+		await batch().configure({ knobs: { poisonCustomIds: [] } });
 		const run2 = await n8n.execute(workflow.id);
 		expect(run2.status).toBe('success');
 		const calls2 = await callsSince(before + calls1.length);
@@ -215,7 +210,7 @@ describe('Batch in real n8n', () => {
 			['p-0', 'pending', { item: 0 }],
 			['nobody', 'pending', { item: 1 }],
 		]);
-		const requests = (await vendor('/__sandbox/state')).gdprRequests as Array<{ request_id: string; id: { value: string } }>;
+		const requests = (await batch().state()).gdprRequests as Array<{ request_id: string; id: { value: string } }>;
 		expect(requests.map((r) => [r.request_id, r.id.value])).toEqual(out.map((item) => [item.json.requestId, item.json.customId]));
 		const keys = sandbox.credentials.batch as Record<string, string>;
 		expect(run.logs).not.toContain(keys.appApiKey);
@@ -245,7 +240,7 @@ describe('Batch in real n8n', () => {
 			],
 		});
 		await n8n.importWorkflows([workflow]);
-		const before = (await vendor('/__sandbox/state')).calls.length;
+		const before = (await batch().state()).calls.length;
 		const run1 = await n8n.execute(workflow.id);
 		expect(run1.status, run1.logs.slice(-3000)).toBe('success');
 		expect(run1.items('Batch', 0).map((item) => [item.json.customId, item.json.status])).toEqual([
@@ -255,7 +250,7 @@ describe('Batch in real n8n', () => {
 		]);
 		const [failed] = run1.items('Batch', 1);
 		expect(failed.json.error).toBe('Item 3, field "custom_id": the Custom ID is missing; expected a non-empty string');
-		const { profiles } = await vendor('/__sandbox/state');
+		const { profiles } = await batch().state();
 		expect(Object.keys(profiles).filter((id) => id.includes('csv-')).sort()).toEqual(['csv-1', 'csv-2']);
 		expect(profiles['csv-1'].attributes).toMatchObject({
 			logins: { type: 'integer', value: 6 },
@@ -298,14 +293,14 @@ describe('Batch in real n8n', () => {
 		expect((out.json.requests as unknown[]).length).toBe(2);
 		expect(run.logs).not.toContain(keys.secondAppApiKey);
 
-		await configure({ knobs: { gdprOmitRequestId: true } });
+		await batch().configure({ knobs: { gdprOmitRequestId: true } });
 		try {
 			const failed = await n8n.run({ ...workflow, id: 'batchGdprNoId' });
 			const [error] = failed.items('Batch', 1);
 			expect(error.json.error).toMatch(/^Item 0, field "customId": Batch answered the GDPR remove request for app 1 of 2 without a request ID/);
 			expect(failed.items('Batch', 0)).toHaveLength(0);
 		} finally {
-			await configure({ knobs: { gdprOmitRequestId: false } });
+			await batch().configure({ knobs: { gdprOmitRequestId: false } });
 		}
 	});
 });

@@ -8,9 +8,9 @@
 // after the cancellation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n } from './harness.mts';
 import { importAndPublish, N8nProcess, webhookWorkflow } from './n8nProcess.mts';
 
@@ -22,14 +22,6 @@ let sandbox: Sandbox;
 let n8n: N8n;
 let server: N8nProcess;
 
-async function call(vendor: 'crescendoLab' | 'talonOne', path: string, body?: unknown): Promise<any> {
-	const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
-		method: body === undefined ? 'GET' : 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return await response.json();
-}
 
 const contacts = `return Array.from({ length: 50 }, (_, i) => ({ json: { customer_id: 'cx-' + i, display_name: 'C ' + i } }));`;
 
@@ -92,8 +84,8 @@ afterAll(async () => {
 
 describe('cancellation by the workflow time-out, in a running n8n', () => {
 	it('stops polling a Crescendo Lab import task within one poll interval and logs the task id', async () => {
-		await call('crescendoLab', '/__sandbox/reset', {});
-		await call('crescendoLab', '/__sandbox/config', { knobs: { processingMsPer1000: 20_000_000 } });
+		await sandbox.control('crescendoLab').reset();
+		await sandbox.control('crescendoLab').configure({ knobs: { processingMsPer1000: 20_000_000 } });
 		const started = Date.now();
 		const answer = await server.webhook('cancel-poll');
 		const cancelledAt = Date.now();
@@ -104,14 +96,14 @@ describe('cancellation by the workflow time-out, in a running n8n', () => {
 
 		// Give a node that ignored the cancellation time to poll a few more times.
 		await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_SECONDS * 4000));
-		const stats = await call('crescendoLab', '/__sandbox/stats');
+		const stats = await sandbox.control('crescendoLab').stats();
 		const polls = (stats.log as Array<{ at: number; route: string }>).filter((entry) => entry.route === 'GET /cdh/v1/member/import/:taskId/');
 		expect(polls.length).toBeGreaterThan(2);
 		const lastPoll = polls[polls.length - 1].at;
 		expect(lastPoll - cancelledAt, 'no status check later than one poll interval after the time-out').toBeLessThanOrEqual(
 			POLL_INTERVAL_SECONDS * 1000,
 		);
-		const state = await call('crescendoLab', '/__sandbox/state');
+		const state = await sandbox.control('crescendoLab').state();
 		const [task] = state.tasks;
 		expect(task.status).not.toBe('done');
 		expect(server.logs).toContain(`Cancelled while waiting for job ${task.id}`);
@@ -122,10 +114,10 @@ describe('cancellation by the workflow time-out, in a running n8n', () => {
 	});
 
 	it('stops waiting out a long Retry-After (Talon.One 429) at the time-out, sending no retry', async () => {
-		await call('talonOne', '/__sandbox/reset', {});
+		await sandbox.control('talonOne').reset();
 		// Every membership request draws a 429 asking for a 12 s wait, twice the time-out: a node that kept
 		// waiting would send its retry while this test still watches.
-		await call('talonOne', '/__sandbox/config', {
+		await sandbox.control('talonOne').configure({
 			faults: { rate429: 1, retryAfterSeconds: RETRY_AFTER_SECONDS, routes: ['customer_profiles/audiences'], seed: 3 },
 		});
 		try {
@@ -135,13 +127,13 @@ describe('cancellation by the workflow time-out, in a running n8n', () => {
 			expect(answer.status, `${JSON.stringify(answer.body)}\n${server.logs.slice(-3000)}`).toBe(500);
 			expect(cancelledAt - started).toBeLessThan(TIMEOUT_SECONDS * 1000 + 5000);
 			await new Promise((resolve) => setTimeout(resolve, started + (RETRY_AFTER_SECONDS + 3) * 1000 - Date.now()));
-			const stats = await call('talonOne', '/__sandbox/stats');
+			const stats = await sandbox.control('talonOne').stats();
 			// One attempt, one 429, then the wait was cut short: no second attempt after the cancellation.
 			expect(stats.byRoute['PUT /cdp/customer_profiles/audiences']).toBe(1);
 			expect(stats.injected.rate429).toBe(1);
 			console.info(`[cancellation] ${RETRY_AFTER_SECONDS} s Retry-After: execution ended ${cancelledAt - started} ms after the start, no retry sent`);
 		} finally {
-			await call('talonOne', '/__sandbox/config', { faults: { rate429: 0, routes: [] } });
+			await sandbox.control('talonOne').configure({ faults: { rate429: 0, routes: [] } });
 		}
 	});
 });

@@ -8,11 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { FaultConfig } from '../sandbox/core.mts';
-import { seededRandom } from '../sandbox/core.mts';
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { FaultConfig } from '../../sandbox/core.mts';
+import { seededRandom } from '../../sandbox/core.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import type { N8nRun, NodeRunItem } from './harness.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
@@ -67,14 +67,6 @@ let sandbox: Sandbox;
 let n8n: N8n;
 const figures: Figures[] = [];
 
-async function call(vendor: VendorName, path: string, body?: unknown): Promise<any> {
-	const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
-		method: body === undefined ? 'GET' : 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return await response.json();
-}
 
 /** Exactly one item per input across the main and the error output; returns which inputs succeeded. */
 function outcomes(
@@ -110,25 +102,25 @@ function outcomes(
 
 async function runScenario(scenario: Scenario): Promise<void> {
 	const { vendor } = scenario;
-	await call(vendor, '/__sandbox/reset', {});
+	await sandbox.control(vendor).reset();
 	await scenario.setup?.();
 	const id = `chaos-${vendor}`;
 	const workflow = scenario.workflow(id);
 	await n8n.importWorkflows([workflow]);
 	const seed = CHAOS_SEED + Object.keys(sandbox.vendors).indexOf(vendor);
-	await call(vendor, '/__sandbox/config', { faults: { ...FAULTS, ...scenario.faults, routes: scenario.faultRoutes, seed } });
+	await sandbox.control(vendor).configure({ faults: { ...FAULTS, ...scenario.faults, routes: scenario.faultRoutes, seed } });
 	let run: N8nRun;
 	try {
 		run = await n8n.execute(id, { timeoutMs: 10 * 60_000 });
 	} finally {
-		await call(vendor, '/__sandbox/config', { faults: { error5xxRate: 0, rate429: 0, resetRate: 0, latencyMs: [0, 0], routes: [] } });
+		await sandbox.control(vendor).configure({ faults: { error5xxRate: 0, rate429: 0, resetRate: 0, latencyMs: [0, 0], routes: [] } });
 	}
 	expect(run.status, `seed ${CHAOS_SEED}\n${run.logs.slice(-3000)}`).toBe('success');
 	const nodeName = workflow.nodes[workflow.nodes.length - 1].name as string;
 	const { ok, errors, lost } = outcomes(run, nodeName, scenario.records);
-	const state = await call(vendor, '/__sandbox/state');
+	const state = await sandbox.control(vendor).state();
 	const firstAttempts = await scenario.verify(state, ok, run);
-	const stats = await call(vendor, '/__sandbox/stats');
+	const stats = await sandbox.control(vendor).stats();
 	const requests = Number(stats.byRoute[scenario.bulkRoute] ?? 0);
 	const row: Figures = {
 		vendor: scenario.label ?? vendor,
@@ -263,7 +255,7 @@ function crescendoScenario(): Scenario {
 		async setup() {
 			// A task of 5,000 rows runs 200 s of vendor time (10 s here), so the node polls it ~40 times
 			// through the faults.
-			await call('crescendoLab', '/__sandbox/config', { knobs: { processingMsPer1000: 40_000 } });
+			await sandbox.control('crescendoLab').configure({ knobs: { processingMsPer1000: 40_000 } });
 		},
 		workflow(id) {
 			return linearWorkflow({
@@ -318,7 +310,7 @@ function syneriseScenario(): Scenario {
 		faultRoutes: ['POST /v4/clients/batch'],
 		bulkRoute: 'POST /v4/clients/batch',
 		async setup() {
-			await call('synerise', '/__sandbox/config', { knobs: { applyDelayMs: 0 } });
+			await sandbox.control('synerise').configure({ knobs: { applyDelayMs: 0 } });
 		},
 		workflow(id) {
 			return linearWorkflow({
@@ -337,10 +329,10 @@ function syneriseScenario(): Scenario {
 			});
 		},
 		async verify(_state, ok) {
-			let state = await call('synerise', '/__sandbox/state');
+			let state = await sandbox.control('synerise').state();
 			for (let i = 0; i < 200 && state.pending > 0; i++) {
 				await new Promise((resolve) => setTimeout(resolve, 50));
-				state = await call('synerise', '/__sandbox/state');
+				state = await sandbox.control('synerise').state();
 			}
 			const want = new Map<string, { customId: string; email: string; firstName: string; seq: number }>();
 			keys.forEach((k, row) => {

@@ -6,9 +6,9 @@
 //   accept: a later run sends every refused profile again and skips only profiles Batch holds as sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n } from './harness.mts';
 import { importAndPublish, N8nProcess, webhookWorkflow } from './n8nProcess.mts';
 
@@ -17,14 +17,6 @@ let sandbox: Sandbox;
 let n8n: N8n;
 let server: N8nProcess;
 
-async function call(vendor: VendorName, path: string, body?: unknown): Promise<any> {
-	const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
-		method: body === undefined ? 'GET' : 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return await response.json();
-}
 
 const fromBody = `const { prefix, from, to } = $('Webhook').first().json.body;`;
 
@@ -87,9 +79,9 @@ afterAll(async () => {
 
 describe('two executions at the same time, in a running n8n', () => {
 	it('Crescendo Lab: two imports both finish with every contact imported, one task after the other', async () => {
-		await call('crescendoLab', '/__sandbox/reset', {});
+		await sandbox.control('crescendoLab').reset();
 		// 3,000 contacts take 120 s of vendor time (6 s here): the second task start meets a running task.
-		await call('crescendoLab', '/__sandbox/config', { knobs: { processingMsPer1000: 40_000 } });
+		await sandbox.control('crescendoLab').configure({ knobs: { processingMsPer1000: 40_000 } });
 		const [a, b] = await Promise.all([
 			server.webhook('conc-crescendo', { prefix: 'a-', from: 0, to: 3000 }),
 			server.webhook('conc-crescendo', { prefix: 'b-', from: 0, to: 3000 }),
@@ -99,7 +91,7 @@ describe('two executions at the same time, in a running n8n', () => {
 			expect(answer.body).toHaveLength(3000);
 			expect(answer.body.every((item: any) => item.outcome === 'imported')).toBe(true);
 		}
-		const state = await call('crescendoLab', '/__sandbox/state');
+		const state = await sandbox.control('crescendoLab').state();
 		const ids = (state.contacts as any[]).map((contact) => contact.customer_id).sort();
 		const want = ['a-', 'b-'].flatMap((prefix) => Array.from({ length: 3000 }, (_, i) => `${prefix}${i}`)).sort();
 		expect(ids).toEqual(want);
@@ -109,7 +101,7 @@ describe('two executions at the same time, in a running n8n', () => {
 			[3000, 'done'],
 		]);
 		expect(tasks[1].createdAt).toBeGreaterThanOrEqual(tasks[0].doneAt);
-		const stats = await call('crescendoLab', '/__sandbox/stats');
+		const stats = await sandbox.control('crescendoLab').stats();
 		// The second execution was refused as busy at least once and waited.
 		expect(stats.byRoute['POST /cdh/v1/member/import/']).toBeGreaterThan(2);
 		console.info(
@@ -119,10 +111,10 @@ describe('two executions at the same time, in a running n8n', () => {
 	});
 
 	it('Batch: two overlapping "Only Send Changes" syncs never leave a refused profile marked as synced', async () => {
-		await call('batch', '/__sandbox/reset', {});
+		await sandbox.control('batch').reset();
 		// Every attribute of these profiles is refused (a partial error), so Batch never holds them.
 		const poisoned = [...Array.from({ length: 10 }, (_, i) => `p-${100 + i}`), ...Array.from({ length: 10 }, (_, i) => `p-${1600 + i}`)];
-		await call('batch', '/__sandbox/config', { knobs: { poisonCustomIds: poisoned } });
+		await sandbox.control('batch').configure({ knobs: { poisonCustomIds: poisoned } });
 		const [a, b] = await Promise.all([
 			server.webhook('conc-batch', { from: 0, to: 1500 }),
 			server.webhook('conc-batch', { from: 500, to: 2000 }),
@@ -131,11 +123,11 @@ describe('two executions at the same time, in a running n8n', () => {
 		expect(b.status).toBe(200);
 
 		// Batch now accepts everything; a third run of the whole range shows what the sync state claims.
-		await call('batch', '/__sandbox/config', { knobs: { poisonCustomIds: [] } });
-		const before = (await call('batch', '/__sandbox/state')).calls.length as number;
+		await sandbox.control('batch').configure({ knobs: { poisonCustomIds: [] } });
+		const before = (await sandbox.control('batch').state()).calls.length as number;
 		const c = await server.webhook('conc-batch', { from: 0, to: 2000 });
 		expect(c.status).toBe(200);
-		const state = await call('batch', '/__sandbox/state');
+		const state = await sandbox.control('batch').state();
 		const items = c.body as Array<{ customId: string; status: string }>;
 		expect(items).toHaveLength(2000);
 		const skipped = items.filter((item) => item.status === 'skipped').map((item) => item.customId);

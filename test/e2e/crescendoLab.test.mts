@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { credentials as profileKey, exportColumns, exportRow, maacCredentials } from '../sandbox/crescendoLab.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { credentials as profileKey, exportColumns, exportRow, maacCredentials } from '../../sandbox/crescendoLab.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 
@@ -19,17 +19,7 @@ const CONTACTS = 25_000;
 let sandbox: Sandbox;
 let n8n: N8n;
 
-async function vendor(path: string, body?: unknown): Promise<any> {
-	const send = async () =>
-		await fetch(`${sandbox.vendor('crescendoLab').url}${path}`, {
-			method: body === undefined ? 'GET' : 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
-	// The sandbox control calls are idempotent: one retry when a kept-alive connection was reset after a long run.
-	const response = await send().catch(async () => await send());
-	return await response.json();
-}
+const crescendoLab = () => sandbox.control('crescendoLab');
 
 beforeAll(async () => {
 	sandbox = await startSandbox({ only: ['crescendoLab'], ports: 'random', timeScale: TIME_SCALE });
@@ -48,7 +38,7 @@ afterAll(async () => {
 
 describe('Crescendo Lab in real n8n', () => {
 	it('imports 25,000 contacts as 3 tasks run one after another, without a 429, and the store equals the input', async () => {
-		await vendor('/__sandbox/reset', {});
+		await crescendoLab().reset();
 		const inputCode = `return Array.from({ length: ${CONTACTS} }, (_, i) => ({ json: {
 			customer_id: 'crm-' + i,
 			display_name: ['陳大文', '山田太郎', 'สมชาย', 'Zoë, "Z"'][i % 4] + ' ' + i,
@@ -89,8 +79,8 @@ describe('Crescendo Lab in real n8n', () => {
 		for (const item of out) perTask.set(item.json.taskId, (perTask.get(item.json.taskId) ?? 0) + 1);
 		expect([...perTask.values()]).toEqual([10_000, 10_000, 5_000]);
 
-		const state = await vendor('/__sandbox/state');
-		const stats = await vendor('/__sandbox/stats');
+		const state = await crescendoLab().state();
+		const stats = await crescendoLab().stats();
 		expect(state.tasks.map((t: any) => [t.rows, t.status, t.result.success])).toEqual([
 			[10_000, 'done', true],
 			[10_000, 'done', true],
@@ -123,7 +113,7 @@ describe('Crescendo Lab in real n8n', () => {
 	});
 
 	it('exports the store to items and to a CSV file, routes bad import items to the error output, and imports over MAAC v1', async () => {
-		await vendor('/__sandbox/reset', {});
+		await crescendoLab().reset();
 		const seed = [
 			{ customer_id: 'q1', display_name: '王小明, "Ming"', note: 'line one\nline two\r\nline three', cl_custom_points: '12', tags: ['vip', 'tw'] },
 			{ customer_id: 'q2', display_name: '山田太郎', city: '東京', cl_custom_tier: 'gold' },
@@ -131,7 +121,7 @@ describe('Crescendo Lab in real n8n', () => {
 			{ line_uid: uid(1), display_name: 'LINE friend', tags: ['line'] },
 			...Array.from({ length: 2000 }, (_, i) => ({ customer_id: `s${i}`, display_email: `s${i}@example.com`, note: `row ${i}, with a comma` })),
 		];
-		await vendor('/__sandbox/config', { knobs: { contacts: seed } });
+		await crescendoLab().configure({ knobs: { contacts: seed } });
 		const profile = { authentication: 'profileApi', resource: 'contact' };
 		const workflow = linearWorkflow({
 			id: 'crescendoExport',
@@ -209,7 +199,7 @@ describe('Crescendo Lab in real n8n', () => {
 
 		// The store, less the contacts the imports in this run created or changed (the exports may have run
 		// before or after them).
-		const state = await vendor('/__sandbox/state');
+		const state = await crescendoLab().state();
 		const untouched = (c: any) => !String(c.customer_id).startsWith('ok-') && c.line_uid !== uid(1);
 		const seeded = state.contacts.filter(untouched);
 		const columns = exportColumns(seeded);
@@ -255,8 +245,8 @@ describe('Crescendo Lab in real n8n', () => {
 
 describe('Crescendo Lab awkward input in real n8n (#18.1, #18.7)', () => {
 	it('an unknown CSV column fails only its items, naming it, before the task starts; "Leave the Field Out" sends the rest', async () => {
-		await vendor('/__sandbox/reset', {});
-		await vendor('/__sandbox/config', { knobs: { contacts: [{ customer_id: 'maac-known', display_name: 'Known' }] } });
+		await crescendoLab().reset();
+		await crescendoLab().configure({ knobs: { contacts: [{ customer_id: 'maac-known', display_name: 'Known' }] } });
 		const csvRows = "[{ id: 1, customer_id: 'csv-1', display_name: 'Row one' }, { id: 2, customer_id: 'csv-2' }, { customer_id: 'csv-3', display_name: 'No id' }]";
 		const importNode = (name: string, options: Record<string, unknown>) => ({
 			name,
@@ -318,7 +308,7 @@ describe('Crescendo Lab awkward input in real n8n (#18.1, #18.7)', () => {
 			['csv-2', 'imported', ['id']],
 			['csv-3', 'imported', null],
 		]);
-		const state = await vendor('/__sandbox/state');
+		const state = await crescendoLab().state();
 		const profileTasks = state.tasks.filter((t: any) => t.surface === 'profileApi');
 		// No task ever carried the unknown field: both succeeded.
 		expect(profileTasks.map((t: any) => [t.rows, t.result.success]).sort()).toEqual([

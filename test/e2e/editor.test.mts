@@ -7,11 +7,12 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { sandboxCredentials } from '../sandbox/n8nCredentials.mts';
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
+import { sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { PACKAGE_NAME } from '../../scripts/n8nHome.mts';
 import { loadExamples } from './examples.mts';
-import { N8n, PACKAGE_NAME } from './harness.mts';
+import { N8n } from './harness.mts';
 import { N8nServer } from './server.mts';
 
 const CHROMIUM = '/usr/bin/chromium';

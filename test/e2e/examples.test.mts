@@ -5,23 +5,15 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { sandboxCredentials } from '../sandbox/n8nCredentials.mts';
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
+import { sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
 import { loadExamples } from './examples.mts';
 import { N8n, N8nRun } from './harness.mts';
 import { N8nServer } from './server.mts';
 
 let sandbox: Sandbox;
 let n8n: N8n;
-
-async function sandboxGet(vendor: VendorName, path: string): Promise<any> {
-	return await (await fetch(`${sandbox.vendor(vendor).url}${path}`)).json();
-}
-
-async function reset(vendor: VendorName): Promise<void> {
-	await fetch(`${sandbox.vendor(vendor).url}/__sandbox/reset`, { method: 'POST' });
-}
 
 /** Retries an assertion while the sandbox applies queued writes (Synerise and Batch apply them later). */
 async function eventually(assertion: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
@@ -59,7 +51,7 @@ const CHECKS: Record<string, ExampleCheck> = {
 		smoke: true,
 		check: async (run) => {
 			expect(run.items('Create or Update Profile')).toHaveLength(1);
-			const state = await sandboxGet('talonOne', '/__sandbox/state');
+			const state = await sandbox.control('talonOne').state();
 			const profiles = Object.values(state.deployments)
 				.flatMap((deployment: any) => Object.values(deployment.profiles ?? {}))
 				.filter((profile: any) => profile.integrationId === 'signup-1001');
@@ -82,7 +74,7 @@ const CHECKS: Record<string, ExampleCheck> = {
 			expect(failed.map((row) => row.customerId)).toEqual(['crm-2', '']);
 			expect(failed[0].error).toContain('FavouriteColour');
 			expect(failed[1].error).toMatch(/Customer Profile ID/);
-			const state = await sandboxGet('talonOne', '/__sandbox/state');
+			const state = await sandbox.control('talonOne').state();
 			const profiles = Object.values(state.deployments).flatMap((deployment: any) => deployment.profiles);
 			expect(profiles.map((profile: any) => [profile.integrationId, profile.attributes])).toEqual([
 				['crm-1', { Tier: 'gold', Score: 120 }],
@@ -96,7 +88,7 @@ const CHECKS: Record<string, ExampleCheck> = {
 			const [summary] = run.items('Compose Summary');
 			expect(summary.json).toMatchObject({ imported: 4, failed: 1, subject: 'Contact import: 4 imported, 1 failed' });
 			expect(summary.json.text).toMatch(/Row 6: .*customer_id/);
-			const state = await sandboxGet('crescendoLab', '/__sandbox/state');
+			const state = await sandbox.control('crescendoLab').state();
 			expect(state.contacts.map((contact: any) => contact.customer_id)).toEqual(['crm-2001', 'crm-2002', 'crm-2003', 'crm-2004']);
 			expect(state.contacts[1]).toMatchObject({ display_name: 'Yamada, Taro', tags: ['csv-import'] });
 			expect(state.tasks).toHaveLength(1);
@@ -115,7 +107,7 @@ const CHECKS: Record<string, ExampleCheck> = {
 				{ email: 'grace@example.com', firstName: 'Grace', lastName: 'Hopper', city: 'Arlington' },
 				{ email: 'alan@example.com', firstName: 'Alan', lastName: 'Turing', city: 'London' },
 			]);
-			const state = await sandboxGet('synerise', '/__sandbox/state');
+			const state = await sandbox.control('synerise').state();
 			expect(state.profiles.map((profile: any) => profile.email).sort()).toEqual(['alan@example.com', 'grace@example.com']);
 		},
 	},
@@ -128,7 +120,7 @@ const CHECKS: Record<string, ExampleCheck> = {
 			expect(out.every((item) => item.json.status === 'sent')).toBe(true);
 			expect(run.items('Create or Update Profiles', 1)).toHaveLength(0);
 			await eventually(async () => {
-				const state = await sandboxGet('batch', '/__sandbox/state');
+				const state = await sandbox.control('batch').state();
 				expect(state.profileCount).toBe(500);
 				expect(state.profiles['cust-10'].attributes).toMatchObject({ plan: { value: 'premium' }, order_count: { value: '10' }, last_order: { type: 'date' } });
 			});
@@ -138,7 +130,7 @@ const CHECKS: Record<string, ExampleCheck> = {
 			const out = run.items('Create or Update Profiles');
 			expect(out).toHaveLength(500);
 			expect(out.every((item) => item.json.status === 'skipped')).toBe(true);
-			const state = await sandboxGet('batch', '/__sandbox/state');
+			const state = await sandbox.control('batch').state();
 			expect(state.calls.flatMap((call: any) => call.customIds)).toHaveLength(500);
 		},
 	},
@@ -148,7 +140,7 @@ const CHECKS: Record<string, ExampleCheck> = {
 			const out = run.items('Batch');
 			expect(out).toHaveLength(1000);
 			expect(out.every((item) => item.json.status === 'sent')).toBe(true);
-			await eventually(async () => expect((await sandboxGet('batch', '/__sandbox/state')).profileCount).toBe(1000));
+			await eventually(async () => expect((await sandbox.control('batch').state()).profileCount).toBe(1000));
 		},
 	},
 	'insider-signup-webhook.json': {
@@ -156,7 +148,7 @@ const CHECKS: Record<string, ExampleCheck> = {
 		smoke: true,
 		check: async (run) => {
 			expect(run.items('Create or Update User').map((item) => item.json.status)).toEqual(['accepted']);
-			const { users } = await sandboxGet('insider', '/__sandbox/state');
+			const { users } = await sandbox.control('insider').state();
 			expect(users).toHaveLength(1);
 			expect(users[0]).toMatchObject({
 				identifiers: { email: 'katherine@example.com', phone_number: '+15551230001' },
@@ -261,7 +253,7 @@ describe('example workflows (docs/examples) in real n8n', () => {
 	for (const { file, workflow } of examples) {
 		it(`${file}: ${workflow.name}`, async () => {
 			const spec = CHECKS[file];
-			await reset(spec.vendor);
+			await sandbox.control(spec.vendor).reset();
 			await spec.before?.();
 			const run = spec.viaWebhook ? await runViaWebhook(workflow.id, spec.viaWebhook) : await n8n.execute(workflow.id);
 			expect(run.status, run.logs.slice(-4000)).toBe('success');

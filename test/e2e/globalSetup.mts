@@ -1,47 +1,20 @@
 // Once per e2e run: build and pack the package, make sure n8n is installed (cached), and prepare a
 // template user folder (database migrated, the packed package installed) that each test copies.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
+import { freePort, installPackage, n8nEnv, packPackage, ROOT, runProcess } from '../../scripts/n8nHome.mts';
 // @ts-expect-error plain ES module without types
 import { ensureN8n } from '../../scripts/toolchain.mjs';
-import { n8nEnv, PACKAGE_NAME, freePort, runProcess, type E2eEnvironment } from './harness.mts';
+import type { E2eEnvironment } from './harness.mts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function packPackage(options: { skipBuild?: boolean } = {}): string {
-	const artifacts = join(root, 'test', '.artifacts');
-	mkdirSync(artifacts, { recursive: true });
-	if (!options.skipBuild && process.env.CP_E2E_SKIP_BUILD !== '1') {
-		execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-	}
-	for (const file of readdirSync(artifacts)) if (file.endsWith('.tgz')) rmSync(join(artifacts, file));
-	const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', artifacts], { cwd: root, encoding: 'utf8' })
-		.trim()
-		.split('\n')
-		.pop()!;
-	return join(artifacts, name);
-}
-
-/** Installs the packed package into an n8n user folder the way n8n's community-package installer lays it out. */
-export function installPackage(userFolder: string, tarball: string): void {
-	const packageDir = join(userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME);
-	rmSync(packageDir, { recursive: true, force: true });
-	mkdirSync(packageDir, { recursive: true });
-	execFileSync('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1']);
-	writeFileSync(
-		join(userFolder, '.n8n', 'nodes', 'package.json'),
-		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: `file:${tarball}` } }),
-	);
-}
+const ARTIFACTS = join(ROOT, 'test', '.artifacts');
 
 export async function prepareTemplate(version?: string): Promise<E2eEnvironment> {
-	const tarball = packPackage();
+	const tarball = packPackage(ARTIFACTS, { skipBuild: process.env.CP_E2E_SKIP_BUILD === '1' });
 	const n8n = ensureN8n(version);
-	const templateFolder = join(root, 'test', '.artifacts', `n8n-template-${n8n.version}`);
+	const templateFolder = join(ARTIFACTS, `n8n-template-${n8n.version}`);
 	rmSync(templateFolder, { recursive: true, force: true });
 	installPackage(templateFolder, tarball);
 	const env: E2eEnvironment = {

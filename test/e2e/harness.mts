@@ -1,46 +1,22 @@
 // Drives a real headless n8n for end-to-end tests: a throw-away user folder with the packed package
 // installed as a community package, credentials imported in plain text (n8n encrypts them), workflows
 // imported with fixed ids and run with `n8n execute --id`, and the run data parsed back.
-import { spawn } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 
-export const PACKAGE_NAME = 'n8n-nodes-customer-profiles';
-export const ENCRYPTION_KEY = 'e2e-encryption-key-not-a-secret';
+import { freePort, n8nEnv, runProcess, type CommandResult, type CredentialSpec, type N8nInstall } from '../../scripts/n8nHome.mts';
 
 /** Set by globalSetup: where the prepared template user folder and n8n binaries are. */
-export interface E2eEnvironment {
-	n8nBin: string;
-	nodeBin: string;
-	pathPrefix: string;
+export interface E2eEnvironment extends N8nInstall {
 	templateFolder: string;
-	n8nVersion: string;
 }
 
 export function environment(): E2eEnvironment {
 	const raw = process.env.CP_E2E_ENV ?? (inject as (key: string) => string | undefined)('cpE2eEnv');
 	if (!raw) throw new Error('The e2e environment is missing: run e2e tests through vitest (project "e2e").');
 	return JSON.parse(raw) as E2eEnvironment;
-}
-
-export async function freePort(): Promise<number> {
-	return await new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-export interface CommandResult {
-	exitCode: number;
-	stdout: string;
-	stderr: string;
 }
 
 export interface NodeRunItem {
@@ -91,13 +67,6 @@ export class N8nRun {
 	get logs(): string {
 		return `${this.stdout}\n${this.stderr}`;
 	}
-}
-
-export interface CredentialSpec {
-	id: string;
-	name: string;
-	type: string;
-	data: Record<string, unknown>;
 }
 
 export class N8n {
@@ -162,73 +131,6 @@ export class N8n {
 	dispose(): void {
 		rmSync(this.userFolder, { recursive: true, force: true });
 	}
-}
-
-/** The parent's environment without what vitest sets: n8n's CLI does nothing under NODE_ENV=test. */
-function inheritedEnv(): NodeJS.ProcessEnv {
-	const inherited: NodeJS.ProcessEnv = {};
-	for (const [key, value] of Object.entries(process.env)) {
-		if (key === 'NODE_ENV' || key.startsWith('VITEST') || key === 'TEST' || key.startsWith('CP_E2E')) continue;
-		inherited[key] = value;
-	}
-	return inherited;
-}
-
-export function n8nEnv(userFolder: string, env: E2eEnvironment, brokerPort: number): NodeJS.ProcessEnv {
-	return {
-		...inheritedEnv(),
-		PATH: env.pathPrefix ? `${env.pathPrefix}:${process.env.PATH}` : process.env.PATH,
-		N8N_USER_FOLDER: userFolder,
-		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
-		N8N_EXPRESSION_ENGINE: 'legacy',
-		N8N_DIAGNOSTICS_ENABLED: 'false',
-		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-		N8N_TEMPLATES_ENABLED: 'false',
-		N8N_PERSONALIZATION_ENABLED: 'false',
-		N8N_LISTEN_ADDRESS: '127.0.0.1',
-		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
-		N8N_LOG_LEVEL: 'info',
-		N8N_SECURE_COOKIE: 'false',
-		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-		DB_SQLITE_POOL_SIZE: '2',
-		NODE_OPTIONS: '--max-old-space-size=4096',
-	};
-}
-
-export async function runProcess(
-	command: string,
-	args: string[],
-	env: NodeJS.ProcessEnv,
-	timeoutMs: number,
-): Promise<CommandResult> {
-	// stdout goes to a file, not a pipe: n8n prints the whole run as one JSON document and exits right
-	// after, and a pipe loses whatever was still buffered (a run of 25,000 items was cut at ~6.5 MB).
-	// Writes to a file are synchronous in Node, so the file always holds all of it.
-	const outDir = mkdtempSync(join(tmpdir(), 'cp-n8n-out-'));
-	const outFile = join(outDir, 'stdout');
-	const outFd = openSync(outFile, 'w');
-	return await new Promise<CommandResult>((resolve, reject) => {
-		const child = spawn(command, args, { env, stdio: ['ignore', outFd, 'pipe'] });
-		closeSync(outFd);
-		const err: Buffer[] = [];
-		child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-		child.once('error', (error) => {
-			clearTimeout(timer);
-			rmSync(outDir, { recursive: true, force: true });
-			reject(error);
-		});
-		child.once('close', (code, signal) => {
-			clearTimeout(timer);
-			const stdout = readFileSync(outFile, 'utf8');
-			rmSync(outDir, { recursive: true, force: true });
-			resolve({
-				exitCode: code ?? (signal ? 128 : 1),
-				stdout,
-				stderr: Buffer.concat(err).toString('utf8'),
-			});
-		});
-	});
 }
 
 /** n8n prints a few log lines, then the run as pretty JSON starting at a line that is exactly `{`. */

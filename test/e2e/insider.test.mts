@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startSandbox, type Sandbox } from '../sandbox/index.mts';
-import { credentials as sandboxKeys } from '../sandbox/insider.mts';
+import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
+import { credentials as sandboxKeys } from '../../sandbox/insider.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 
@@ -16,9 +16,7 @@ let sandbox: Sandbox;
 let n8n: N8n;
 let base: string;
 
-const state = async () => (await (await fetch(`${base}/__sandbox/state`)).json()) as any;
-const stats = async () => (await (await fetch(`${base}/__sandbox/stats`)).json()) as any;
-const reset = async () => await fetch(`${base}/__sandbox/reset`, { method: 'POST' });
+const insider = () => sandbox.control('insider');
 
 // One generator for the Code node and the expectations: user i, with 37 made invalid on purpose.
 const GENERATOR = `(i) => {
@@ -58,7 +56,7 @@ afterAll(async () => {
 
 describe('Insider node in real n8n', () => {
 	it('upserts 20,000 users with attributes and events in 20 requests; 37 invalid ones come out as error items', async () => {
-		await reset();
+		await insider().reset();
 		expect(INVALID).toHaveLength(37);
 		const run = await n8n.run(
 			linearWorkflow({
@@ -79,12 +77,12 @@ describe('Insider node in real n8n', () => {
 		});
 		expect(ok.every((item) => item.json.status === 'accepted')).toBe(true);
 
-		const traffic = await stats();
+		const traffic = await insider().stats();
 		expect(traffic.byRoute['POST /api/user/v1/upsert']).toBe(20);
 		expect(traffic.log.every((entry: any) => entry.status === 200 && entry.bytes <= 5_000_000)).toBe(true);
 
 		// The sandbox's users equal the valid input, attribute by attribute and event by event.
-		const { users } = await state();
+		const { users } = await insider().state();
 		expect(users).toHaveLength(TOTAL - 37);
 		const byEmail = new Map(users.map((user: any) => [user.identifiers.email, user]));
 		for (let i = 0; i < TOTAL; i++) {
@@ -101,7 +99,7 @@ describe('Insider node in real n8n', () => {
 	});
 
 	it('rides out injected 429s, 5xx and dropped connections: every user arrives once', async () => {
-		await reset();
+		await insider().reset();
 		const vendor = sandbox.vendor('insider');
 		// About one attempt in three fails; six attempts per request leave a ~0.2 % chance that a request gives up.
 		vendor.setFaults({ rate429: 0.15, error5xxRate: 0.15, resetRate: 0.05, retryAfterSeconds: 1, routes: ['/upsert'], seed: 7 });
@@ -114,11 +112,11 @@ describe('Insider node in real n8n', () => {
 				}),
 			);
 			expect(run.status, run.logs.slice(-3000)).toBe('success');
-			const traffic = await stats();
+			const traffic = await insider().stats();
 			// 6,000 users minus the 11 made invalid on purpose (i = 541k), each stored once.
 			expect(run.items('Insider', 1)).toHaveLength(11);
 			expect(run.items('Insider', 0)).toHaveLength(6000 - 11);
-			expect((await state()).users).toHaveLength(6000 - 11);
+			expect((await insider().state()).users).toHaveLength(6000 - 11);
 			const injected = traffic.injected.rate429 + traffic.injected.error5xx + traffic.injected.reset;
 			expect(injected).toBeGreaterThan(0);
 			expect(traffic.byRoute['POST /api/user/v1/upsert']).toBe(6 + injected);
@@ -129,7 +127,7 @@ describe('Insider node in real n8n', () => {
 	});
 
 	it('runs every other operation and leaves the sandbox in the expected state', async () => {
-		await reset();
+		await insider().reset();
 		const hook = await listener();
 		const ids = { a: 'ua', b: 'ub', c: 'uc' };
 		const input = [
@@ -241,7 +239,7 @@ describe('Insider node in real n8n', () => {
 		const started = run.items('Export')[0].json;
 		expect(started).toMatchObject({ status: 'started', segmentId: 1, format: 'csv', callbackUrl: hook.url });
 
-		const { users } = await state();
+		const { users } = await insider().state();
 		const find = (uuid: string) => users.find((user: any) => user.identifiers.uuid === uuid);
 		expect(users).toHaveLength(2);
 		expect(find(ids.b)).toBeUndefined();

@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { freePort } from '../../scripts/n8nHome.mts';
 import type { N8n } from './harness.mts';
-import { freePort } from './harness.mts';
 
 export interface ServerOptions {
 	command?: 'start' | 'worker';

@@ -4,9 +4,9 @@
 // items reach the error output another way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox, VendorName } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { environment, N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 
@@ -87,7 +87,7 @@ describe('an expression that fails for one item', () => {
 			expect(run.items('Failed').map((item) => item.json.details)).toEqual([failed[0].json.details]);
 		}
 		expect(run.items('Vendor', 0).map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 2 }]);
-		const state = JSON.stringify(await (await fetch(`${sandbox.vendor(c.vendor).url}/__sandbox/state`)).json());
+		const state = JSON.stringify(await sandbox.control(c.vendor).state());
 		expect(state).toContain('param-0');
 		expect(state).not.toContain('param-1');
 	});

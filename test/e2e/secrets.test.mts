@@ -9,14 +9,14 @@ import { createServer } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { RunningVendor, VendorModule } from '../sandbox/core.mts';
-import { startVendor } from '../sandbox/core.mts';
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import * as crescendo from '../sandbox/crescendoLab.mts';
-import * as insider from '../sandbox/insider.mts';
-import * as synerise from '../sandbox/synerise.mts';
-import type { CredentialSpec } from './harness.mts';
+import type { RunningVendor, VendorModule } from '../../sandbox/core.mts';
+import { startVendor } from '../../sandbox/core.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import * as crescendo from '../../sandbox/crescendoLab.mts';
+import * as insider from '../../sandbox/insider.mts';
+import * as synerise from '../../sandbox/synerise.mts';
+import type { CredentialSpec } from '../../scripts/n8nHome.mts';
 import { N8n, type N8nRun } from './harness.mts';
 import type { NodeSpec } from './workflows.mts';
 import { linearWorkflow } from './workflows.mts';

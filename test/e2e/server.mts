@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
+import { freePort } from '../../scripts/n8nHome.mts';
 import type { N8n } from './harness.mts';
-import { freePort } from './harness.mts';
 
 export const OWNER = { email: 'owner@sandbox.local', password: 'Sandbox-Owner-1' };
 

@@ -2,9 +2,9 @@
 // mid-run, the single-profile life cycle, and the error paths (bad items, a refused key).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { KEYS } from '../sandbox/synerise.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { KEYS } from '../../sandbox/synerise.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 

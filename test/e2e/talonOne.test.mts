@@ -1,9 +1,9 @@
 // Real-n8n runs of the Talon.One node against the sandbox fake (issue #4 "Done when").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { DEPLOYMENT } from '../sandbox/talonOne.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { DEPLOYMENT } from '../../sandbox/talonOne.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
 
@@ -13,19 +13,7 @@ const credentials = { talonOneCdpApi: CREDENTIAL };
 let sandbox: Sandbox;
 let n8n: N8n;
 
-async function vendorState(): Promise<any> {
-	const response = await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/state`);
-	return await response.json();
-}
-
-async function vendorStats(): Promise<any> {
-	const response = await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/stats`);
-	return await response.json();
-}
-
-async function resetVendor(): Promise<void> {
-	await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/reset`, { method: 'POST' });
-}
+const talonOne = () => sandbox.control('talonOne');
 
 /** Creates audiences straight at the sandbox (as another CDP would), returning their numeric IDs. */
 async function seedAudiences(ids: string[]): Promise<number[]> {
@@ -78,7 +66,7 @@ afterAll(async () => {
 
 describe('Talon.One in real n8n', () => {
 	it('creates, returns existing, updates, refuses a duplicate and deletes an audience', async () => {
-		await resetVendor();
+		await talonOne().reset();
 		const audience = (operation: string, extra: Record<string, unknown> = {}) => ({
 			type: 'talonOne',
 			credentials,
@@ -128,9 +116,9 @@ describe('Talon.One in real n8n', () => {
 		expect(duplicate.pairedItem).toEqual({ item: 0 });
 
 		expect(run.items('Delete')[0].json).toEqual({ audienceId: 'travel-18-27', deleted: true });
-		const state = await vendorState();
+		const state = await talonOne().state();
 		expect(state.deployments[DEPLOYMENT].audiences).toEqual([]);
-		const stats = await vendorStats();
+		const stats = await talonOne().stats();
 		expect(stats.byRoute).toEqual({
 			'POST /cdp/audiences': 3,
 			'PUT /cdp/audiences/:audienceId': 2,
@@ -140,7 +128,7 @@ describe('Talon.One in real n8n', () => {
 	});
 
 	it('packs 5,000 items of audience changes over 20 audiences into the fewest requests, exactly applied', async () => {
-		await resetVendor();
+		await talonOne().reset();
 		const audiences = await seedAudiences(Array.from({ length: 20 }, (_, i) => `aud-${i + 1}`));
 		const next = random(4);
 		const pick = () => audiences[Math.floor(next() * audiences.length)];
@@ -166,11 +154,7 @@ describe('Talon.One in real n8n', () => {
 		const minimumRequests = Math.ceil(totalChanges / 1000);
 
 		// 5xx faults on the membership route: the engine retries them and the end state must still be exact.
-		await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/config`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ faults: { error5xxRate: 0.15, routes: ['customer_profiles/audiences'], seed: 11 } }),
-		});
+		await talonOne().configure({ faults: { error5xxRate: 0.15, routes: ['customer_profiles/audiences'], seed: 11 } });
 		const workflow = linearWorkflow({
 			id: 'talonAudience5000',
 			inputItems: items,
@@ -194,11 +178,7 @@ describe('Talon.One in real n8n', () => {
 		try {
 			run = await n8n.run(workflow);
 		} finally {
-			await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/config`, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify({ faults: { error5xxRate: 0, routes: [] } }),
-			});
+			await talonOne().configure({ faults: { error5xxRate: 0, routes: [] } });
 		}
 		expect(run.status, run.logs.slice(-3000)).toBe('success');
 
@@ -211,7 +191,7 @@ describe('Talon.One in real n8n', () => {
 			expect(item.json.requests).toHaveLength(1);
 		});
 
-		const state = await vendorState();
+		const state = await talonOne().state();
 		const profiles = state.deployments[DEPLOYMENT].profiles as Array<{ integrationId: string; audienceMemberships: Array<{ id: number }> }>;
 		expect(profiles).toHaveLength(expected.size);
 		for (const profile of profiles) {
@@ -222,7 +202,7 @@ describe('Talon.One in real n8n', () => {
 		expect(applied).toHaveLength(minimumRequests);
 		expect(applied.every((request) => request.changes <= 1000)).toBe(true);
 		expect(applied.reduce((sum, request) => sum + request.changes, 0)).toBe(totalChanges);
-		const stats = await vendorStats();
+		const stats = await talonOne().stats();
 		const injected = stats.injected.error5xx as number;
 		expect(injected).toBeGreaterThan(0);
 		expect(stats.byRoute['PUT /cdp/customer_profiles/audiences']).toBe(minimumRequests + injected);
@@ -232,7 +212,7 @@ describe('Talon.One in real n8n', () => {
 	});
 
 	it('updates profiles: attributes with a null, audience changes, a bad item on the error output', async () => {
-		await resetVendor();
+		await talonOne().reset();
 		const [vip, newsletter] = await seedAudiences(['vip', 'newsletter']);
 		const workflow = linearWorkflow({
 			id: 'talonProfileUpdate',
@@ -292,7 +272,7 @@ describe('Talon.One in real n8n', () => {
 		expect(second.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(second[0].json.customerProfile.attributes).toEqual({ Language: 'english', Tier: 'gold', ShippingCountry: 'DE' });
 
-		const state = await vendorState();
+		const state = await talonOne().state();
 		const profiles = Object.fromEntries(
 			(state.deployments[DEPLOYMENT].profiles as any[]).map((profile) => [profile.integrationId, profile]),
 		);
@@ -313,13 +293,9 @@ describe('Talon.One in real n8n', () => {
 	});
 
 	it('Create or Update without Continue On Fail: stops at the first failed item and says how many were applied (#18.2)', async () => {
-		await resetVendor();
+		await talonOne().reset();
 		// Each profile update takes a while at the fake, so several are in flight when item 2 is refused.
-		await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/config`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ knobs: { profileLatencyMs: 40 } }),
-		});
+		await talonOne().configure({ knobs: { profileLatencyMs: 40 } });
 		try {
 			const workflow = linearWorkflow({
 				id: 'talonStopsAtFirstFailure',
@@ -345,7 +321,7 @@ describe('Talon.One in real n8n', () => {
 			});
 			const run = await n8n.run(workflow);
 			expect(run.status).toBe('error');
-			const state = await vendorState();
+			const state = await talonOne().state();
 			const written = (state.deployments[DEPLOYMENT]?.profiles ?? []) as Array<{ integrationId: string }>;
 			// At most the items before the failure and the requests already in flight were applied (4 at a time).
 			expect(written.length).toBeLessThanOrEqual(2 + 4);
@@ -359,16 +335,12 @@ describe('Talon.One in real n8n', () => {
 			expect(text).toMatch(new RegExp(`\\b${written.length}\\b[^.]*applied|applied[^.]*\\b${written.length}\\b`));
 			for (const profile of written) expect(text).toContain(String(Number(profile.integrationId.slice(2))));
 		} finally {
-			await fetch(`${sandbox.vendor('talonOne').url}/__sandbox/config`, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify({ knobs: { profileLatencyMs: 0 } }),
-			});
+			await talonOne().configure({ knobs: { profileLatencyMs: 0 } });
 		}
 	});
 
 	it('Update Audiences: only the rows naming an unknown audience fail, with its ID (#18.3)', async () => {
-		await resetVendor();
+		await talonOne().reset();
 		const known = await seedAudiences(Array.from({ length: 20 }, (_, i) => `known-${i}`));
 		const workflow = linearWorkflow({
 			id: 'talonUnknownAudiences',
@@ -399,7 +371,7 @@ describe('Talon.One in real n8n', () => {
 		const failed = run.items('Update Audiences', 1);
 		expect(failed.map((item) => item.pairedItem)).toEqual(Array.from({ length: 25 }, (_, k) => ({ item: k * 100 + 37 })));
 		failed.forEach((item, k) => expect(item.json.error).toContain(`does not know the audience ${5000 + k}`));
-		const stats = await vendorStats();
+		const stats = await talonOne().stats();
 		// 5,000 changes need 5 requests; the search costs a few per unknown audience.
 		expect(stats.byRoute['PUT /cdp/customer_profiles/audiences']).toBeLessThan(5 + 25 * 8);
 	});

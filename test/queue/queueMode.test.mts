@@ -11,9 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Sandbox, VendorName } from '../sandbox/index.mts';
-import { startSandbox } from '../sandbox/index.mts';
-import { sandboxCredentialRef, sandboxCredentials } from '../sandbox/n8nCredentials.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
+import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n } from '../e2e/harness.mts';
 import { importAndPublish, N8nProcess, webhookWorkflow } from '../e2e/n8nProcess.mts';
 
@@ -27,23 +27,6 @@ let workers: N8nProcess[] = [];
 let regular: N8n;
 let regularServer: N8nProcess;
 
-async function call(vendor: VendorName, path: string, body?: unknown): Promise<any> {
-	// The sandbox's own endpoints (state, reset, config) are idempotent: a reused keep-alive connection that
-	// the server has just closed (ECONNRESET, "fetch failed") is retried, up to three times.
-	for (let attempt = 1; ; attempt++) {
-		try {
-			const response = await fetch(`${sandbox.vendor(vendor).url}${path}`, {
-				method: body === undefined ? 'GET' : 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: body === undefined ? undefined : JSON.stringify(body),
-			});
-			return await response.json();
-		} catch (error) {
-			if (attempt >= 3 || !(error instanceof TypeError)) throw error;
-			await new Promise((resolve) => setTimeout(resolve, 200));
-		}
-	}
-}
 
 const WORKFLOWS = () => [
 	webhookWorkflow({
@@ -99,10 +82,10 @@ function queueEnv(database: string): NodeJS.ProcessEnv {
 
 /** Synerise applies writes after a short delay; waits until none is pending. */
 async function syneriseSettled(): Promise<any> {
-	let state = await call('synerise', '/__sandbox/state');
+	let state = await sandbox.control('synerise').state();
 	for (let i = 0; i < 200 && state.pending > 0; i++) {
 		await new Promise((resolve) => setTimeout(resolve, 100));
-		state = await call('synerise', '/__sandbox/state');
+		state = await sandbox.control('synerise').state();
 	}
 	return state;
 }
@@ -149,7 +132,7 @@ async function startWorker(index: number): Promise<N8nProcess> {
 beforeAll(async () => {
 	if (!REDIS_PORT || !POSTGRES_PORT) throw new Error('Run queue-mode tests with `npm run test:queue` (it starts Redis and PostgreSQL).');
 	sandbox = await startSandbox({ only: ['synerise', 'batch'], ports: 'random' });
-	await call('synerise', '/__sandbox/config', { knobs: { applyDelayMs: 0 } });
+	await sandbox.control('synerise').configure({ knobs: { applyDelayMs: 0 } });
 	const database = process.env.CP_QUEUE_DATABASE ?? 'n8n_queue';
 	for (let i = 0; i < 3; i++) {
 		const folder = N8n.create();
@@ -173,7 +156,7 @@ const queueResults: Record<string, any> = {};
 
 describe('queue mode: one main, two workers', () => {
 	it('Synerise: both workers run batch executions and share one JWT', async () => {
-		await call('synerise', '/__sandbox/reset', {});
+		await sandbox.control('synerise').reset();
 		// The first execution logs in and n8n stores the token in the credential.
 		const first = await main.webhook('queue-synerise', { run: 0 });
 		expect(first.status, JSON.stringify(first.body).slice(0, 500)).toBe(200);
@@ -196,7 +179,7 @@ describe('queue mode: one main, two workers', () => {
 	});
 
 	it('Batch: the "Only Send Changes" state is kept in PostgreSQL, survives a restart of the workers, and the next run sends only the changes', async () => {
-		await call('batch', '/__sandbox/reset', {});
+		await sandbox.control('batch').reset();
 		const first = await main.webhook('queue-batch', { plan: 'gold' });
 		expect(first.status, JSON.stringify(first.body).slice(0, 500)).toBe(200);
 		expect(first.body.filter((item: any) => item.status === 'sent')).toHaveLength(3000);
@@ -225,7 +208,7 @@ describe('queue mode: one main, two workers', () => {
 			Array.from({ length: 100 }, (_, i) => `u-${i}`),
 		);
 		expect(storedSyncState('queueBatch')).toEqual(saved);
-		const state = await call('batch', '/__sandbox/state');
+		const state = await sandbox.control('batch').state();
 		expect(state.profiles['u-5'].attributes.plan.value).toBe('gold');
 		queueResults.batch = { first: first.body, profiles: profileValues(state.profiles) };
 		console.info(
@@ -241,7 +224,7 @@ describe('queue mode: one main, two workers', () => {
 		await importAndPublish(regular, WORKFLOWS());
 		regularServer = await N8nProcess.start(regular, { logName: 'regular.log' });
 
-		await call('synerise', '/__sandbox/reset', {});
+		await sandbox.control('synerise').reset();
 		const synerise = [];
 		for (let run = 0; run < 5; run++) synerise.push(stable((await regularServer.webhook('queue-synerise', { run })).body));
 		expect(synerise).toEqual(queueResults.synerise.items);
@@ -249,7 +232,7 @@ describe('queue mode: one main, two workers', () => {
 		expect(regularState.profiles).toHaveLength(queueResults.synerise.profiles);
 		expect(regularState.logins).toBe(1);
 
-		await call('batch', '/__sandbox/reset', {});
+		await sandbox.control('batch').reset();
 		const first = (await regularServer.webhook('queue-batch', { plan: 'gold' })).body;
 		const second = (await regularServer.webhook('queue-batch', { plan: 'platinum' })).body;
 		const third = (await regularServer.webhook('queue-batch', { plan: 'gold' })).body;
@@ -260,6 +243,6 @@ describe('queue mode: one main, two workers', () => {
 				Array.from({ length: 100 }, (_, i) => `u-${i}`),
 			);
 		}
-		expect(profileValues((await call('batch', '/__sandbox/state')).profiles)).toEqual(queueResults.batch.profiles);
+		expect(profileValues((await sandbox.control('batch').state()).profiles)).toEqual(queueResults.batch.profiles);
 	});
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from './index.mts';
-import { startSandbox } from './index.mts';
+import type { Sandbox } from '../../sandbox/index.mts';
+import { startSandbox } from '../../sandbox/index.mts';
 
 let sandbox: Sandbox;
 let url: string;
@@ -19,13 +19,7 @@ async function post(path: string, body: unknown, extra: Record<string, string> =
 	return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }
 
-async function state(): Promise<any> {
-	return await (await fetch(`${url}/__sandbox/state`)).json();
-}
-
-async function configure(body: unknown) {
-	return await (await fetch(`${url}/__sandbox/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
-}
+const control = () => sandbox.control('batch');
 
 const op = (id: string, attributes: Record<string, unknown> = {}, events?: unknown[]) => ({ identifiers: { custom_id: id }, attributes, ...(events ? { events } : {}) });
 
@@ -36,8 +30,8 @@ beforeAll(async () => {
 });
 afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await fetch(`${url}/__sandbox/reset`, { method: 'POST' });
-	await configure({ timeScale: 1, faults: { error5xxRate: 0 }, knobs: { updatePerSecond: 300, updateBurst: 1000, sendRetryAfter: false, visibilityDelayMs: 0, gdprDelayMs: 1000 } });
+	await control().reset();
+	await control().configure({ timeScale: 1, faults: { error5xxRate: 0 }, knobs: { updatePerSecond: 300, updateBurst: 1000, sendRetryAfter: false, visibilityDelayMs: 0, gdprDelayMs: 1000 } });
 });
 
 describe('Batch sandbox', () => {
@@ -47,7 +41,7 @@ describe('Batch sandbox', () => {
 		]);
 		expect(first).toMatchObject({ status: 202, body: { code: 'SUCCESS' } });
 		await post('/2.4/profiles/update', [op('jane', { plan: null, tags: { $add: ['c', 'a'], $remove: ['b'] }, $email_marketing: null, n: 'two' })]);
-		const jane = (await state()).profiles.jane;
+		const jane = (await control().state()).profiles.jane;
 		expect(jane.native).toEqual({ $email_address: 'jane@example.com' });
 		expect(jane.attributes).toEqual({
 			seen: { type: 'date', value: '2024-05-01T10:00:00Z' },
@@ -57,7 +51,7 @@ describe('Batch sandbox', () => {
 			f: { type: 'float', value: 1.5 },
 			vip: { type: 'boolean', value: true },
 		});
-		expect((await state()).warnings).toEqual(['jane: attribute n changed type from integer to string']);
+		expect((await control().state()).warnings).toEqual(['jane: attribute n changed type from integer to string']);
 	});
 
 	it('answers partial errors with bulk_index and still applies the rest of the profile', async () => {
@@ -74,7 +68,7 @@ describe('Batch sandbox', () => {
 			{ category: 'attribute', bulk_index: 1, attribute: '$phone_number', reason: 'phone number is not E.164' },
 			{ category: 'event', bulk_index: 2, reason: 'event 0: time older than 24 hours or in the future' },
 		]);
-		expect((await state()).profiles.b.attributes).toEqual({ fine: { type: 'string', value: 'yes' } });
+		expect((await control().state()).profiles.b.attributes).toEqual({ fine: { type: 'string', value: 'yes' } });
 	});
 
 	it('refuses wrong keys, a missing project and unknown versions', async () => {
@@ -84,9 +78,9 @@ describe('Batch sandbox', () => {
 		});
 		expect((await post('/2.11/profiles/update', [op('a')], { 'x-batch-project': 'project_00000000000000000000000000000000' })).status).toBe(401);
 		expect((await post('/2.11/profiles/update', [op('a')], { 'x-batch-project': '' })).status).toBe(401);
-		await configure({ knobs: { missingProjectStatus: 400 } });
+		await control().configure({ knobs: { missingProjectStatus: 400 } });
 		expect((await post('/2.11/profiles/update', [op('a')], { 'x-batch-project': '' })).status).toBe(400);
-		await configure({ knobs: { missingProjectStatus: 401 } });
+		await control().configure({ knobs: { missingProjectStatus: 401 } });
 		expect(await post('/3.0/profiles/update', [op('a')])).toMatchObject({ status: 404, body: { error_code: 'ROUTE_NOT_FOUND' } });
 	});
 
@@ -99,10 +93,10 @@ describe('Batch sandbox', () => {
 		expect((await post('/2.11/profiles/update', '[oops')).status).toBe(400);
 		expect((await post('/2.11/profiles/update', [])).status).toBe(400);
 		expect((await post('/2.11/profiles/update', [{ identifiers: { custom_id: 5 } }])).status).toBe(400);
-		await configure({ knobs: { identifierErrors: 'operation' } });
+		await control().configure({ knobs: { identifierErrors: 'operation' } });
 		const partial = await post('/2.11/profiles/update', [{ identifiers: {} }, op('ok', { a: 1 })]);
 		expect(partial.body.errors).toEqual([{ category: 'identifier', bulk_index: 0, reason: 'exactly one of custom_id or installation is required' }]);
-		await configure({ knobs: { identifierErrors: 'call' } });
+		await control().configure({ knobs: { identifierErrors: 'call' } });
 	});
 
 	it('answers 429 when the per-profile bucket is empty, with Retry-After only when switched on', async () => {
@@ -111,8 +105,8 @@ describe('Batch sandbox', () => {
 		const refused = await post('/2.11/profiles/update', ops(200));
 		expect(refused).toMatchObject({ status: 429, body: { error_code: 'TOO_MANY_REQUESTS' } });
 		expect(refused.headers.get('retry-after')).toBeNull();
-		expect((await state()).profileCount).toBe(1000);
-		await configure({ knobs: { sendRetryAfter: true } });
+		expect((await control().state()).profileCount).toBe(1000);
+		await control().configure({ knobs: { sendRetryAfter: true } });
 		await post('/2.11/profiles/update', ops(200, 'c'));
 		for (let i = 0; i < 5; i++) await post('/2.11/profiles/update', ops(200, `d${i}`));
 		const withHeader = await post('/2.11/profiles/update', ops(200, 'e'));
@@ -123,24 +117,24 @@ describe('Batch sandbox', () => {
 	});
 
 	it('injects server errors through the core fault switches', async () => {
-		await configure({ faults: { error5xxRate: 1, routes: ['profiles/update'] } });
+		await control().configure({ faults: { error5xxRate: 1, routes: ['profiles/update'] } });
 		const response = await fetch(`${url}/2.11/profiles/update`, { method: 'POST', headers: headers(), body: JSON.stringify([op('a', { n: 1 })]) });
 		expect([500, 502, 503]).toContain(response.status);
-		expect((await state()).profileCount).toBe(0);
-		await configure({ faults: { error5xxRate: 0, routes: [] } });
+		expect((await control().state()).profileCount).toBe(0);
+		await control().configure({ faults: { error5xxRate: 0, routes: [] } });
 	});
 
 	it('makes writes visible only after the configured delay', async () => {
-		await configure({ knobs: { visibilityDelayMs: 300 } });
+		await control().configure({ knobs: { visibilityDelayMs: 300 } });
 		await post('/2.11/profiles/update', [op('late', { n: 1 })]);
-		expect((await state()).profiles.late).toBeUndefined();
+		expect((await control().state()).profiles.late).toBeUndefined();
 		await new Promise((resolve) => setTimeout(resolve, 350));
-		expect((await state()).profiles.late.attributes.n.value).toBe(1);
+		expect((await control().state()).profiles.late.attributes.n.value).toBe(1);
 	});
 
 	it('runs GDPR remove requests from pending to done and deletes the profile', async () => {
 		await post('/2.11/profiles/update', [op('gone', { n: 1 })]);
-		await configure({ timeScale: 0.1 });
+		await control().configure({ timeScale: 0.1 });
 		const legacy = { 'x-authorization': keys.restApiKey, authorization: '' };
 		const created = await post(`/1.0/${keys.appApiKey}/gdpr/request`, { request_type: 'remove', id: { type: 'custom_id', value: 'gone' } }, legacy);
 		const missing = await post(`/1.0/${keys.appApiKey}/gdpr/request`, { request_type: 'remove', id: { type: 'custom_id', value: 'nobody' } }, legacy);
@@ -151,7 +145,7 @@ describe('Batch sandbox', () => {
 		await new Promise((resolve) => setTimeout(resolve, 150));
 		expect(await status(created.body.request_id)).toMatchObject({ status: 'done', request_type: 'remove', id: { value: 'gone' } });
 		expect(await status(missing.body.request_id)).toMatchObject({ status: 'done', error: 'user not found' });
-		expect((await state()).profiles.gone).toBeUndefined();
+		expect((await control().state()).profiles.gone).toBeUndefined();
 		expect((await post(`/1.0/WRONGAPP/gdpr/request`, { request_type: 'remove', id: { type: 'custom_id', value: 'x' } }, legacy)).status).toBe(401);
 		expect((await post(`/1.0/${keys.appApiKey}/gdpr/request`, { request_type: 'remove', id: { type: 'custom_id', value: 'x' } }, { 'x-authorization': 'bad' })).status).toBe(401);
 	});

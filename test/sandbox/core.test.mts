@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { json, seededRandom, SlidingWindow, startVendor, TokenBucket, type RunningVendor, type VendorModule } from './core.mts';
+import { json, seededRandom, SlidingWindow, startVendor, TokenBucket, type RunningVendor, type VendorModule } from '../../sandbox/core.mts';
 
 function echoVendor(): VendorModule {
 	let writes: unknown[] = [];

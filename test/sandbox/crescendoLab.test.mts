@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 
-import { startSandbox, type Sandbox } from './index.mts';
+import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
 import { parse as parseStream } from 'csv-parse';
 
-import { credentials, generatedColumns, generatedCsv, generatedRowWriter, japanCredentials, maacCredentials, toCsv, type Contact } from './crescendoLab.mts';
+import { credentials, generatedColumns, generatedCsv, generatedRowWriter, japanCredentials, maacCredentials, toCsv, type Contact } from '../../sandbox/crescendoLab.mts';
 
 // Large enough that a loaded machine still sees each state: 60 s window → 4.8 s; 1 s pending → 80 ms.
 const SCALE = 0.08;
@@ -29,13 +29,7 @@ async function call(method: string, path: string, headers: Record<string, string
 	return { status: response.status, headers: response.headers, body: parsed };
 }
 
-async function config(body: unknown) {
-	return await call('POST', '/__sandbox/config', { 'content-type': 'application/json' }, body);
-}
-
-async function state(): Promise<any> {
-	return (await call('GET', '/__sandbox/state', {})).body;
-}
+const control = () => sandbox.control('crescendoLab');
 
 async function waitDone(path: string, headers: Record<string, string>) {
 	for (let i = 0; i < 200; i++) {
@@ -52,13 +46,13 @@ beforeAll(async () => {
 });
 afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await call('POST', '/__sandbox/reset', {});
-	await config({ faults: { rate429: 0, error5xxRate: 0, resetRate: 0 }, knobs: { busyStatus: 429, rateLimit: 15, rateWindowMs: 60_000, processingMsPer1000: 1000, maxBodyBytes: 10 * 1024 * 1024 } });
+	await control().reset();
+	await control().configure({ faults: { rate429: 0, error5xxRate: 0, resetRate: 0 }, knobs: { busyStatus: 429, rateLimit: 15, rateWindowMs: 60_000, processingMsPer1000: 1000, maxBodyBytes: 10 * 1024 * 1024 } });
 });
 
 describe('Crescendo Lab sandbox', () => {
 	it('runs a Profile API import through pending → processing → done and applies upsert semantics', async () => {
-		await config({ knobs: { contacts: [{ customer_id: 'c1', display_name: 'Old', city: 'Taipei', note: 'keep me', tags: ['a'] }] } });
+		await control().configure({ knobs: { contacts: [{ customer_id: 'c1', display_name: 'Old', city: 'Taipei', note: 'keep me', tags: ['a'] }] } });
 		const start = await call('POST', '/cdh/v1/member/import/', profile, {
 			import_key: 'customer_id',
 			data: [
@@ -73,7 +67,7 @@ describe('Crescendo Lab sandbox', () => {
 		expect(first.body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+08:00$/);
 		const done = await waitDone(`/cdh/v1/member/import/${start.body.task_id}/`, profile);
 		expect(done.body.result).toMatchObject({ success: true, total_num: 2, created_num: 1, updated_num: 1, mismatch_num: 0 });
-		const { contacts } = await state();
+		const { contacts } = await control().state();
 		const c1 = contacts.find((c: Contact) => c.customer_id === 'c1');
 		expect(c1).toMatchObject({ display_name: '新名字', note: 'keep me', tags: ['a', 'b'] });
 		expect(c1).not.toHaveProperty('city'); // null cleared it
@@ -96,13 +90,13 @@ describe('Crescendo Lab sandbox', () => {
 
 	it('answers the 16th task start in a window with 429 and Retry-After, and a second import while one runs with the busy status', async () => {
 		// The first task stays running; a 10-minute window (6 s scaled) keeps the count stable on a slow machine.
-		await config({ knobs: { processingMsPer1000: 1e9, rateWindowMs: 600_000 } });
+		await control().configure({ knobs: { processingMsPer1000: 1e9, rateWindowMs: 600_000 } });
 		const body = { import_key: 'customer_id', data: [{ customer_id: 'c1' }] };
 		const first = await call('POST', '/cdh/v1/member/import/', profile, body);
 		expect(first.status).toBe(200);
 		const busy = await call('POST', '/cdh/v1/member/import/', profile, body);
 		expect(busy).toMatchObject({ status: 429, body: { detail: expect.stringContaining('running') } });
-		await config({ knobs: { busyStatus: 409 } });
+		await control().configure({ knobs: { busyStatus: 409 } });
 		const statuses: number[] = [];
 		let retryAfter: string | null = null;
 		for (let i = 0; i < 14; i++) {
@@ -114,7 +108,7 @@ describe('Crescendo Lab sandbox', () => {
 		expect(statuses.slice(0, 13)).toEqual(Array(13).fill(409));
 		expect(statuses[13]).toBe(429);
 		expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
-		expect((await state()).tasks).toHaveLength(1);
+		expect((await control().state()).tasks).toHaveLength(1);
 	});
 
 	it('enforces the size caps and the request shape', async () => {
@@ -122,19 +116,19 @@ describe('Crescendo Lab sandbox', () => {
 		expect((await call('POST', '/openapi/v1/member/import/', maac, { import_key: 'customer_id', data: rows })).status).toBe(400);
 		const profileTooMany = await call('POST', '/cdh/v1/member/import/', profile, { import_key: 'customer_id', data: rows });
 		expect(profileTooMany).toMatchObject({ status: 422, body: { detail: [{ loc: ['body', 'data'] }] } });
-		await config({ knobs: { maxBodyBytes: 1000 } });
+		await control().configure({ knobs: { maxBodyBytes: 1000 } });
 		const big = await call('POST', '/cdh/v1/member/import/', profile, { import_key: 'customer_id', data: [{ customer_id: 'x', note: 'n'.repeat(2000) }] });
 		expect(big.status).toBe(413);
-		await config({ knobs: { maxBodyBytes: 10 * 1024 * 1024 } });
+		await control().configure({ knobs: { maxBodyBytes: 10 * 1024 * 1024 } });
 		expect((await call('POST', '/openapi/v1/member/import/', maac, '{"import_key":')).status).toBe(400);
 		expect((await call('POST', '/openapi/v1/member/import/', maac, { data: [{ email: 'a@b.c' }] })).body).toEqual({ detail: expect.stringContaining('import_key') });
 		expect((await call('POST', '/openapi/v1/member/import/', maac, { import_key: 'email', data: [] })).status).toBe(400);
 		expect((await call('GET', '/openapi/v1/member/import/424242/', maac)).status).toBe(404);
-		expect((await state()).tasks).toHaveLength(0);
+		expect((await control().state()).tasks).toHaveLength(0);
 	});
 
 	it('fails a whole MAAC task on one bad row, reports mismatches on line_uid, and only lets non-empty values overwrite', async () => {
-		await config({ knobs: { contacts: [{ line_uid: uid(1), customer_id: 'old', display_name: 'Keep', tags: ['x'] }] } });
+		await control().configure({ knobs: { contacts: [{ line_uid: uid(1), customer_id: 'old', display_name: 'Keep', tags: ['x'] }] } });
 		const bad = await call('POST', '/openapi/v1/member/import/', maac, {
 			import_key: 'line_uid',
 			data: [{ line_uid: uid(1), gender: 'unknown' }, { line_uid: uid(1) }, { line_uid: '' }, { line_uid: uid(2), shoe: 42 }],
@@ -144,7 +138,7 @@ describe('Crescendo Lab sandbox', () => {
 			category: 'import_member',
 			result: { success: false, blank_error: 1, duplicate_error: 1, gender_error: 1, useless_fields: ['shoe'] },
 		});
-		expect((await state()).contacts[0].customer_id).toBe('old');
+		expect((await control().state()).contacts[0].customer_id).toBe('old');
 
 		const good = await call('POST', '/openapi/v1/member/import/', maac, {
 			import_key: 'line_uid',
@@ -156,7 +150,7 @@ describe('Crescendo Lab sandbox', () => {
 		expect(done.body.result).toMatchObject({ success: true, updated_num: 1, mismatch_num: 1, tags: ['campaign'] });
 		const mismatch = await fetch(done.body.result.mismatch_export_link).then((r) => r.text());
 		expect(mismatch).toContain(uid(9));
-		const [contact] = (await state()).contacts;
+		const [contact] = (await control().state()).contacts;
 		expect(contact).toMatchObject({ customer_id: 'new', display_name: 'Keep', tags: ['x', 'y', 'campaign'] });
 	});
 
@@ -165,7 +159,7 @@ describe('Crescendo Lab sandbox', () => {
 			{ customer_id: 'c1', display_name: '王小明, "Ming"', note: 'line one\nline two', cl_custom_points: '12' },
 			{ customer_id: 'c2', display_name: '山田太郎', city: 'กรุงเทพมหานคร', tags: ['vip', 'new'] },
 		];
-		await config({ knobs: { contacts: rows } });
+		await control().configure({ knobs: { contacts: rows } });
 		const start = await call('POST', '/cdh/v1/member/export/', profile, {});
 		const busy = await call('POST', '/cdh/v1/member/export/', profile, {});
 		expect(busy.status).toBe(429);
@@ -181,7 +175,7 @@ describe('Crescendo Lab sandbox', () => {
 	});
 
 	it('serves a generated export as a stream: every row, 100 columns, the same rows for the same seed', async () => {
-		await config({ knobs: { generatedExport: { rows: 5_000, columns: 100, seed: 7 }, processingMsPer1000: 1 } });
+		await control().configure({ knobs: { generatedExport: { rows: 5_000, columns: 100, seed: 7 }, processingMsPer1000: 1 } });
 		try {
 			const start = await call('POST', '/cdh/v1/member/export/', profile, {});
 			const done = await waitDone(`/cdh/v1/member/export/${start.body.task_id}/`, profile);
@@ -205,7 +199,7 @@ describe('Crescendo Lab sandbox', () => {
 			);
 			expect(rows[5].tags.split(',')).toHaveLength(2);
 		} finally {
-			await config({ knobs: { generatedExport: null } });
+			await control().configure({ knobs: { generatedExport: null } });
 		}
 	});
 
@@ -221,12 +215,12 @@ describe('Crescendo Lab sandbox', () => {
 	});
 
 	it('lets injected faults through before handling, and counts them', async () => {
-		await config({ faults: { error5xxRate: 1, routes: ['/cdh/v1/member'] } });
+		await control().configure({ faults: { error5xxRate: 1, routes: ['/cdh/v1/member'] } });
 		const answer = await call('PATCH', '/cdh/v1/member', profile, {});
 		expect([500, 502, 503]).toContain(answer.status);
-		const stats = (await call('GET', '/__sandbox/stats', {})).body;
+		const stats = await control().stats();
 		expect(stats.injected.error5xx).toBe(1);
-		await config({ faults: { error5xxRate: 0 } });
+		await control().configure({ faults: { error5xxRate: 0 } });
 		expect((await call('PATCH', '/cdh/v1/member', profile, {})).status).toBe(422);
 	});
 });

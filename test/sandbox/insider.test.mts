@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startSandbox, type Sandbox } from './index.mts';
-import { credentials } from './insider.mts';
+import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
+import { credentials } from '../../sandbox/insider.mts';
 
 let sandbox: Sandbox;
 let base: string;
@@ -27,11 +27,7 @@ async function call(method: string, path: string, body?: unknown, extra?: Record
 	return { status: response.status, body: parsed, headers: response.headers };
 }
 
-async function configure(knobs: Record<string, unknown>) {
-	await fetch(`${base}/__sandbox/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ knobs }) });
-}
-
-const state = async () => (await (await fetch(`${base}/__sandbox/state`)).json()) as any;
+const control = () => sandbox.control('insider');
 
 beforeAll(async () => {
 	sandbox = await startSandbox({ only: ['insider'], ports: 'random' });
@@ -39,8 +35,8 @@ beforeAll(async () => {
 });
 afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await fetch(`${base}/__sandbox/reset`, { method: 'POST' });
-	await configure({ rateLimits: { userWrite: 25_000 }, authFailure: 'forbidden', exportDelayMs: 50 });
+	await control().reset();
+	await control().setKnobs({ rateLimits: { userWrite: 25_000 }, authFailure: 'forbidden', exportDelayMs: 50 });
 });
 
 describe('Insider sandbox', () => {
@@ -62,7 +58,7 @@ describe('Insider sandbox', () => {
 			'quantity parameter is required on purchase event',
 		]);
 		await call('POST', '/api/user/v1/upsert', { users: [{ identifiers: { email: 'a@x.io' }, attributes: { custom: { tags: ['y', 'x'] } } }] });
-		const { users } = await state();
+		const { users } = await control().state();
 		expect(users).toHaveLength(1);
 		expect(users[0].attributes).toEqual({ name: 'Ann', age: 0, email_optin: false, custom: { tags: ['x', 'y'], note: '' } });
 		expect(users[0].insider_id).toMatch(/[0-9a-f-]{36}/);
@@ -74,7 +70,7 @@ describe('Insider sandbox', () => {
 			success: false,
 			message: 'Access Denied. You do not have sufficient access to perform this action.',
 		});
-		await configure({ authFailure: 'specific' });
+		await control().setKnobs({ authFailure: 'specific' });
 		expect((await call('POST', '/api/user/v1/upsert', {}, { 'x-partner-name': 'other' })).body).toEqual({ success: false, message: 'Partner is invalid.' });
 		const wrongToken = await call('POST', '/api/user/v1/upsert', {}, { 'x-request-token': 'nope' });
 		expect(wrongToken.status).toBe(401);
@@ -86,16 +82,16 @@ describe('Insider sandbox', () => {
 		expect(await text.json()).toEqual({ error: 'content type must be application/json' });
 		const broken = await fetch(`${base}/api/user/v1/upsert`, { method: 'POST', headers: headers(), body: '{"users": [' });
 		expect(await broken.json()).toEqual({ success: false, message: 'Request data is not in valid JSON format.' });
-		await configure({ deniedRoutes: ['POST /api/user/v1/delete'] });
+		await control().setKnobs({ deniedRoutes: ['POST /api/user/v1/delete'] });
 		expect((await call('POST', '/api/user/v1/delete', { identifiers: { email: 'a@x.io' } })).status).toBe(403);
 		expect((await call('POST', '/api/user/v3/metadata/columns', { table: 'events' })).status).toBe(200);
-		await configure({ deniedRoutes: [], revokedTokens: [credentials.requestToken] });
+		await control().setKnobs({ deniedRoutes: [], revokedTokens: [credentials.requestToken] });
 		expect((await call('POST', '/api/user/v3/metadata/columns', { table: 'events' })).status).toBe(403);
-		await configure({ revokedTokens: [] });
+		await control().setKnobs({ revokedTokens: [] });
 	});
 
 	it('enforces the per-minute limit with 429 and Retry-After, the 1,000-user cap and the 5 MB cap', async () => {
-		await configure({ rateLimits: { userWrite: 2 } });
+		await control().setKnobs({ rateLimits: { userWrite: 2 } });
 		const user = { identifiers: { email: 'a@x.io' }, attributes: { name: 'A' } };
 		expect((await call('POST', '/api/user/v1/upsert', { users: [user] })).status).toBe(200);
 		expect((await call('POST', '/api/user/v1/attribute/delete', { users: [{ identifiers: { email: 'a@x.io' }, whole: ['name'] }] })).status).toBe(200);
@@ -104,7 +100,7 @@ describe('Insider sandbox', () => {
 		expect(limited.body).toEqual({ error: 'rejected: too many requests' });
 		expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
 
-		await configure({ rateLimits: { userWrite: 25_000 } });
+		await control().setKnobs({ rateLimits: { userWrite: 25_000 } });
 		const tooMany = await call('POST', '/api/user/v1/upsert', { users: Array.from({ length: 1001 }, () => user) });
 		expect(tooMany.status).toBe(400);
 		const big = await call('POST', '/api/user/v1/upsert', { users: [{ ...user, attributes: { blob: 'x'.repeat(5_000_001) } }] });
@@ -114,7 +110,7 @@ describe('Insider sandbox', () => {
 	});
 
 	it('answers injected failures: the 500 unknown-error body and an HTML edge 502', async () => {
-		await configure({ fail500: 1, failEdge: 1 });
+		await control().setKnobs({ fail500: 1, failEdge: 1 });
 		const first = await call('POST', '/api/user/v3/metadata/columns', { table: 'contacts' });
 		expect(first.status).toBe(500);
 		expect(first.body).toEqual({ success: false, message: 'The request processing has failed because of an unknown error.' });
@@ -127,7 +123,7 @@ describe('Insider sandbox', () => {
 	});
 
 	it('reads profiles with c_ names, the gdpr alias, event projection and 404 for unknown users', async () => {
-		await configure({
+		await control().setKnobs({
 			users: [
 				{
 					insider_id: 'iid-1',
@@ -156,7 +152,7 @@ describe('Insider sandbox', () => {
 	});
 
 	it('runs the export: validates, calls the hook with a link, serves the file, then refuses a second export that day', async () => {
-		await configure({ users: [{ insider_id: 'iid-9', identifiers: { email: 'e@x.io' }, attributes: { name: 'E, Jr.', custom: { tier: 'gold' } }, events: [] }] });
+		await control().setKnobs({ users: [{ insider_id: 'iid-9', identifiers: { email: 'e@x.io' }, attributes: { name: 'E, Jr.', custom: { tier: 'gold' } }, events: [] }] });
 		const posted: any[] = [];
 		const hook = createServer((req, res) => {
 			let text = '';
@@ -182,7 +178,7 @@ describe('Insider sandbox', () => {
 	});
 
 	it('updates and deletes identifiers with the documented refusals, deletes and anonymises users', async () => {
-		await configure({
+		await control().setKnobs({
 			users: [
 				{ insider_id: 'i1', identifiers: { email: 'one@x.io', phone_number: '+6598765432' }, attributes: { name: 'One', city: 'X', custom: { tier: 'g' } }, events: [] },
 				{ insider_id: 'i2', identifiers: { email: 'two@x.io' }, attributes: {}, events: [] },
@@ -197,7 +193,7 @@ describe('Insider sandbox', () => {
 		expect((await call('POST', '/api/user/v1/anonymize', { identifiers: { email: 'new@x.io' } })).status).toBe(200);
 		expect((await call('POST', '/api/user/v1/delete', { identifiers: { email: 'two@x.io' } })).status).toBe(200);
 		expect((await call('POST', '/api/user/v1/delete', { identifiers: { email: 'two@x.io' } })).status).toBe(404);
-		const { users } = await state();
+		const { users } = await control().state();
 		expect(users).toEqual([{ insider_id: 'i1', identifiers: {}, attributes: { custom: { tier: 'g' } }, events: [], anonymous: true }]);
 	});
 });

@@ -1,26 +1,24 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { RunningVendor } from './core.mts';
-import { startVendor } from './core.mts';
-import { create, KEYS } from './synerise.mts';
+import { SandboxControl } from '../../sandbox/control.mts';
+import type { RunningVendor } from '../../sandbox/core.mts';
+import { startVendor } from '../../sandbox/core.mts';
+import { create, KEYS } from '../../sandbox/synerise.mts';
 
 let vendor: RunningVendor;
+let control: SandboxControl;
 
 beforeAll(async () => {
 	vendor = await startVendor(create(), { timeScale: 1 });
+	control = new SandboxControl(vendor.url);
 });
 afterAll(async () => await vendor.close());
 beforeEach(async () => {
-	await fetch(`${vendor.url}/__sandbox/reset`, { method: 'POST' });
+	await control.reset();
 	vendor.setFaults({ error5xxRate: 0, rate429: 0, resetRate: 0, latencyMs: [0, 0], routes: [] });
 });
 
-const configure = async (knobs: Record<string, unknown>) =>
-	await fetch(`${vendor.url}/__sandbox/config`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ knobs }),
-	});
+const configure = async (knobs: Record<string, unknown>) => await control.setKnobs(knobs);
 
 async function call(method: string, path: string, options: { token?: string; basic?: string; body?: unknown; headers?: Record<string, string> } = {}) {
 	const headers: Record<string, string> = { 'Api-Version': '4.4', ...options.headers };

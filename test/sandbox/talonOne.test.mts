@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { RunningVendor } from './core.mts';
-import { startVendor } from './core.mts';
-import { create, credentials, DEPLOYMENT, deploymentHost, INTEGRATION_KEY } from './talonOne.mts';
+import type { RunningVendor } from '../../sandbox/core.mts';
+import { startVendor } from '../../sandbox/core.mts';
+import { create, credentials, DEPLOYMENT, deploymentHost, INTEGRATION_KEY } from '../../sandbox/talonOne.mts';
 
 let vendor: RunningVendor;
 let module: ReturnType<typeof create>;

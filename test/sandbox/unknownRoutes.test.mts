@@ -2,7 +2,7 @@
 // drifts to a wrong path then sees what it would see at the vendor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startSandbox, type Sandbox, type VendorName } from './index.mts';
+import { startSandbox, type Sandbox, type VendorName } from '../../sandbox/index.mts';
 
 let sandbox: Sandbox;
 beforeAll(async () => {

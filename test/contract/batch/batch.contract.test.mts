@@ -8,8 +8,8 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { Batch } from '../../../nodes/Batch/Batch.node';
-import type { Sandbox } from '../../sandbox/index.mts';
-import { startSandbox } from '../../sandbox/index.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { startSandbox } from '../../../sandbox/index.mts';
 import { fakeContext, upsertParameters } from '../../unit/Batch/context.mts';
 import { assertSchema, violations } from '../schema.mts';
 import type { ResponseExample } from './fixtures.mts';

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
 import { MAAC_FIELDS } from '../../../nodes/CrescendoLab/transport';
-import { credentials, maacCredentials } from '../../sandbox/crescendoLab.mts';
-import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
+import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
+import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
 import { FakeContext } from '../../unit/CrescendoLab/fakeContext.mts';
 import { assertSchema, violations } from '../schema.mts';
 import {

@@ -5,8 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
-import { credentials, defaultKnobs } from '../../sandbox/insider.mts';
+import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
+import { credentials, defaultKnobs } from '../../../sandbox/insider.mts';
 import { NODE, runNode } from '../../unit/Insider/context.mts';
 import { assertSchema, type Schema } from '../schema.mts';
 import * as contract from './fixtures.mts';

@@ -8,10 +8,10 @@ import type { IDataObject } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { API_VERSION, DELETE_BY_CUSTOM_ID_SEGMENT, GET_BY_CUSTOM_ID_SEGMENT, MAX_PROFILES_PER_BATCH } from '../../../nodes/Synerise/transport';
-import type { CapturedRequest, RunningVendor } from '../../sandbox/core.mts';
-import type { Sandbox } from '../../sandbox/index.mts';
-import { startSandbox } from '../../sandbox/index.mts';
-import { KEYS } from '../../sandbox/synerise.mts';
+import type { CapturedRequest, RunningVendor } from '../../../sandbox/core.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { startSandbox } from '../../../sandbox/index.mts';
+import { KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from '../../unit/Synerise/context.mts';
 import { assertSchema, violations } from '../schema.mts';
 import type { OperationContract, ResponseExample } from './fixtures.mts';

@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { CapturedRequest } from '../../sandbox/core.mts';
-import type { Sandbox } from '../../sandbox/index.mts';
-import { startSandbox } from '../../sandbox/index.mts';
-import { DEPLOYMENT } from '../../sandbox/talonOne.mts';
+import type { CapturedRequest } from '../../../sandbox/core.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { startSandbox } from '../../../sandbox/index.mts';
+import { DEPLOYMENT } from '../../../sandbox/talonOne.mts';
 import { fakeContext, runNode } from '../../unit/TalonOne/context.mts';
 import { assertSchema, violations } from '../schema.mts';
 import type { ErrorExample, OperationContract } from './fixtures.mts';

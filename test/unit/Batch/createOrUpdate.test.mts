@@ -6,8 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { Batch } from '../../../nodes/Batch/Batch.node';
 import { MAX_PROFILES_PER_MASS_UPDATE, MAX_PROFILES_PER_UPDATE } from '../../../nodes/Batch/transport';
-import type { Sandbox } from '../../sandbox/index.mts';
-import { startSandbox } from '../../sandbox/index.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { startSandbox } from '../../../sandbox/index.mts';
 import type { FakeOptions } from './context.mts';
 import { fakeContext, upsertParameters } from './context.mts';
 import { FakeDeduplication } from './fakeDeduplication.mts';

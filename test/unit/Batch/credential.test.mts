@@ -9,8 +9,8 @@ import type { IAuthenticateRuleResponseCode, IAuthenticateRuleResponseSuccessBod
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BatchApi } from '../../../credentials/BatchApi.credentials';
-import type { Sandbox } from '../../sandbox/index.mts';
-import { startSandbox } from '../../sandbox/index.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { startSandbox } from '../../../sandbox/index.mts';
 
 let sandbox: Sandbox;
 const credential = new BatchApi();

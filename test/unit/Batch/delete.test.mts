@@ -4,8 +4,8 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { Batch } from '../../../nodes/Batch/Batch.node';
-import type { Sandbox } from '../../sandbox/index.mts';
-import { startSandbox } from '../../sandbox/index.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { startSandbox } from '../../../sandbox/index.mts';
 import type { FakeOptions } from './context.mts';
 import { fakeContext } from './context.mts';
 

@@ -2,8 +2,8 @@
 // the sandbox. Every test here failed before its fix.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../../sandbox/index.mts';
-import { credentials, maacCredentials } from '../../sandbox/crescendoLab.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
 import { FAST, crescendoSandbox, resetSandbox, runNode, sandboxCall, sandboxState, uid } from './helpers.mts';
 
 let sandbox: Sandbox;

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 
-import type { Sandbox } from '../../sandbox/index.mts';
-import { exportColumns, exportRow } from '../../sandbox/crescendoLab.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { exportColumns, exportRow } from '../../../sandbox/crescendoLab.mts';
 import { FAST, crescendoSandbox, resetSandbox, runNode, sandboxCall, sandboxState } from './helpers.mts';
 
 let sandbox: Sandbox;

@@ -1,8 +1,8 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
-import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
-import { credentials, maacCredentials } from '../../sandbox/crescendoLab.mts';
+import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
+import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
 import { FakeContext } from './fakeContext.mts';
 
 /** Sandbox time runs 100× faster: 15 requests per 600 ms, 1 s pending → 10 ms. */

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { MAX_CONTACTS_PER_IMPORT, MAX_IMPORT_BODY_BYTES, STATUS_CHECKS_PER_MINUTE } from '../../../nodes/CrescendoLab/transport';
 import { jsonBytes } from '../../../nodes/shared/chunk';
-import type { Sandbox } from '../../sandbox/index.mts';
-import { credentials, maacCredentials } from '../../sandbox/crescendoLab.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
+import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
 import { FAST, crescendoSandbox, resetSandbox, runNode, sandboxCall, sandboxState, uid } from './helpers.mts';
 
 let sandbox: Sandbox;

@@ -1,7 +1,7 @@
 // Get Import Status and Get Export Status on the engine's one-request-per-item path.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../../sandbox/index.mts';
+import type { Sandbox } from '../../../sandbox/index.mts';
 import { FAST, crescendoSandbox, resetSandbox, runNode } from './helpers.mts';
 
 let sandbox: Sandbox;

@@ -3,8 +3,8 @@
 // Attribute on email/phone/uuid, and birthdays given as a calendar date.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
-import { credentials, defaultKnobs } from '../../sandbox/insider.mts';
+import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
+import { credentials, defaultKnobs } from '../../../sandbox/insider.mts';
 import { NODE, runNode, runNodeFailing } from './context.mts';
 
 let sandbox: Sandbox;

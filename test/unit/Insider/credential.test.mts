@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { InsiderApi } from '../../../credentials/InsiderApi.credentials';
-import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
-import { credentials } from '../../sandbox/insider.mts';
+import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
+import { credentials } from '../../../sandbox/insider.mts';
 
 let sandbox: Sandbox;
 let baseUrl: string;

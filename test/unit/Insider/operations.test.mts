@@ -4,8 +4,8 @@ import type { ILoadOptionsFunctions } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { Insider } from '../../../nodes/Insider/Insider.node';
-import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
-import { credentials } from '../../sandbox/insider.mts';
+import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
+import { credentials } from '../../../sandbox/insider.mts';
 import { fakeContext, runNode, runNodeFailing } from './context.mts';
 
 let sandbox: Sandbox;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { MAX_REQUEST_BYTES } from '../../../nodes/Insider/transport';
-import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
-import { credentials } from '../../sandbox/insider.mts';
+import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
+import { credentials } from '../../../sandbox/insider.mts';
 import { runNode, runNodeFailing } from './context.mts';
 
 let sandbox: Sandbox;

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { SyneriseApi } from '../../../credentials/SyneriseApi.credentials';
 import { API_VERSION, REGION_HOSTS, syneriseBaseUrl } from '../../../nodes/Synerise/transport';
-import type { RunningVendor } from '../../sandbox/core.mts';
-import { startVendor } from '../../sandbox/core.mts';
-import { create, KEYS } from '../../sandbox/synerise.mts';
+import type { RunningVendor } from '../../../sandbox/core.mts';
+import { startVendor } from '../../../sandbox/core.mts';
+import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from './context.mts';
 
 let vendor: RunningVendor;

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SyneriseApi } from '../../../credentials/SyneriseApi.credentials';
 import { DELETE_BY_CUSTOM_ID_SEGMENT, GET_BY_CUSTOM_ID_SEGMENT } from '../../../nodes/Synerise/transport';
 import { Synerise } from '../../../nodes/Synerise/Synerise.node';
-import type { RunningVendor } from '../../sandbox/core.mts';
-import { startVendor } from '../../sandbox/core.mts';
-import { create, KEYS } from '../../sandbox/synerise.mts';
+import type { RunningVendor } from '../../../sandbox/core.mts';
+import { startVendor } from '../../../sandbox/core.mts';
+import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from './context.mts';
 
 let vendor: RunningVendor;

@@ -2,9 +2,9 @@ import type { IDataObject } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { LIST_WINDOW } from '../../../nodes/Synerise/transport';
-import type { RunningVendor } from '../../sandbox/core.mts';
-import { startVendor } from '../../sandbox/core.mts';
-import { create, KEYS } from '../../sandbox/synerise.mts';
+import type { RunningVendor } from '../../../sandbox/core.mts';
+import { startVendor } from '../../../sandbox/core.mts';
+import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from './context.mts';
 
 let vendor: RunningVendor;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { syneriseErrorMessage } from '../../../nodes/Synerise/transport';
-import type { RunningVendor } from '../../sandbox/core.mts';
-import { startVendor } from '../../sandbox/core.mts';
-import { create, KEYS } from '../../sandbox/synerise.mts';
+import type { RunningVendor } from '../../../sandbox/core.mts';
+import { startVendor } from '../../../sandbox/core.mts';
+import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { runNode, syneriseContext } from './context.mts';
 
 let vendor: RunningVendor;

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { jsonBytes } from '../../../nodes/shared/chunk';
 import { MAX_BATCH_BYTES, MAX_PROFILES_PER_BATCH } from '../../../nodes/Synerise/transport';
-import type { RunningVendor } from '../../sandbox/core.mts';
-import { startVendor } from '../../sandbox/core.mts';
-import { create, KEYS } from '../../sandbox/synerise.mts';
+import type { RunningVendor } from '../../../sandbox/core.mts';
+import { startVendor } from '../../../sandbox/core.mts';
+import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from './context.mts';
 
 let vendor: RunningVendor;

@@ -1,7 +1,7 @@
 // Starts the Talon.One fake in-process for unit tests and seeds audiences through its own API.
-import type { RunningVendor } from '../../sandbox/core.mts';
-import { startVendor } from '../../sandbox/core.mts';
-import * as talon from '../../sandbox/talonOne.mts';
+import type { RunningVendor } from '../../../sandbox/core.mts';
+import { startVendor } from '../../../sandbox/core.mts';
+import * as talon from '../../../sandbox/talonOne.mts';
 
 export interface TalonSandbox {
 	vendor: RunningVendor;

@@ -10,7 +10,8 @@ import { expect } from 'vitest';
 import type { ICredentialType, IDataObject, INodeType } from 'n8n-workflow';
 
 import { routesToErrorOutput } from '../../helpers/errorOutput.mts';
-import type { RunningVendor } from '../../sandbox/core.mts';
+import { SandboxControl } from '../../../sandbox/control.mts';
+import type { RunningVendor } from '../../../sandbox/core.mts';
 import type { NodeRunResult, ParamValue } from './nodeRunner.mts';
 import { runNodeSpec } from './nodeRunner.mts';
 
@@ -70,16 +71,13 @@ export interface VendorRig {
 	baseParams?: Record<string, ParamValue>;
 }
 
-export async function sandboxJson(vendor: RunningVendor, path: string): Promise<any> {
-	const response = await fetch(`${vendor.url}${path}`);
-	return await response.json();
-}
+const control = (rig: VendorRig) => new SandboxControl(rig.vendor().url);
 
 async function run(rig: VendorRig, testCase: BadInputCase, continueOnFail: boolean): Promise<NodeRunResult & { before: number }> {
 	await rig.reset();
 	await testCase.setup?.(rig.vendor());
 	// Requests the case's own set-up made (seeding) are not the node's.
-	const before = (await sandboxJson(rig.vendor(), '/__sandbox/stats')).requests as number;
+	const before = (await control(rig).stats()).requests as number;
 	const result = await runNodeSpec({
 		node: rig.node(),
 		nodeType: rig.nodeType,
@@ -130,9 +128,9 @@ export async function checkCase(rig: VendorRig, testCase: BadInputCase): Promise
 		expect(own.map((item) => item.json.error), `good item ${index} did not fail`).toEqual(own.map(() => undefined));
 	}
 	expectMarkerNeverSent(continued, testCase.marker);
-	const stats = await sandboxJson(rig.vendor(), '/__sandbox/stats');
+	const stats = await control(rig).stats();
 	if (good.length > 0) expect(stats.requests, 'the good items reached the sandbox').toBeGreaterThan(continued.before);
-	testCase.checkState?.(await sandboxJson(rig.vendor(), '/__sandbox/state'));
+	testCase.checkState?.(await control(rig).state());
 
 	// Without it: the node stops with the first bad item's error.
 	const stopped = await run(rig, testCase, false);
@@ -141,7 +139,7 @@ export async function checkCase(rig: VendorRig, testCase: BadInputCase): Promise
 	expectMarkerNeverSent(stopped, testCase.marker);
 	if (!testCase.fetches && testCase.validatesAllFirst !== false) {
 		// The bulk engine validates every item before it sends anything.
-		const after = await sandboxJson(rig.vendor(), '/__sandbox/stats');
+		const after = await control(rig).stats();
 		expect(after.requests, 'nothing was sent').toBe(stopped.before);
 	}
 }

@@ -2,8 +2,9 @@
 // in-process (time-scaled where the vendor's tasks and windows would make tests slow).
 import type { ICredentialType, IDataObject, INodeType } from 'n8n-workflow';
 
-import type { Sandbox, VendorName } from '../../sandbox/index.mts';
-import { startSandbox } from '../../sandbox/index.mts';
+import type { FaultConfig } from '../../../sandbox/core.mts';
+import type { Sandbox, VendorName } from '../../../sandbox/index.mts';
+import { startSandbox } from '../../../sandbox/index.mts';
 import type { VendorRig } from './catalogue.mts';
 
 export interface RigSpec {
@@ -19,16 +20,7 @@ export interface RigSpec {
 	baseParams?: VendorRig['baseParams'];
 }
 
-export async function sandboxPost(baseUrl: string, path: string, body: unknown): Promise<any> {
-	const response = await fetch(`${baseUrl}${path}`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body),
-	});
-	return await response.json();
-}
-
-export const NO_FAULTS = { rate429: 0, error5xxRate: 0, resetRate: 0, latencyMs: [0, 0], routes: [] };
+export const NO_FAULTS: Partial<FaultConfig> = { rate429: 0, error5xxRate: 0, resetRate: 0, latencyMs: [0, 0], routes: [] };
 
 export async function startRig(spec: RigSpec): Promise<VendorRig & { sandbox: Sandbox }> {
 	const sandbox = await startSandbox({ only: [spec.vendor], ports: 'random', timeScale: spec.timeScale });
@@ -42,8 +34,8 @@ export async function startRig(spec: RigSpec): Promise<VendorRig & { sandbox: Sa
 		vendor,
 		baseParams: spec.baseParams,
 		reset: async () => {
-			await sandboxPost(vendor().url, '/__sandbox/reset', {});
-			await sandboxPost(vendor().url, '/__sandbox/config', { faults: NO_FAULTS, knobs: spec.knobs ?? {} });
+			await sandbox.control(spec.vendor).reset();
+			await sandbox.control(spec.vendor).configure({ faults: NO_FAULTS, knobs: spec.knobs ?? {} });
 		},
 	};
 }

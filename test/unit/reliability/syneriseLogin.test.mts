@@ -3,8 +3,8 @@ import type { IHttpRequestOptions } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { SyneriseApi } from '../../../credentials/SyneriseApi.credentials';
-import { freePort } from '../../e2e/harness.mts';
-import { KEYS } from '../../sandbox/synerise.mts';
+import { freePort } from '../../../scripts/n8nHome.mts';
+import { KEYS } from '../../../sandbox/synerise.mts';
 
 describe('Synerise login against a closed port', () => {
 	it('names the network error and never the key', async () => {

@@ -5,10 +5,11 @@ import { CrescendoLabApi } from '../../../../credentials/CrescendoLabApi.credent
 import { CrescendoLabMaacApi } from '../../../../credentials/CrescendoLabMaacApi.credentials';
 import { CrescendoLab } from '../../../../nodes/CrescendoLab/CrescendoLab.node';
 import { MAX_IMPORT_BODY_BYTES } from '../../../../nodes/CrescendoLab/transport';
-import { maacCredentials } from '../../../sandbox/crescendoLab.mts';
+import { SandboxControl } from '../../../../sandbox/control.mts';
+import { maacCredentials } from '../../../../sandbox/crescendoLab.mts';
 import type { BadInputCase, VendorRig } from '../catalogue.mts';
 import { checkCase } from '../catalogue.mts';
-import { sandboxPost, startRig } from '../rigs.mts';
+import { startRig } from '../rigs.mts';
 
 const FAST = { pollIntervalSeconds: 0.02, maxWaitSeconds: 60, maxRequestsPerMinute: 1500 };
 const auto = { mappingMode: 'autoMapInputData', value: null };
@@ -178,7 +179,7 @@ const exportParams = (options: (itemIndex: number) => Record<string, unknown>) =
 	options: (itemIndex: number) => ({ ...FAST, ...options(itemIndex) }),
 });
 const seed = async (vendor: { url: string }, brokenExports: Record<string, string> = {}) => {
-	await sandboxPost(vendor.url, '/__sandbox/config', { knobs: { contacts, brokenExports } });
+	await new SandboxControl(vendor.url).configure({ knobs: { contacts, brokenExports } });
 };
 
 export const exportCases: BadInputCase[] = [

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { InsiderApi } from '../../../../credentials/InsiderApi.credentials';
 import { Insider } from '../../../../nodes/Insider/Insider.node';
 import { MAX_REQUEST_BYTES } from '../../../../nodes/Insider/transport';
-import { credentials as known } from '../../../sandbox/insider.mts';
+import { SandboxControl } from '../../../../sandbox/control.mts';
+import { credentials as known } from '../../../../sandbox/insider.mts';
 import type { BadInputCase, VendorRig } from '../catalogue.mts';
 import { checkCase } from '../catalogue.mts';
-import { sandboxPost, startRig } from '../rigs.mts';
+import { startRig } from '../rigs.mts';
 
 let rig: VendorRig & { sandbox: { close(): Promise<void> } };
 beforeAll(async () => {
@@ -130,10 +131,11 @@ export const upsertCases: BadInputCase[] = [
 ];
 
 const downloadParams = { resource: 'export', operation: 'download', output: 'items', options: {} };
-const staticFiles = async (vendor: { url: string }, files: Record<string, { status?: number; contentType: string; body: string }>) =>
-	await sandboxPost(vendor.url, '/__sandbox/config', {
+const staticFiles = async (vendor: { url: string }, files: Record<string, { status?: number; contentType: string; body: string }>) => {
+	await new SandboxControl(vendor.url).configure({
 		knobs: { staticFiles: { 'good.csv': { contentType: 'text/csv', body: GOOD_CSV }, ...files } },
 	});
+};
 
 export const downloadCases: BadInputCase[] = [
 	{

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { SandboxControl } from './control.mts';
 import type { FaultConfig, RunningVendor, VendorModule } from './core.mts';
 import { startVendor } from './core.mts';
 
@@ -32,6 +33,8 @@ export interface Sandbox {
 	vendors: Partial<Record<VendorName, RunningVendor>>;
 	credentials: Partial<Record<VendorName, Record<string, unknown>>>;
 	vendor(name: VendorName): RunningVendor;
+	/** The client of a running vendor's control routes (state, stats, reset, config). */
+	control(name: VendorName): SandboxControl;
 	close(): Promise<void>;
 }
 
@@ -59,14 +62,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		});
 		credentials[name] = file.credentials;
 	}
+	const vendor = (name: VendorName): RunningVendor => {
+		const running = vendors[name];
+		if (!running) throw new Error(`sandbox vendor ${name} is not running`);
+		return running;
+	};
 	return {
 		vendors,
 		credentials,
-		vendor(name) {
-			const running = vendors[name];
-			if (!running) throw new Error(`sandbox vendor ${name} is not running`);
-			return running;
-		},
+		vendor,
+		control: (name) => new SandboxControl(vendor(name).url),
 		async close() {
 			await Promise.all(Object.values(vendors).map((vendor) => vendor.close()));
 		},

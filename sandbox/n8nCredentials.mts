@@ -1,6 +1,6 @@
 // n8n credentials (plain text, for `n8n import:credentials`) that point each vendor node at the sandbox.
 // Ids are fixed so example workflows can reference them.
-import type { CredentialSpec } from '../e2e/harness.mts';
+import type { CredentialSpec } from '../scripts/n8nHome.mts';
 import { maacCredentials } from './crescendoLab.mts';
 import type { Sandbox, VendorName } from './index.mts';
 
