@@ -1,10 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import * as createOrUpdate from './actions/profile/createOrUpdate.operation';
-import * as deleteProfile from './actions/profile/delete.operation';
-import * as getDeleteStatus from './actions/profile/getDeleteStatus.operation';
-import * as resetSyncState from './actions/profile/resetSyncState.operation';
+import * as profile from './actions/profile/Profile.resource';
 import { router } from './actions/router';
 
 /**
@@ -35,44 +32,7 @@ export class Batch implements INodeType {
 				options: [{ name: 'Profile', value: 'profile' }],
 				default: 'profile',
 			},
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: { show: { resource: ['profile'] } },
-				options: [
-					{
-						name: 'Create or Update',
-						value: 'createOrUpdate',
-						description: 'Create new profiles or update existing ones, keyed by Custom ID, sending only what changed',
-						action: 'Create or update profiles',
-					},
-					{
-						name: 'Delete',
-						value: 'delete',
-						description: 'Erase a profile\'s data with a GDPR remove request',
-						action: 'Delete profile data',
-					},
-					{
-						name: 'Get Delete Status',
-						value: 'getDeleteStatus',
-						description: 'Get the status of a GDPR remove request made by Delete',
-						action: 'Get the status of a delete request',
-					},
-					{
-						name: 'Reset Sync State',
-						value: 'resetSyncState',
-						description: 'Forget which profiles were already sent, so the next run sends all of them',
-						action: 'Reset the sync state',
-					},
-				],
-				default: 'createOrUpdate',
-			},
-			...createOrUpdate.description,
-			...deleteProfile.description,
-			...getDeleteStatus.description,
-			...resetSyncState.description,
+			...profile.description,
 		],
 	};
 

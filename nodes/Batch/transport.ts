@@ -4,6 +4,9 @@ import { RateLimiter } from '../shared/rateLimit';
 import { Transport } from '../shared/transport';
 
 export const CREDENTIAL_TYPE = 'batchApi';
+
+/** A limit as the UI states it, with thousands separators, so UI text is built from the constant that holds it. */
+export const limitText = (limit: number): string => limit.toLocaleString('en-US');
 /** Reference §2: the documented default of the OpenAPI servers entry. */
 export const DEFAULT_API_VERSION = '2.11';
 
@@ -34,6 +37,8 @@ export const GDPR_REQUEST_ID_FIELD = 'request_id';
  * can arrive closer together than they were started, so pacing exactly at the limit draws 429s.
  */
 export const PACING_MARGIN = 0.9;
+/** How much of an unexpected answer a warning or an error quotes. */
+export const ANSWER_EXCERPT_CHARS = 200;
 /** Requests in flight at once on the update route; pacing comes from the token bucket, this only hides latency. */
 export const REQUEST_CONCURRENCY = 2;
 
@@ -83,7 +88,8 @@ export function retryIfNothingApplied(failure: { statusCode?: number; body?: unk
 	return false;
 }
 
-export interface BatchConnection {
+/** What `connect` gives every operation: the transport and the route prefixes of this credential. */
+export interface BatchApi {
 	transport: Transport;
 	/** `<base URL>/<version>` for the CEP routes. */
 	cepPrefix: string;
@@ -103,7 +109,7 @@ export function legacyPrefixOf(appApiKey: string): string {
 	return `/1.0/${encodeURIComponent(appApiKey)}`;
 }
 
-export async function connect(ctx: IExecuteFunctions): Promise<BatchConnection> {
+export async function connect(ctx: IExecuteFunctions): Promise<BatchApi> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const baseUrl = String(credentials.baseUrl || 'https://api.batch.com').replace(/\/+$/, '');
 	const version = String(credentials.apiVersion || DEFAULT_API_VERSION).trim();
@@ -119,6 +125,11 @@ export async function connect(ctx: IExecuteFunctions): Promise<BatchConnection> 
 		legacyPrefix: appApiKeys[0] !== undefined ? legacyPrefixOf(appApiKeys[0]) : undefined,
 		appApiKeys,
 	};
+}
+
+/** The GDPR routes' pacing: one request at a time, `perSecond` of them per second. */
+export function gdprLimiter(api: BatchApi, perSecond = GDPR_REQUESTS_PER_SECOND): RateLimiter {
+	return new RateLimiter({ requests: { limit: 1, windowMs: Math.ceil(1000 / perSecond) }, clock: api.transport.clock });
 }
 
 /** The per-profile token bucket of one route, or the user's override in profiles per second. */

@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { textList } from '../../shared/lists';
+
 // Batch's attribute rules (reference §4). Checked before sending, so a bad value fails its item with the
 // field named instead of coming back as a partial error that Batch silently drops.
 export const MAX_ATTRIBUTE_NAME_LENGTH = 30;
@@ -18,6 +20,10 @@ export const MAX_CUSTOM_ID_LENGTH = 512;
 /** Reference §4.5: about 15 events per profile operation (inferred). */
 export const MAX_EVENTS_PER_PROFILE = 15;
 export const MAX_EVENT_NAME_LENGTH = 30;
+/** Reference §4.5: how far in the past an event's time may be (inferred); stated in the UI, left to Batch to check. */
+export const MAX_EVENT_AGE_HOURS = 24;
+/** E.164: a phone number is + then at most this many digits. */
+export const MAX_PHONE_DIGITS = 15;
 /** Reference §3.1: values the SDK refuses as custom IDs, which usually come from conversion bugs. */
 export const RESERVED_CUSTOM_IDS = [
 	'undefined',
@@ -32,9 +38,9 @@ export const RESERVED_CUSTOM_IDS = [
 	'-infinity',
 ];
 
-const ATTRIBUTE_NAME = /^[a-z0-9_]{1,30}$/;
-const EVENT_NAME = /^[a-z0-9_]{1,30}$/;
-const E164 = /^\+[0-9]{1,15}$/;
+const ATTRIBUTE_NAME = new RegExp(`^[a-z0-9_]{1,${MAX_ATTRIBUTE_NAME_LENGTH}}$`);
+const EVENT_NAME = new RegExp(`^[a-z0-9_]{1,${MAX_EVENT_NAME_LENGTH}}$`);
+const E164 = new RegExp(`^\\+[0-9]{1,${MAX_PHONE_DIGITS}}$`);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const URL_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+[^\s]*$/i;
 /** Reference §4.3: integrations only wrap strings of exactly this shape as dates. */
@@ -74,7 +80,7 @@ export interface AttributeOptions {
 	urlAttributes: Set<string>;
 }
 
-/** Lowercase, any character outside `[a-z0-9_]` becomes `_`, cut to 30 characters (reference §4.2). */
+/** Lowercase, any character outside `[a-z0-9_]` becomes `_`, cut to `MAX_ATTRIBUTE_NAME_LENGTH` characters (reference §4.2). */
 export function normalizeAttributeName(name: string): string {
 	return name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, MAX_ATTRIBUTE_NAME_LENGTH);
 }
@@ -194,7 +200,7 @@ export function nativeAttribute(field: string, key: string, value: unknown): str
 			return text;
 		case '$phone_number':
 			if (!E164.test(text)) {
-				throw new AttributeProblem(field, `"${text}" is not an E.164 phone number (+ then 1 to 15 digits, e.g. +33600000000)`);
+				throw new AttributeProblem(field, `"${text}" is not an E.164 phone number (+ then 1 to ${MAX_PHONE_DIGITS} digits, e.g. +33600000000)`);
 			}
 			return text;
 		case '$email_marketing':
@@ -418,13 +424,7 @@ export function buildEvents(field: string, value: unknown): IDataObject[] | unde
 	});
 }
 
-/** `a, b ,c` → {a, b, c}, normalized like attribute names when asked. */
-export function nameSet(list: string, normalize: boolean): Set<string> {
-	return new Set(
-		list
-			.split(',')
-			.map((name) => name.trim())
-			.filter((name) => name !== '')
-			.map((name) => (normalize ? normalizeAttributeName(name) : name)),
-	);
+/** `a, b ,c` (or a list) → {a, b, c}, normalized like attribute names when asked. */
+export function nameSet(list: unknown, normalize: boolean): Set<string> {
+	return new Set(textList(list).map((name) => (normalize ? normalizeAttributeName(name) : name)));
 }

@@ -5,7 +5,7 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INodeParamete
 
 import { BatchApi } from '../../../credentials/BatchApi.credentials';
 import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
-import type { FakeDeduplication } from './fakeDeduplication.mts';
+import type { FakeDeduplication } from '../shared/fakeDeduplication.mts';
 
 export interface SentRequest {
 	method: string;

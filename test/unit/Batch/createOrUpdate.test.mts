@@ -10,7 +10,7 @@ import type { Sandbox } from '../../../sandbox/index.mts';
 import { startSandbox } from '../../../sandbox/index.mts';
 import type { FakeOptions } from './context.mts';
 import { fakeContext, upsertParameters } from './context.mts';
-import { FakeDeduplication } from './fakeDeduplication.mts';
+import { FakeDeduplication } from '../shared/fakeDeduplication.mts';
 
 let sandbox: Sandbox;
 let credentials: Record<string, unknown>;
@@ -344,5 +344,39 @@ describe('Delete', () => {
 		});
 		await expect(new Batch().execute.call(fake.ctx)).rejects.toThrow(/App API Key/);
 		expect(fake.requests).toHaveLength(0);
+	});
+});
+
+describe('Create or Update: a sync state saved by an earlier version still matches', () => {
+	const items = [{ custom_id: 'u1', plan: 'gold', logins: 3 }];
+	const perAttribute = upsertParameters({ options: { changedAttributesOnly: true } });
+	// The fingerprints of { plan: 'gold', logins: 3 } (whole profile) and of 'gold' and 3 (per attribute).
+	const profileState = { v: 1, granularity: 'profile', profiles: { u1: 'e3962323e22a1d19' } };
+	const attributeState = { v: 1, granularity: 'attribute', profiles: { u1: { plan: '4aa4de83', logins: '360caa42' } } };
+
+	it('writes the same static data as before, and skips a profile it holds', async () => {
+		const staticData: IDataObject = {};
+		await execute({ items, staticData });
+		expect(staticData).toEqual({ batchProfileSync: profileState });
+		const again = await execute({ items, staticData: { batchProfileSync: structuredClone(profileState) } });
+		expect(again.requests).toHaveLength(0);
+		expect(again.output[0].json).toMatchObject({ customId: 'u1', status: 'skipped' });
+		const attributes: IDataObject = {};
+		await execute({ items, staticData: attributes, parameters: perAttribute });
+		expect(attributes).toEqual({ batchProfileSync: attributeState });
+		const unchanged = await execute({ items, staticData: { batchProfileSync: structuredClone(attributeState) }, parameters: perAttribute });
+		expect(unchanged.requests).toHaveLength(0);
+	});
+
+	it('finds the database keys written before', async () => {
+		const dedup = new FakeDeduplication();
+		await dedup.helpers().checkProcessedAndRecord(['p\u001fu1\u001fe3962323e22a1d19'], 'node', { mode: 'entries' });
+		const again = await execute({ items, deduplication: dedup });
+		expect(again.requests).toHaveLength(0);
+		const attributes = new FakeDeduplication();
+		await attributes.helpers().checkProcessedAndRecord(['a\u001fu1\u001fplan\u001f4aa4de83', 'a\u001fu1\u001flogins\u001f360caa42'], 'node', { mode: 'entries' });
+		const unchanged = await execute({ items, deduplication: attributes, parameters: perAttribute });
+		expect(unchanged.requests).toHaveLength(0);
+		expect(unchanged.output[0].json).toMatchObject({ customId: 'u1', status: 'skipped' });
 	});
 });

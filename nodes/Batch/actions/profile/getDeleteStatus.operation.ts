@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { runBulk } from '../../../shared/bulk';
+import { runEach } from '../../../shared/bulk';
 import { invalidField } from '../../../shared/errors';
-import { RateLimiter } from '../../../shared/rateLimit';
-import { connect, GDPR_REQUESTS_PER_SECOND, legacyPrefixOf } from '../../transport';
+import type { BatchApi } from '../../transport';
+import { gdprLimiter, legacyPrefixOf } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -30,16 +30,15 @@ const properties: INodeProperties[] = [
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['getDeleteStatus'] } }, properties);
 
 /** GET /1.0/{app API key}/gdpr/request/{request id} (doc.batch.com /api/gdpr/get-status). */
-export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
+export async function execute(this: IExecuteFunctions, api: BatchApi): Promise<INodeExecutionData[][]> {
 	const node = this.getNode();
-	const { transport, appApiKeys } = await connect(this);
+	const { transport, appApiKeys } = api;
 	if (appApiKeys.length === 0) {
 		throw new NodeOperationError(node, 'Reading a GDPR request needs the App API Key it was made with in the Batch API credential');
 	}
-	const limiter = new RateLimiter({ requests: { limit: 1, windowMs: Math.ceil(1000 / GDPR_REQUESTS_PER_SECOND) } });
+	const limiter = gdprLimiter(api);
 
-	const run = await runBulk(this, items.length, {
+	return await runEach(this, {
 		prepare: (itemIndex) => {
 			const requestId = String(this.getNodeParameter('requestId', itemIndex) ?? '').trim();
 			if (requestId === '') throw invalidField(node, itemIndex, 'requestId', 'the Request ID is empty');
@@ -49,18 +48,16 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			}
 			return { requestId, app };
 		},
-		limits: { maxUnits: 1 },
-		send: async ([entry]) => {
-			const { requestId, app } = entry.payload;
+		concurrency: 1,
+		send: async ({ requestId, app }) => {
 			const response = await transport.request<IDataObject>({
 				method: 'GET',
 				path: `${legacyPrefixOf(appApiKeys[app - 1])}/gdpr/request/${encodeURIComponent(requestId)}`,
 				limiter,
 			});
 			const answer = response.body && typeof response.body === 'object' ? response.body : {};
-			return [{ json: { app, ...answer } }];
+			return { app, ...answer };
 		},
 		requestName: 'The GDPR status request',
 	});
-	return run.results.output();
 }

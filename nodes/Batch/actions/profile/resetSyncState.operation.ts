@@ -15,6 +15,7 @@ const properties: INodeProperties[] = [
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['resetSyncState'] } }, properties);
 
+/** Needs no API: the state is n8n's. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const forgotten = await resetSyncState(this);
 	const items = this.getInputData();

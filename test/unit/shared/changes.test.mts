@@ -1,9 +1,12 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { canonicalJson, fingerprint } from '../../../nodes/Batch/helpers/fingerprint';
-import { DeduplicationSyncStore, keyText, resetSyncState, SYNC_STATE_KEY, SyncState, syncStoreFor } from '../../../nodes/Batch/helpers/syncState';
+import type { ChangeGranularity } from '../../../nodes/shared/changes';
+import { canonicalJson, ChangeTracker, changeStoreFor, DeduplicationChangeStore, fingerprint, forgetChanges, keyText } from '../../../nodes/shared/changes';
 import { FakeDeduplication } from './fakeDeduplication.mts';
+
+/** Where the static-data store keeps the state in these tests. */
+const KEY = 'changes';
 
 describe('fingerprint', () => {
 	it('does not depend on key order, at any depth', () => {
@@ -25,18 +28,18 @@ describe('fingerprint', () => {
 
 type Store = 'database' | 'staticData';
 
-/** A fake IExecuteFunctions that has only what the sync state touches. */
+/** A fake IExecuteFunctions that has only what change detection touches. */
 function storeContext(staticData: IDataObject, dedup?: FakeDeduplication, mode = 'trigger') {
 	return {
 		getWorkflowStaticData: () => staticData,
 		getMode: () => mode,
 		getWorkflow: () => ({ id: 'wf1' }),
-		getNode: () => ({ id: 'node1', name: 'Batch' }),
+		getNode: () => ({ id: 'node1', name: 'Node' }),
 		helpers: dedup ? dedup.helpers() : {},
 	} as unknown as IExecuteFunctions;
 }
 
-describe.each(['database', 'staticData'] as Store[])('SyncState (%s store)', (kind) => {
+describe.each(['database', 'staticData'] as Store[])('ChangeTracker (%s store)', (kind) => {
 	const fresh = () => ({ staticData: {} as IDataObject, dedup: kind === 'database' ? new FakeDeduplication() : undefined });
 
 	/** One run: decide every profile, "send" the changed ones, accept those `accept` allows, save. */
@@ -44,12 +47,12 @@ describe.each(['database', 'staticData'] as Store[])('SyncState (%s store)', (ki
 		where: ReturnType<typeof fresh>,
 		profiles: Record<string, IDataObject>,
 		accept: boolean | ((id: string) => boolean) = true,
-		granularity: 'profile' | 'attribute' = 'profile',
+		granularity: ChangeGranularity = 'record',
 	) => {
-		const store = syncStoreFor(storeContext(where.staticData, where.dedup), granularity);
+		const store = changeStoreFor(storeContext(where.staticData, where.dedup), KEY, granularity);
 		expect(store.location).toBe(kind);
-		const state = new SyncState(store, granularity);
-		await state.load(Object.entries(profiles).map(([customId, attributes]) => ({ customId, attributes })));
+		const state = new ChangeTracker(store, granularity);
+		await state.load(Object.entries(profiles).map(([id, attributes]) => ({ id, attributes })));
 		const decisions = Object.entries(profiles).map(([id, attributes]) => [id, state.decide(id, attributes, false)] as const);
 		await state.retain();
 		const sent: Record<string, IDataObject> = {};
@@ -80,12 +83,12 @@ describe.each(['database', 'staticData'] as Store[])('SyncState (%s store)', (ki
 		expect(await run(data, { u1: { plan: 'a', city: 'Paris' } }, true, 'attribute')).toEqual({});
 	});
 
-	it('remembers nothing for a profile Batch did not accept', async () => {
+	it('remembers nothing for a record the vendor did not accept', async () => {
 		const data = fresh();
 		await run(data, { u1: { plan: 'a' } }, false);
 		expect(Object.keys(await run(data, { u1: { plan: 'a' } }))).toEqual(['u1']);
 		expect(Object.keys(await run(data, { u1: { plan: 'a' } }))).toEqual([]);
-		// A change that Batch refuses is sent again next run, and the refused value is never marked synced.
+		// A change that the vendor refuses is sent again next run, and the refused value is never marked synced.
 		expect(Object.keys(await run(data, { u1: { plan: 'b' } }, false))).toEqual(['u1']);
 		expect(Object.keys(await run(data, { u1: { plan: 'b' } }))).toEqual(['u1']);
 		expect(Object.keys(await run(data, { u1: { plan: 'b' } }))).toEqual([]);
@@ -107,18 +110,18 @@ describe.each(['database', 'staticData'] as Store[])('SyncState (%s store)', (ki
 	it('compares a duplicate ID in one run with the earlier item, not with the stored state', async () => {
 		const data = fresh();
 		await run(data, { u1: { plan: 'a' } });
-		const state = new SyncState(syncStoreFor(storeContext(data.staticData, data.dedup), 'profile'), 'profile');
+		const state = new ChangeTracker(changeStoreFor(storeContext(data.staticData, data.dedup), KEY, 'record'), 'record');
 		await state.load([
-			{ customId: 'u1', attributes: { plan: 'b' } },
-			{ customId: 'u1', attributes: { plan: 'a' } },
+			{ id: 'u1', attributes: { plan: 'b' } },
+			{ id: 'u1', attributes: { plan: 'a' } },
 		]);
 		const first = state.decide('u1', { plan: 'b' }, false);
 		expect(first.send).toEqual({ plan: 'b' });
-		// Back to the stored value within the same run: must be sent, or Batch would keep "b".
+		// Back to the stored value within the same run: must be sent, or the vendor would keep "b".
 		const second = state.decide('u1', { plan: 'a' }, false);
 		expect(second.send).toEqual({ plan: 'a' });
 		await state.retain();
-		// Only the first is accepted: Batch holds "b", so a next run with "a" must send.
+		// Only the first is accepted: the vendor holds "b", so a next run with "a" must send.
 		state.accept('u1', first.remember);
 		await state.save();
 		expect(Object.keys(await run(data, { u1: { plan: 'a' } }))).toEqual(['u1']);
@@ -135,9 +138,9 @@ describe.each(['database', 'staticData'] as Store[])('SyncState (%s store)', (ki
 		const data = fresh();
 		await run(data, { u1: { plan: 'a' } });
 		expect(await run(data, { u1: { plan: 'a' } }, true, 'attribute')).toEqual({ u1: { plan: 'a' } });
-		const forgotten = await resetSyncState(storeContext(data.staticData, data.dedup));
-		expect(forgotten).toEqual(kind === 'database' ? { profiles: 0, databaseEntries: 1 } : { profiles: 1, databaseEntries: 0 });
-		expect(data.staticData[SYNC_STATE_KEY]).toBeUndefined();
+		const forgotten = await forgetChanges(storeContext(data.staticData, data.dedup), KEY);
+		expect(forgotten).toEqual(kind === 'database' ? { records: 0, databaseEntries: 1 } : { records: 1, databaseEntries: 0 });
+		expect(data.staticData[KEY]).toBeUndefined();
 		expect(await run(data, { u1: { plan: 'a' } }, true, 'attribute')).toEqual({ u1: { plan: 'a' } });
 	});
 });
@@ -145,19 +148,19 @@ describe.each(['database', 'staticData'] as Store[])('SyncState (%s store)', (ki
 describe('store choice and fallback', () => {
 	it('uses the database for saved non-manual executions and static data otherwise', () => {
 		const dedup = new FakeDeduplication();
-		expect(syncStoreFor(storeContext({}, dedup), 'profile').location).toBe('database');
-		expect(syncStoreFor(storeContext({}, dedup, 'manual'), 'profile').location).toBe('staticData');
-		expect(syncStoreFor(storeContext({}), 'profile').location, 'an n8n without the helpers').toBe('staticData');
+		expect(changeStoreFor(storeContext({}, dedup), KEY, 'record').location).toBe('database');
+		expect(changeStoreFor(storeContext({}, dedup, 'manual'), KEY, 'record').location).toBe('staticData');
+		expect(changeStoreFor(storeContext({}), KEY, 'record').location, 'an n8n without the helpers').toBe('staticData');
 		const unsaved = { ...storeContext({}, dedup), getWorkflow: () => ({ id: undefined }) } as unknown as IExecuteFunctions;
-		expect(syncStoreFor(unsaved, 'profile').location).toBe('staticData');
-		const noNodeId = { ...storeContext({}, dedup), getNode: () => ({ name: 'Batch' }) } as unknown as IExecuteFunctions;
-		expect(syncStoreFor(noNodeId, 'profile').location).toBe('staticData');
+		expect(changeStoreFor(unsaved, KEY, 'record').location).toBe('staticData');
+		const noNodeId = { ...storeContext({}, dedup), getNode: () => ({ name: 'Node' }) } as unknown as IExecuteFunctions;
+		expect(changeStoreFor(noNodeId, KEY, 'record').location).toBe('staticData');
 	});
 
 	it('the database store asks n8n once, clears once, and refills or records only when there is something', async () => {
 		const dedup = new FakeDeduplication();
-		const state = new SyncState(new DeduplicationSyncStore(dedup.helpers()), 'profile');
-		await state.load([{ customId: 'u1', attributes: { plan: 'a' } }]);
+		const state = new ChangeTracker(new DeduplicationChangeStore(dedup.helpers()), 'record');
+		await state.load([{ id: 'u1', attributes: { plan: 'a' } }]);
 		state.decide('u1', { plan: 'a' }, false);
 		await state.retain();
 		await state.save();
@@ -167,8 +170,8 @@ describe('store choice and fallback', () => {
 	it('the database store skips the rewrite when the set held every key, and still catches A → B → A', async () => {
 		const dedup = new FakeDeduplication();
 		const run = async (plan: string) => {
-			const state = new SyncState(new DeduplicationSyncStore(dedup.helpers()), 'profile');
-			await state.load([{ customId: 'u1', attributes: { plan } }, { customId: 'u2', attributes: { plan: 'x' } }]);
+			const state = new ChangeTracker(new DeduplicationChangeStore(dedup.helpers()), 'record');
+			await state.load([{ id: 'u1', attributes: { plan } }, { id: 'u2', attributes: { plan: 'x' } }]);
 			const decisions = ['u1', 'u2'].map((id) => state.decide(id, { plan: id === 'u1' ? plan : 'x' }, false));
 			await state.retain();
 			decisions.forEach((decision, index) => {

@@ -1,0 +1,89 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { BulkOptions } from '../../shared/bulk';
+import type { ChangeKey, ChangeTracker } from '../../shared/changes';
+import type { Profile } from './profiles';
+import { groupByCustomId } from './profiles';
+
+/** One profile operation of a call to Batch, and what the node needs to map Batch's answer back. */
+export interface ProfileOperation {
+	customId: string;
+	body: IDataObject;
+	hasEvents: boolean;
+	/** What "Only Send Changes" records once Batch accepted it (on the last item of a Custom ID). */
+	remember?: ChangeKey[];
+	attributes: string[];
+}
+
+/** What becomes of one item: a profile operation to send, an output without sending, or its error. */
+export type ItemPlan = { send: ProfileOperation } | { skip: IDataObject } | { fail: Error };
+
+const skipped = (customId: string): ItemPlan => ({
+	skip: { customId, status: 'skipped', reason: 'unchanged since the last run Batch accepted it' },
+});
+
+/**
+ * The operation of every item, decided against the sync state when there is one; the state then keeps only
+ * what is still true. A Custom ID on several items is decided once, on the state Batch holds after all of
+ * them (later items win): deciding each item against the one before made every later run send them all again.
+ */
+export async function planOperations(profiles: Array<Profile | Error>, sync?: ChangeTracker): Promise<ItemPlan[]> {
+	const plan = new Array<ItemPlan>(profiles.length);
+	profiles.forEach((profile, itemIndex) => {
+		if (profile instanceof Error) plan[itemIndex] = { fail: profile };
+	});
+	for (const group of groupByCustomId(profiles).values()) {
+		const { customId } = group.final;
+		const decision = sync?.decide(customId, group.final.attributes, group.hasEvents);
+		const last = group.items[group.items.length - 1];
+		for (const itemIndex of group.items) {
+			const { attributes, events } = profiles[itemIndex] as Profile;
+			if (decision && decision.send === undefined) {
+				plan[itemIndex] = skipped(customId);
+				continue;
+			}
+			let sent = attributes;
+			if (decision && sync?.granularity === 'attribute') {
+				sent = Object.fromEntries(Object.entries(attributes).filter(([key]) => key in decision.send!));
+				if (Object.keys(sent).length === 0 && !events) {
+					plan[itemIndex] = skipped(customId);
+					continue;
+				}
+			}
+			const body: IDataObject = { identifiers: { custom_id: customId } };
+			if (Object.keys(sent).length > 0) body.attributes = sent;
+			if (events) body.events = events;
+			plan[itemIndex] = {
+				send: {
+					customId,
+					body,
+					hasEvents: events !== undefined,
+					remember: itemIndex === last ? decision?.remember : undefined,
+					attributes: Object.keys(sent),
+				},
+			};
+		}
+	}
+	await sync?.retain();
+	return plan;
+}
+
+/** How many profile operations the plan sends. */
+export function operationCount(plan: ItemPlan[]): number {
+	return plan.filter((item) => 'send' in item).length;
+}
+
+/** runBulk's `prepare` and `settle` for a plan: an item's error fails it, a skipped item is output unsent. */
+export function followPlan(plan: ItemPlan[]): Pick<BulkOptions<ProfileOperation | undefined>, 'prepare' | 'settle'> {
+	return {
+		prepare: (itemIndex) => {
+			const item = plan[itemIndex];
+			if ('fail' in item) throw item.fail;
+			return 'send' in item ? item.send : undefined;
+		},
+		settle: (_, itemIndex) => {
+			const item = plan[itemIndex];
+			return 'skip' in item ? item.skip : undefined;
+		},
+	};
+}

@@ -1,0 +1,461 @@
+import type { IDataObject, IExecuteFunctions } from "n8n-workflow";
+
+/**
+ * Change detection ("only send what changed"): records keyed by an ID, each a set of attributes. After the
+ * vendor accepted a record, its fingerprint (or one per attribute) is remembered, so a later run sends only
+ * the records, or the attributes, that are new or changed. The fingerprints live in n8n's deduplication
+ * store, or in the node's workflow static data where n8n has no such store for the run.
+ */
+
+/**
+ * JSON with object keys sorted at every level, so two objects with the same content give the same text
+ * whatever order their keys arrived in. Array order is kept: vendors replace arrays as given.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object")
+    return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const keys = Object.keys(value as object)
+    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(",")}}`;
+}
+
+/** 32-bit FNV-1a over UTF-16 code units, from a given offset basis. */
+function fnv1a32(text: string, basis: number): number {
+  let hash = basis >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, "0");
+
+/**
+ * A short, stable fingerprint (16 hex characters, two independent FNV-1a hashes) of a value's canonical
+ * JSON. Pure TypeScript so the node needs no runtime module; it detects change, it is not a security hash.
+ */
+export function fingerprint(value: unknown): string {
+  const text = canonicalJson(value);
+  return hex8(fnv1a32(text, 0x811c9dc5)) + hex8(fnv1a32(text, 0x050c5d1f));
+}
+
+/** One attribute value's fingerprint; shorter, as a record stores one per attribute. */
+export function valueFingerprint(value: unknown): string {
+  return hex8(fnv1a32(canonicalJson(value), 0x811c9dc5));
+}
+
+/**
+ * `record`: one fingerprint per ID, a changed record is sent whole.
+ * `attribute`: one fingerprint per attribute, only changed attributes are sent.
+ */
+export type ChangeGranularity = "record" | "attribute";
+
+/** One remembered fact: "the vendor holds this fingerprint for this record (or this attribute of it)". */
+export interface ChangeKey {
+  id: string;
+  /** Set at attribute granularity. */
+  attr?: string;
+  print: string;
+}
+
+/**
+ * A place that remembers which fingerprints the vendor accepted.
+ * - `known` says which of the given keys are remembered;
+ * - `retain` is called once the run's decisions are made, with the keys of this run that are still true
+ *   (unchanged records or attributes), per ID;
+ * - `record` is called once at the end with everything the vendor accepted in this run, per ID.
+ */
+export interface ChangeStore {
+  readonly location: "database" | "staticData";
+  known(keys: ChangeKey[]): Promise<boolean[]>;
+  retain(kept: Map<string, ChangeKey[]>): Promise<void>;
+  record(accepted: Map<string, ChangeKey[]>): Promise<void>;
+}
+
+type Remembered = string | Record<string, string>;
+
+/**
+ * The shape kept in static data. Its names date from when every record was a customer profile (the record
+ * granularity is stored as "profile", the records under `profiles`); they stay, so saved states still match.
+ */
+interface StoredState {
+  v: number;
+  granularity: "profile" | "attribute";
+  profiles: Record<string, Remembered>;
+}
+
+const STORED_VERSION = 1;
+const STORED_GRANULARITY: Record<
+  ChangeGranularity,
+  StoredState["granularity"]
+> = {
+  record: "profile",
+  attribute: "attribute",
+};
+
+/**
+ * Fallback store: workflow static data under `stateKey`, which n8n saves to its database after every
+ * non-manual execution of a saved workflow, but which n8n 2.41.1 does not hand to queue-mode workers.
+ * Records absent from a run keep their fingerprints.
+ */
+export class StaticDataChangeStore implements ChangeStore {
+  readonly location = "staticData" as const;
+  private readonly remembered = new Map<string, Remembered>();
+  private changed = false;
+
+  constructor(
+    private readonly staticData: IDataObject,
+    private readonly stateKey: string,
+    private readonly granularity: ChangeGranularity,
+  ) {
+    const stored = staticData[stateKey] as StoredState | undefined;
+    if (
+      stored &&
+      stored.v === STORED_VERSION &&
+      stored.granularity === STORED_GRANULARITY[granularity] &&
+      stored.profiles
+    ) {
+      for (const [id, value] of Object.entries(stored.profiles))
+        this.remembered.set(id, value);
+    } else if (stored) {
+      // A state of another shape cannot be compared with; start over (every record is sent once).
+      this.changed = true;
+    }
+  }
+
+  get size(): number {
+    return this.remembered.size;
+  }
+
+  async known(keys: ChangeKey[]): Promise<boolean[]> {
+    return keys.map((key) => {
+      const previous = this.remembered.get(key.id);
+      if (key.attr === undefined) return previous === key.print;
+      return typeof previous === "object" && previous[key.attr] === key.print;
+    });
+  }
+
+  async retain(): Promise<void> {
+    // Nothing to drop: a record's entry is replaced as a whole when the vendor accepts it again.
+  }
+
+  async record(accepted: Map<string, ChangeKey[]>): Promise<void> {
+    for (const [id, keys] of accepted) {
+      if (this.granularity === "record") {
+        if (keys[0]) this.remembered.set(id, keys[0].print);
+      } else {
+        const prints: Record<string, string> = {};
+        for (const key of keys)
+          if (key.attr !== undefined) prints[key.attr] = key.print;
+        this.remembered.set(id, prints);
+      }
+      this.changed = true;
+    }
+    this.save();
+  }
+
+  /** Writes the state back into static data when anything changed (n8n then persists it). */
+  private save(): void {
+    if (!this.changed) return;
+    const profiles: Record<string, Remembered> = {};
+    for (const [id, value] of this.remembered) profiles[id] = value;
+    const stored: StoredState = {
+      v: STORED_VERSION,
+      granularity: STORED_GRANULARITY[this.granularity],
+      profiles,
+    };
+    // A fresh plain object assigned at the top level marks the static data as changed for n8n.
+    this.staticData[this.stateKey] = stored as unknown as IDataObject;
+    this.changed = false;
+  }
+}
+
+/** The part of n8n's deduplication helpers (n8n ≥ 1.60) the database store uses. */
+export interface DeduplicationHelpers {
+  checkProcessedAndRecord(
+    items: string[],
+    scope: "node",
+    options: { mode: "entries" },
+  ): Promise<{ new: unknown[]; processed: unknown[] }>;
+  clearAllProcessedItems(
+    scope: "node",
+    options: { mode: "entries" },
+  ): Promise<void>;
+  getProcessedDataCount(
+    scope: "node",
+    options: { mode: "entries" },
+  ): Promise<number>;
+}
+
+const ENTRIES = { mode: "entries" } as const;
+const SEP = "\u001f";
+
+/** The text n8n hashes for one key; record and attribute keys never collide. */
+export function keyText(key: ChangeKey): string {
+  return key.attr === undefined
+    ? `p${SEP}${key.id}${SEP}${key.print}`
+    : `a${SEP}${key.id}${SEP}${key.attr}${SEP}${key.print}`;
+}
+
+/**
+ * Main store: n8n's deduplication table (`processed_data`, one row per workflow and node, holding a set of
+ * hashes), which every n8n process, queue workers included, reads and writes directly in the database.
+ * A key is "ID + fingerprint" (or "ID + attribute + fingerprint"), so the set can only answer "does the
+ * vendor hold exactly this?". The helper records every key it is asked about, so:
+ * 1. `known`: one check of all the run's keys; the ones it did not know are now (wrongly) recorded;
+ * 2. `retain`: right after the decisions, the set is cleared and refilled with only the keys that are still
+ *    true (unchanged records of this run). That drops the keys recorded by step 1 and every older
+ *    fingerprint of a record that changed, so A → B → A is caught: when B is accepted, A is gone;
+ * 3. `record`: at the end, one check-and-record of the keys the vendor accepted.
+ * Records absent from the run are forgotten at step 2 (they are sent again when they come back). A run in
+ * which every key was already held skips step 2: nothing changed, so nothing needs dropping.
+ */
+export class DeduplicationChangeStore implements ChangeStore {
+  readonly location = "database" as const;
+
+  /** Whether step 1 recorded keys the set did not hold (a new or changed record). */
+  private recordedUnknownKeys = true;
+
+  constructor(private readonly helpers: DeduplicationHelpers) {}
+
+  async known(keys: ChangeKey[]): Promise<boolean[]> {
+    const texts = keys.map(keyText);
+    const unique = [...new Set(texts)];
+    if (unique.length === 0) return [];
+    const answer = await this.helpers.checkProcessedAndRecord(
+      unique,
+      "node",
+      ENTRIES,
+    );
+    this.recordedUnknownKeys = answer.new.length > 0;
+    const processed = new Set(answer.processed.map(String));
+    return texts.map((text) => processed.has(text));
+  }
+
+  async retain(kept: Map<string, ChangeKey[]>): Promise<void> {
+    // When the set held every key of the run, step 1 recorded nothing and no record changed, so there is
+    // nothing to drop: skipping the rewrite makes an unchanged re-sync cheap.
+    if (!this.recordedUnknownKeys) return;
+    await this.helpers.clearAllProcessedItems("node", ENTRIES);
+    const texts = [...new Set([...kept.values()].flat().map(keyText))];
+    if (texts.length > 0)
+      await this.helpers.checkProcessedAndRecord(texts, "node", ENTRIES);
+  }
+
+  async record(accepted: Map<string, ChangeKey[]>): Promise<void> {
+    const texts = [...new Set([...accepted.values()].flat().map(keyText))];
+    if (texts.length > 0)
+      await this.helpers.checkProcessedAndRecord(texts, "node", ENTRIES);
+  }
+}
+
+/** n8n's deduplication helpers when this n8n has them (n8n ≥ 1.60), else undefined. */
+export function deduplicationHelpers(
+  ctx: IExecuteFunctions,
+): DeduplicationHelpers | undefined {
+  const helpers = ctx.helpers as unknown as Partial<DeduplicationHelpers>;
+  if (
+    typeof helpers.checkProcessedAndRecord !== "function" ||
+    typeof helpers.clearAllProcessedItems !== "function" ||
+    typeof helpers.getProcessedDataCount !== "function"
+  ) {
+    return undefined;
+  }
+  return helpers as DeduplicationHelpers;
+}
+
+/** n8n keys deduplication entries by workflow ID and node ID: both must exist. */
+function hasIds(ctx: IExecuteFunctions): boolean {
+  const workflowId =
+    typeof ctx.getWorkflow === "function" ? ctx.getWorkflow()?.id : undefined;
+  const nodeId =
+    typeof ctx.getNode === "function" ? ctx.getNode()?.id : undefined;
+  return Boolean(workflowId) && Boolean(nodeId);
+}
+
+/**
+ * The database store for saved, non-manual executions when n8n offers it; otherwise (manual runs, whose
+ * state n8n never saved, or an n8n without the helpers) workflow static data under `stateKey`.
+ */
+export function changeStoreFor(
+  ctx: IExecuteFunctions,
+  stateKey: string,
+  granularity: ChangeGranularity,
+): ChangeStore {
+  const helpers = deduplicationHelpers(ctx);
+  const manual =
+    typeof ctx.getMode === "function" && ctx.getMode() === "manual";
+  if (helpers && !manual && hasIds(ctx))
+    return new DeduplicationChangeStore(helpers);
+  return new StaticDataChangeStore(
+    ctx.getWorkflowStaticData("node"),
+    stateKey,
+    granularity,
+  );
+}
+
+export interface ChangeDecision {
+  /** Attributes to send; `undefined` means the record is unchanged and is not sent. */
+  send?: IDataObject;
+  /** What to remember once the vendor accepted the record: every key of the record as sent now. */
+  remember: ChangeKey[];
+  changedAttributes: string[];
+}
+
+/** A record of this run, as the node built it. */
+export interface ChangeCandidate {
+  id: string;
+  attributes: IDataObject;
+}
+
+/**
+ * Decides per record against a store of what the vendor last accepted. A fingerprint is recorded only
+ * after the vendor accepted the record, so a rejected or failed record is sent again next run.
+ */
+export class ChangeTracker {
+  /** What this run expects the vendor to hold once its earlier items are applied (duplicate IDs in one run). */
+  private readonly expected = new Map<string, ChangeKey[]>();
+  private readonly knownTexts = new Set<string>();
+  private readonly kept = new Map<string, ChangeKey[]>();
+  private readonly accepted = new Map<string, ChangeKey[]>();
+
+  constructor(
+    readonly store: ChangeStore,
+    readonly granularity: ChangeGranularity,
+  ) {}
+
+  keysOf(id: string, attributes: IDataObject): ChangeKey[] {
+    if (this.granularity === "record")
+      return [{ id, print: fingerprint(attributes) }];
+    return Object.entries(attributes).map(([attr, value]) => ({
+      id,
+      attr,
+      print: valueFingerprint(value),
+    }));
+  }
+
+  /** Asks the store once about every record of the run. */
+  async load(candidates: ChangeCandidate[]): Promise<void> {
+    const keys = candidates.flatMap((candidate) =>
+      this.keysOf(candidate.id, candidate.attributes),
+    );
+    const known = await this.store.known(keys);
+    keys.forEach((key, index) => {
+      if (known[index]) this.knownTexts.add(keyText(key));
+    });
+  }
+
+  decide(
+    id: string,
+    attributes: IDataObject,
+    forceSend: boolean,
+  ): ChangeDecision {
+    const keys = this.keysOf(id, attributes);
+    const earlier = this.expected.get(id);
+    const earlierTexts = earlier ? new Set(earlier.map(keyText)) : undefined;
+    const held = (key: ChangeKey) =>
+      earlierTexts
+        ? earlierTexts.has(keyText(key))
+        : this.knownTexts.has(keyText(key));
+    this.expected.set(id, keys);
+    const unchangedKeys = keys.filter(held);
+    // Only what the store already held, and this item does not change, stays true whatever happens to
+    // this run's requests.
+    const texts = new Set(keys.map(keyText));
+    this.kept.set(
+      id,
+      earlierTexts
+        ? (this.kept.get(id) ?? []).filter((key) => texts.has(keyText(key)))
+        : unchangedKeys,
+    );
+    if (this.granularity === "record") {
+      const unchanged = unchangedKeys.length === 1 && !forceSend;
+      return {
+        send: unchanged ? undefined : attributes,
+        remember: keys,
+        changedAttributes: unchanged ? [] : Object.keys(attributes),
+      };
+    }
+    const changedAttributes = keys
+      .filter((key) => !held(key))
+      .map((key) => key.attr as string);
+    if (changedAttributes.length === 0 && !forceSend)
+      return { remember: keys, changedAttributes };
+    const send: IDataObject = {};
+    for (const key of changedAttributes) send[key] = attributes[key];
+    return { send, remember: keys, changedAttributes };
+  }
+
+  /** Called once every decision is made, before anything is sent. */
+  async retain(): Promise<void> {
+    // A run without a single valid record leaves the state as it is.
+    if (this.kept.size === 0) return;
+    await this.store.retain(this.kept);
+  }
+
+  /** The vendor accepted this record: remember what it now holds. */
+  accept(id: string, remember: ChangeKey[]): void {
+    this.accepted.set(id, remember);
+  }
+
+  /** Records what the vendor accepted in this run. */
+  async save(): Promise<void> {
+    if (this.accepted.size === 0) return;
+    const accepted = new Map(this.accepted);
+    this.accepted.clear();
+    await this.store.record(accepted);
+  }
+}
+
+/**
+ * A tracker for this run that has asked its store about every record. When the database store fails (for
+ * example an n8n without its deduplication service), it falls back to workflow static data rather than
+ * fail the run; the static-data store itself cannot fail.
+ */
+export async function loadChanges(
+  ctx: IExecuteFunctions,
+  stateKey: string,
+  granularity: ChangeGranularity,
+  candidates: ChangeCandidate[],
+): Promise<ChangeTracker> {
+  const tracker = new ChangeTracker(
+    changeStoreFor(ctx, stateKey, granularity),
+    granularity,
+  );
+  try {
+    await tracker.load(candidates);
+    return tracker;
+  } catch {
+    const fallback = new ChangeTracker(
+      new StaticDataChangeStore(
+        ctx.getWorkflowStaticData("node"),
+        stateKey,
+        granularity,
+      ),
+      granularity,
+    );
+    await fallback.load(candidates);
+    return fallback;
+  }
+}
+
+/** Forgets every remembered record in both stores; returns how many static-data records and database keys there were. */
+export async function forgetChanges(
+  ctx: IExecuteFunctions,
+  stateKey: string,
+): Promise<{ records: number; databaseEntries: number }> {
+  const staticData = ctx.getWorkflowStaticData("node");
+  const stored = staticData[stateKey] as StoredState | undefined;
+  const records = stored?.profiles ? Object.keys(stored.profiles).length : 0;
+  if (stored !== undefined) delete staticData[stateKey];
+  let databaseEntries = 0;
+  const helpers = deduplicationHelpers(ctx);
+  if (helpers && hasIds(ctx)) {
+    databaseEntries = await helpers.getProcessedDataCount("node", ENTRIES);
+    await helpers.clearAllProcessedItems("node", ENTRIES);
+  }
+  return { records, databaseEntries };
+}
