@@ -486,9 +486,11 @@ export function create(): VendorModule {
 		}
 	};
 
-	/** Moves tasks along their timers; finished imports change the store in task order. */
-	const advance = () => {
-		const at = now();
+	/**
+	 * Moves tasks along their timers; finished imports change the store in task order. A handler that also
+	 * reads the time passes the same instant, so a task it reports as done has been finished here.
+	 */
+	const advance = (at = now()) => {
 		for (const task of tasks) {
 			if (task.applied || at < task.doneAt) continue;
 			task.applied = true;
@@ -599,12 +601,12 @@ export function create(): VendorModule {
 	};
 
 	const importStatus = (surface: Surface) => (req: SandboxRequest): SandboxResponse => {
-		advance();
+		const at = now();
+		advance(at);
 		const auth = statusCheck(req, surface);
 		if (isAuthFailure(auth)) return auth;
 		const task = tasks.find((t) => t.kind === 'import' && String(t.id) === req.params.taskId && t.surface === surface);
 		if (!task || task.credential !== auth.credential) return json(404, { detail: 'Not Found' });
-		const at = now();
 		const status = statusOf(task, at);
 		const body: Record<string, unknown> =
 			surface === 'maacApi' ? { category: 'import_member', status } : { task_id: task.id, status };
@@ -655,12 +657,12 @@ export function create(): VendorModule {
 	};
 
 	const exportStatus = (req: SandboxRequest): SandboxResponse => {
-		advance();
+		const at = now();
+		advance(at);
 		const auth = statusCheck(req, 'profileApi');
 		if (isAuthFailure(auth)) return auth;
 		const task = tasks.find((t) => t.kind === 'export' && String(t.id) === req.params.taskId);
 		if (!task || task.credential !== auth.credential) return json(404, { detail: 'Not Found' });
-		const at = now();
 		const status = statusOf(task, at);
 		const done = status === 'done';
 		return json(200, {
@@ -789,8 +791,8 @@ export function create(): VendorModule {
 			{ method: 'GET', path: '/files/:file', handler: download },
 		],
 		state() {
-			advance();
 			const at = now();
+			advance(at);
 			return {
 				contacts: [...contacts.entries()].map(([id, contact]) => ({ id, ...contact })),
 				tasks: tasks.map((task) => ({
