@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { runEach } from '../../shared/bulk';
 import { invalidField } from '../../shared/errors';
@@ -6,7 +6,7 @@ import { pollJob } from '../../shared/poll';
 import type { RateLimiter } from '../../shared/rateLimit';
 import type { Transport, VendorRequest, VendorResponse } from '../../shared/transport';
 import type { CrescendoApi } from '../transport';
-import { BUSY_RETRY, crescendoLimiter, FINISHED_STATES, STATUS_REQUESTS_IN_FLIGHT } from '../transport';
+import { BUSY_RETRY, crescendoLimiter, DEFAULT_REQUESTS_PER_MINUTE, FINISHED_STATES, STATUS_REQUESTS_IN_FLIGHT } from '../transport';
 import type { Timing } from './timing';
 import { readTiming } from './timing';
 
@@ -55,6 +55,25 @@ export async function waitForTask(
 		logger: ctx.logger,
 	});
 }
+
+/** The options of the Get … Status operations. */
+export const statusOptions: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Max Requests per Minute',
+			name: 'maxRequestsPerMinute',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: DEFAULT_REQUESTS_PER_MINUTE,
+			description: 'Request budget of the node across all items',
+		},
+	],
+};
 
 /**
  * The Get … Status operations: every item's Task ID is checked first, then one status request per item,

@@ -22,13 +22,22 @@ export const profileFields: INodeProperties = {
 		'Map Automatically sends every field of the input item: profile fields (email, phone, customId, uuid, firstName, city, birthDate, agreements, tags…) by name, any other field as a custom attribute. Map Each Field Below picks profile fields one by one.',
 };
 
-export const customAttributesField: INodeProperties = {
-	displayName: 'Custom Attributes (JSON)',
-	name: 'customAttributes',
-	type: 'json',
-	default: '{}',
-	description:
-		'Custom attributes as a JSON object, e.g. {"loyaltyTier": "gold", "hasDog": true}. A null value deletes the attribute from the profile.',
+export const additionalFields: INodeProperties = {
+	displayName: 'Additional Fields',
+	name: 'additionalFields',
+	type: 'collection',
+	placeholder: 'Add Field',
+	default: {},
+	options: [
+		{
+			displayName: 'Custom Attributes (JSON)',
+			name: 'customAttributes',
+			type: 'json',
+			default: '{}',
+			description:
+				'Custom attributes as a JSON object, e.g. {"loyaltyTier": "gold", "hasDog": true}. A null value deletes the attribute from the profile.',
+		},
+	],
 };
 
 export function profileOptions(extra: INodeProperties[] = []): INodeProperties {

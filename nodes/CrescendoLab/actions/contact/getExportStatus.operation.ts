@@ -2,9 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { requireProfileApi } from '../../helpers/surface';
-import { eachTaskStatus, isFinished } from '../../helpers/tasks';
+import { eachTaskStatus, isFinished, statusOptions } from '../../helpers/tasks';
 import type { CrescendoApi } from '../../transport';
-import { DEFAULT_REQUESTS_PER_MINUTE } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -16,23 +15,7 @@ const properties: INodeProperties[] = [
 		placeholder: '1001',
 		description: 'The ID of the export task (field "taskId" of the Export operation)',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Max Requests per Minute',
-				name: 'maxRequestsPerMinute',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: DEFAULT_REQUESTS_PER_MINUTE,
-				description: 'Request budget of the node across all items',
-			},
-		],
-	},
+	statusOptions,
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['contact'], operation: ['getExportStatus'] } }, properties);

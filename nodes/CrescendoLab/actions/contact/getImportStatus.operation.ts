@@ -1,9 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { eachTaskStatus, isFinished } from '../../helpers/tasks';
+import { eachTaskStatus, isFinished, statusOptions } from '../../helpers/tasks';
 import type { CrescendoApi } from '../../transport';
-import { DEFAULT_REQUESTS_PER_MINUTE } from '../../transport';
 
 const properties: INodeProperties[] = [
 	{
@@ -15,23 +14,7 @@ const properties: INodeProperties[] = [
 		placeholder: '999',
 		description: 'The ID of the import task, as returned by the Import operation (field "taskId")',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Max Requests per Minute',
-				name: 'maxRequestsPerMinute',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: DEFAULT_REQUESTS_PER_MINUTE,
-				description: 'Request budget of the node across all items',
-			},
-		],
-	},
+	statusOptions,
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['contact'], operation: ['getImportStatus'] } }, properties);

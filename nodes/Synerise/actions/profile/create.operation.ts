@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { runEach } from '../../../shared/bulk';
-import { customAttributesField, profileFields, profileOptions } from '../../helpers/fields';
+import { additionalFields, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
 import { queuedResult } from '../../helpers/queuedResult';
 import type { SyneriseApi } from '../../transport';
@@ -17,14 +17,7 @@ const properties: INodeProperties[] = [
 		default: '',
 	},
 	profileFields,
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		options: [customAttributesField],
-	},
+	additionalFields,
 	profileOptions([
 		{
 			displayName: 'Create Synchronously',

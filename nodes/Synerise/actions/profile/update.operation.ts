@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { runEach } from '../../../shared/bulk';
 import { invalidField } from '../../../shared/errors';
-import { customAttributesField, profileFields, profileOptions } from '../../helpers/fields';
+import { additionalFields, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, pathValue, readProfileOptions } from '../../helpers/profile';
 import { queuedResult } from '../../helpers/queuedResult';
 import type { SyneriseApi } from '../../transport';
@@ -39,14 +39,7 @@ const properties: INodeProperties[] = [
 		default: '',
 	},
 	profileFields,
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		options: [customAttributesField],
-	},
+	additionalFields,
 	profileOptions(),
 ];
 

@@ -7,7 +7,7 @@ import { jsonBytes } from '../../../shared/chunk';
 import { rejectedItem } from '../../../shared/errors';
 import { withFixedParameters } from '../../../shared/parameters';
 import { VendorHttpError } from '../../../shared/transport';
-import { customAttributesField, profileFields, profileOptions } from '../../helpers/fields';
+import { additionalFields, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
 import { queuedResult } from '../../helpers/queuedResult';
 import type { SyneriseApi } from '../../transport';
@@ -28,14 +28,7 @@ const properties: INodeProperties[] = [
 		default: '',
 	},
 	profileFields,
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		options: [customAttributesField],
-	},
+	additionalFields,
 	profileOptions(),
 ];
 
