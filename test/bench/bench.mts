@@ -1,7 +1,8 @@
 // `npm run bench` (through scripts/bench.mjs): issue #8's scenarios in real n8n against the sandbox. Prints
 // one table (scenario, figure, baseline, ratio) with the machine's cores and memory, and writes the figures
 // to test/.artifacts/bench.json. Options: --only=1,3 (scenarios), --reps=N (runs per side of a
-// comparison, default 3), --vendors=batch (scenario 1's vendors), --quick (small sizes, to try the set-up).
+// comparison, default 3), --vendors=batch (scenario 1's vendors), --quick (small sizes, to try the set-up),
+// --charts-only (redraw docs/images/bench-*.svg from the last bench.json, running nothing).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,11 +21,11 @@ const argv = process.argv.slice(2);
 const flag = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
 const reps = Number(flag('reps') ?? (quick ? 1 : 3));
-const only = new Set((flag('only') ?? '1,2,3,4,5').split(',').map(Number));
+const only = new Set((flag('only') ?? '1,2,3,4,5,6').split(',').map(Number));
 
 const SIZES = quick
-	? { s1: 1_000, crescendo: 20_000, batchLimit: 20_000, exportFile: 100_000, exportItems: 20_000, resync: 10_000, engine: 20_000 }
-	: { s1: 10_000, crescendo: 50_000, batchLimit: 100_000, exportFile: 1_000_000, exportItems: 200_000, resync: 100_000, engine: 100_000 };
+	? { s1: 1_000, crescendo: 20_000, batchLimit: 20_000, exportFile: 100_000, exportItems: 20_000, resync: 10_000, engine: 20_000, insiderReads: 300 }
+	: { s1: 10_000, crescendo: 50_000, batchLimit: 100_000, exportFile: 1_000_000, exportItems: 200_000, resync: 100_000, engine: 100_000, insiderReads: 2_000 };
 /** The HTTP Request node's Batching option as users set it to stay under a vendor's limit: 100 requests per 100 ms. */
 const HTTP_BATCHING = { batchSize: 100, batchInterval: 100 };
 
@@ -345,6 +346,72 @@ async function scenario4(): Promise<void> {
 	});
 }
 
+// ---- scenario 6: Insider profile reads against the quota ---------------------------------------------------
+
+/** Event types each read asks for: Insider charges by them (§0), so the read costs more than one unit. */
+const S6_EVENT_TYPES = ['page_view'];
+/** The fake's documented quota: 1,000 units a minute, a read 1 unit plus 0.5 per event type (2.5 for three, as Insider's sample). */
+const S6_QUOTA = { profileQuotaUnits: 1_000, profileCostBase: 1, profileCostPerEvent: 0.5 };
+
+function scenario6Workflows(): any[] {
+	const code = `const out = new Array(${SIZES.insiderReads});\nfor (let i = 0; i < ${SIZES.insiderReads}; i++) out[i] = { json: { email: 'reader' + i + '@example.com' } };\nreturn out;`;
+	return [
+		workflow('s6-insider-get', code, [
+			{
+				name: 'Get',
+				type: 'insider',
+				credentials: sandboxCredentialRef('insiderApi'),
+				onError: 'continueErrorOutput',
+				parameters: {
+					resource: 'user',
+					operation: 'get',
+					addressBy: 'identifier',
+					identifierType: 'email',
+					identifierValue: '={{ $json.email }}',
+					attributeSelection: 'selected',
+					attributeNames: ['name', 'c_loyalty_tier'],
+					events: { event: S6_EVENT_TYPES.map((name) => ({ name, params: 'url, timestamp' })) },
+					startDate: '2024-01-01T00:00:00Z',
+					endDate: '2024-12-31T00:00:00Z',
+					options: {},
+				},
+			},
+		]),
+	];
+}
+
+async function scenario6(): Promise<void> {
+	// The fake's documented quota and the node's defaults (4 requests in parallel). The ceiling is the
+	// quota's sustained rate: units a minute over the cost of one read.
+	const users = Array.from({ length: SIZES.insiderReads }, (_, i) => ({
+		insider_id: `iid-reader-${i}`,
+		identifiers: { email: `reader${i}@example.com` },
+		attributes: { name: `Reader ${i}`, custom: { loyalty_tier: ['gold', 'silver'][i % 2] } },
+		events: [{ event_name: 'page_view', timestamp: '2024-03-01T12:00:00Z', event_params: { url: `https://example.com/${i}` } }],
+	}));
+	await sandbox.control('insider').reset();
+	await sandbox.control('insider').configure({ timeScale: 1, knobs: { ...S6_QUOTA, users } });
+	const measured = await execute('s6-insider-get');
+	const ms = nodeMs(measured, 'Get');
+	const counts = outputs(measured, 'Get');
+	const stats = await sandbox.control('insider').stats();
+	const cost = S6_QUOTA.profileCostBase + S6_QUOTA.profileCostPerEvent * S6_EVENT_TYPES.length;
+	const ceilingPerMinute = S6_QUOTA.profileQuotaUnits / cost;
+	const achievedPerMinute = (counts?.ok ?? Number.NaN) / (ms / 60_000);
+	const failures = counts ? measured.run.items('Get', 1).map((item) => String(item.json.error ?? item.json.message ?? '')) : [];
+	const surfaced429 = failures.filter((text) => /429|too many/i.test(text)).length;
+	raw.s6insider = { ms, counts, cost, byStatus: stats.byStatus, byRoute: stats.byRoute, failures: failures.slice(0, 5) };
+	const perMinute = (value: number) => `${Math.round(value).toLocaleString('en-US')} reads/min`;
+	rows.push({
+		scenario: `6 insider Get: ${SIZES.insiderReads.toLocaleString('en-US')} profiles, ${S6_EVENT_TYPES.length} event type (${cost} units a read), quota ${S6_QUOTA.profileQuotaUnits.toLocaleString('en-US')} units/min`,
+		figure: `${seconds(ms)} (${perMinute(achievedPerMinute)})`,
+		baseline: `ceiling ${perMinute(ceilingPerMinute)} (${seconds((SIZES.insiderReads / ceilingPerMinute) * 60_000)})`,
+		ratio: (achievedPerMinute / ceilingPerMinute).toFixed(2),
+		target: '≥ 0.90, 0 429s surfaced',
+		notes: `429s from the fake ${stats.byStatus['429'] ?? 0}, surfaced ${surfaced429}, error items ${counts?.failed ?? '?'}, requests ${stats.requests}`,
+	});
+}
+
 // ---- run ---------------------------------------------------------------------------------------------------
 
 function printTable(): string {
@@ -371,6 +438,7 @@ async function main(): Promise<void> {
 			...(only.has(2) ? scenario2Workflows() : []),
 			...(only.has(3) ? scenario3Workflows() : []),
 			...(only.has(4) && sandbox.vendors.batch ? scenario4Workflows() : []),
+			...(only.has(6) && sandbox.vendors.insider ? scenario6Workflows() : []),
 		];
 		if (workflows.length) await n8n.importWorkflows(workflows);
 		if (only.has(1)) await scenario1();
@@ -390,6 +458,7 @@ async function main(): Promise<void> {
 				});
 			}
 		}
+		if (only.has(6) && sandbox.vendors.insider) await scenario6();
 	} finally {
 		n8n.dispose();
 		await sandbox.close();
