@@ -5,13 +5,14 @@
 // --charts-only (redraw docs/images/bench-*.svg from the last bench.json, running nothing).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { prepareTemplate } from '../e2e/globalSetup.mts';
 import { N8n } from '../e2e/harness.mts';
 import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
+import { writeChartsFromFile } from './charts.mts';
 import { engineOverhead } from './engine.mts';
 import { executeMeasured, type MeasuredRun } from './n8nProcess.mts';
 import { bulkNode, httpRequestNode, naiveTarget, profileCode, workflow, type BulkVendor } from './workloads.mts';
@@ -469,6 +470,11 @@ async function main(): Promise<void> {
 	mkdirSync(artifacts, { recursive: true });
 	writeFileSync(join(artifacts, 'bench.json'), JSON.stringify({ rows, raw, table, at: new Date().toISOString() }, null, 2));
 	writeFileSync(join(artifacts, 'bench.md'), table);
+	logCharts(writeChartsFromFile(join(artifacts, 'bench.json'), chartsDir));
 }
 
-await main();
+const chartsDir = join(root, 'docs', 'images');
+const logCharts = (files: string[]) => log(`charts: ${files.map((file) => relative(root, file)).join(', ') || 'none'}`);
+
+if (argv.includes('--charts-only')) logCharts(writeChartsFromFile(join(root, 'test', '.artifacts', 'bench.json'), chartsDir));
+else await main();
