@@ -12,7 +12,7 @@ import { prepareTemplate } from '../e2e/globalSetup.mts';
 import { N8n } from '../e2e/harness.mts';
 import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
-import { writeChartsFromFile } from './charts.mts';
+import { writeChartsFromFile, type BenchRow } from './charts.mts';
 import { engineOverhead } from './engine.mts';
 import { executeMeasured, type MeasuredRun } from './n8nProcess.mts';
 import { bulkNode, httpRequestNode, naiveTarget, profileCode, workflow, type BulkVendor } from './workloads.mts';
@@ -30,14 +30,7 @@ const SIZES = quick
 /** The HTTP Request node's Batching option as users set it to stay under a vendor's limit: 100 requests per 100 ms. */
 const HTTP_BATCHING = { batchSize: 100, batchInterval: 100 };
 
-interface Row {
-	scenario: string;
-	figure: string;
-	baseline: string;
-	ratio: string;
-	target?: string;
-	notes?: string;
-}
+type Row = BenchRow;
 const rows: Row[] = [];
 const raw: Record<string, unknown> = {};
 

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** One row of the bench table, as bench.mts collects it. */
+/** One row of the bench table (bench.mts collects them). */
 export interface BenchRow {
 	scenario: string;
 	figure: string;
