@@ -1,5 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import type { Clock } from '../shared/clock';
 import { RateLimiter } from '../shared/rateLimit';
 import { Transport } from '../shared/transport';
 
@@ -32,27 +33,10 @@ export const GDPR_REQUESTS_PER_SECOND = 1;
  * a "token" and show `request_id` in the status answers; the create answer's field name is not confirmed).
  */
 export const GDPR_REQUEST_ID_FIELD = 'request_id';
-/**
- * Share of Batch's rate the node paces at. Batch counts profiles on arrival, and two requests in flight
- * can arrive closer together than they were started, so pacing exactly at the limit draws 429s.
- */
-export const PACING_MARGIN = 0.9;
 /** How much of an unexpected answer a warning or an error quotes. */
 export const ANSWER_EXCERPT_CHARS = 200;
 /** Requests in flight at once on the update route; pacing comes from the token bucket, this only hides latency. */
 export const REQUEST_CONCURRENCY = 2;
-
-/**
- * Mass-update has no burst (reference §5): each full call empties Batch's bucket, which Batch charges when
- * it has read the call. Uploading 10,000 profiles takes long enough that pacing from the start of a call
- * can put two calls less than a refill apart on Batch's side, so mass-update calls go one at a time and
- * the next one waits a full refill after the previous answer.
- */
-export function refillMs(route: ProfileRoute, profiles: number, overridePerSecond: number): number {
-	if (route !== 'massUpdate') return 0;
-	const perSecond = overridePerSecond > 0 ? overridePerSecond : MASS_UPDATE_PROFILES_PER_SECOND * PACING_MARGIN;
-	return Math.ceil((profiles / perSecond) * 1000);
-}
 
 export type ProfileRoute = 'update' | 'massUpdate';
 
@@ -132,12 +116,17 @@ export function gdprLimiter(api: BatchApi, perSecond = GDPR_REQUESTS_PER_SECOND)
 	return new RateLimiter({ requests: { limit: 1, windowMs: Math.ceil(1000 / perSecond) }, clock: api.transport.clock });
 }
 
-/** The per-profile token bucket of one route, or the user's override in profiles per second. */
-export function profileLimiter(route: ProfileRoute, overridePerSecond: number): RateLimiter {
-	if (overridePerSecond > 0) return new RateLimiter({ records: { perSecond: overridePerSecond } });
+/**
+ * The per-profile token bucket of one route, or the user's override in profiles per second. It starts at
+ * the documented rate and backs off on a 429 (reference §5: Batch counts profiles on arrival and sends no
+ * Retry-After), regaining its pace with each accepted call. Mass-update has no burst: its bucket holds one
+ * full call, so calls go one at a time, a refill apart.
+ */
+export function profileLimiter(route: ProfileRoute, overridePerSecond: number, clock?: Clock): RateLimiter {
+	if (overridePerSecond > 0) return new RateLimiter({ records: { perSecond: overridePerSecond }, adaptive: true, clock });
 	const [perSecond, burst] =
 		route === 'update'
 			? [UPDATE_PROFILES_PER_SECOND, UPDATE_BURST_PROFILES]
 			: [MASS_UPDATE_PROFILES_PER_SECOND, MASS_UPDATE_BURST_PROFILES];
-	return new RateLimiter({ records: { perSecond: perSecond * PACING_MARGIN, burst: Math.floor(burst * PACING_MARGIN) } });
+	return new RateLimiter({ records: { perSecond, burst }, adaptive: true, clock });
 }

@@ -22,59 +22,90 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), "utf8");
 }
 
+export type PackStep<T> =
+  | { oversize: string }
+  | { full?: T[] };
+
 /**
- * Packs entries, in order, into as few requests as the limits allow. An entry is never split: when it does
- * not fit in the current request a new one starts, and an entry that exceeds a limit alone is reported as
- * oversize instead of being sent.
+ * Packs entries one at a time, in order, into as few requests as the limits allow. An entry is never
+ * split: when it does not fit in the current request that request is handed back full and a new one
+ * starts, and an entry that exceeds a limit alone is reported as oversize instead of being packed.
  */
+export class ChunkPacker<T> {
+  private current: T[] = [];
+  private units = 0;
+  private bytes: number;
+  private readonly unitsOf: (entry: T) => number;
+  private readonly bytesOf: (entry: T) => number;
+  private readonly maxBytes: number;
+  private readonly envelope: number;
+
+  constructor(
+    private readonly limits: ChunkLimits,
+    measure: { units?: (entry: T) => number; bytes?: (entry: T) => number } = {},
+  ) {
+    this.unitsOf = measure.units ?? (() => 1);
+    this.bytesOf = measure.bytes ?? ((entry: T) => jsonBytes(entry));
+    this.maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.envelope = limits.envelopeBytes ?? 2;
+    this.bytes = this.envelope;
+  }
+
+  /** Adds one entry; returns the request it filled, if any, or why it cannot be sent at all. */
+  add(entry: T): PackStep<T> {
+    const { limits, maxBytes, envelope } = this;
+    const entryUnits = this.unitsOf(entry);
+    const entryBytes = limits.maxBytes === undefined ? 0 : this.bytesOf(entry);
+    if (entryUnits > limits.maxUnits)
+      return {
+        oversize: `has ${entryUnits} changes, more than the ${limits.maxUnits} one request allows`,
+      };
+    if (envelope + entryBytes > maxBytes)
+      return {
+        oversize: `is ${entryBytes} bytes, more than the ${maxBytes} bytes one request allows`,
+      };
+    let full: T[] | undefined;
+    // A comma separates entries in the JSON array.
+    const separator = this.current.length > 0 ? 1 : 0;
+    if (
+      this.current.length > 0 &&
+      (this.units + entryUnits > limits.maxUnits ||
+        this.bytes + separator + entryBytes > maxBytes)
+    )
+      full = this.flush();
+    this.bytes += (this.current.length > 0 ? 1 : 0) + entryBytes;
+    this.units += entryUnits;
+    this.current.push(entry);
+    // A request at its unit limit takes no more entries, so it need not wait for the next one.
+    if (this.units >= limits.maxUnits) return { full: full ?? this.flush() };
+    return { full };
+  }
+
+  /** Hands back the request being filled (possibly empty) and starts a new one. */
+  flush(): T[] {
+    const chunk = this.current;
+    this.current = [];
+    this.units = 0;
+    this.bytes = this.envelope;
+    return chunk;
+  }
+}
+
+/** Packs entries, in order, into as few requests as the limits allow (see `ChunkPacker`). */
 export function packChunks<T>(
   entries: T[],
   limits: ChunkLimits,
   measure: { units?: (entry: T) => number; bytes?: (entry: T) => number } = {},
 ): PackResult<T> {
-  const unitsOf = measure.units ?? (() => 1);
-  const bytesOf = measure.bytes ?? ((entry: T) => jsonBytes(entry));
-  const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
-  const envelope = limits.envelopeBytes ?? 2;
+  const packer = new ChunkPacker(limits, measure);
   const chunks: T[][] = [];
   const oversize: PackResult<T>["oversize"] = [];
-  let current: T[] = [];
-  let units = 0;
-  let bytes = envelope;
-
   for (const entry of entries) {
-    const entryUnits = unitsOf(entry);
-    const entryBytes = limits.maxBytes === undefined ? 0 : bytesOf(entry);
-    if (entryUnits > limits.maxUnits) {
-      oversize.push({
-        entry,
-        reason: `has ${entryUnits} changes, more than the ${limits.maxUnits} one request allows`,
-      });
-      continue;
-    }
-    if (envelope + entryBytes > maxBytes) {
-      oversize.push({
-        entry,
-        reason: `is ${entryBytes} bytes, more than the ${maxBytes} bytes one request allows`,
-      });
-      continue;
-    }
-    // A comma separates entries in the JSON array.
-    const separator = current.length > 0 ? 1 : 0;
-    if (
-      current.length > 0 &&
-      (units + entryUnits > limits.maxUnits ||
-        bytes + separator + entryBytes > maxBytes)
-    ) {
-      chunks.push(current);
-      current = [];
-      units = 0;
-      bytes = envelope;
-    }
-    bytes += (current.length > 0 ? 1 : 0) + entryBytes;
-    units += entryUnits;
-    current.push(entry);
+    const step = packer.add(entry);
+    if ("oversize" in step) oversize.push({ entry, reason: step.oversize });
+    else if (step.full) chunks.push(step.full);
   }
-  if (current.length > 0) chunks.push(current);
+  const last = packer.flush();
+  if (last.length > 0) chunks.push(last);
   return { chunks, oversize };
 }

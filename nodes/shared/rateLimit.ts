@@ -23,7 +23,20 @@ export interface RateLimiterOptions {
    * by network jitter, so a window measured here exactly at the limit can look over it there.
    */
   marginRatio?: number;
+  /**
+   * Paces the record budget at the documented rate and adapts to the vendor's answers: a 429 slows it
+   * down (and holds the retry back until Retry-After, or the shortfall the slower pace implies), and each
+   * accepted request speeds it up again, step by step, up to the documented rate.
+   */
+  adaptive?: boolean;
 }
+
+/** An adaptive limiter's pace after a 429, as a share of the pace before it. */
+export const ADAPTIVE_SLOWDOWN = 0.95;
+/** How much of the documented rate an adaptive limiter regains with each accepted request. */
+export const ADAPTIVE_RECOVERY = 0.01;
+/** The slowest an adaptive limiter paces, as a share of the documented rate. */
+export const ADAPTIVE_FLOOR = 0.25;
 
 export class CancelledError extends Error {
   constructor() {
@@ -43,6 +56,10 @@ export class RateLimiter {
   private queue: Promise<void> = Promise.resolve();
   private readonly clock: Clock;
   private readonly margin: number;
+  /** Share of the documented record rate paced at now (adaptive limiters only). */
+  private pace = 1;
+  /** 429s since the vendor last accepted a request. */
+  private refused = 0;
 
   constructor(private readonly options: RateLimiterOptions) {
     this.clock = options.clock ?? realClock;
@@ -69,6 +86,45 @@ export class RateLimiter {
   /** After a 429, holds every caller back until the vendor said it may be retried. */
   pauseUntil(time: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, time);
+  }
+
+  /** The share of the documented rate this limiter paces at now. */
+  get paceRatio(): number {
+    return this.pace;
+  }
+
+  /**
+   * The vendor refused a request of `records` records with a 429: returns how long its retry waits.
+   * A fixed limiter only honours Retry-After. An adaptive one slows down and, since the vendor counted
+   * nothing, gives the records back. `undefined` leaves the wait to the retry policy's backoff.
+   */
+  throttled(records: number, retryAfterMs?: number): number | undefined {
+    const now = this.clock.now();
+    const bucket = this.options.records;
+    if (!this.options.adaptive || !bucket) {
+      if (retryAfterMs !== undefined) this.pauseUntil(now + retryAfterMs);
+      return retryAfterMs;
+    }
+    this.refused++;
+    this.pace = Math.max(ADAPTIVE_FLOOR, this.pace * ADAPTIVE_SLOWDOWN);
+    this.bucketWait(now, 0);
+    this.tokens = Math.min(this.capacity, this.tokens + records);
+    // A first refusal is most likely arrival jitter at the edge of the vendor's budget: the retry waits for
+    // the shortfall. A refusal again means the budget is smaller than thought: the retry policy's backoff.
+    const wait =
+      retryAfterMs ??
+      (this.refused === 1
+        ? Math.ceil(((records * (1 - this.pace)) / bucket.perSecond) * 1000)
+        : undefined);
+    if (wait !== undefined) this.pauseUntil(now + wait);
+    return wait;
+  }
+
+  /** The vendor accepted a request: an adaptive limiter regains some of its pace. */
+  succeeded(): void {
+    if (!this.options.adaptive) return;
+    this.refused = 0;
+    this.pace = Math.min(1, this.pace + ADAPTIVE_RECOVERY);
   }
 
   private async waitForTurn(
@@ -104,14 +160,15 @@ export class RateLimiter {
   private bucketWait(now: number, records: number): number {
     const bucket = this.options.records;
     if (!bucket) return 0;
+    const perSecond = bucket.perSecond * this.pace;
     this.tokens = Math.min(
       this.capacity,
-      this.tokens + ((now - this.refilledAt) / 1000) * bucket.perSecond,
+      this.tokens + ((now - this.refilledAt) / 1000) * perSecond,
     );
     this.refilledAt = now;
     // A request bigger than the bucket may start once the bucket is full; it then runs into debt.
     const needed = Math.min(records, this.capacity);
     if (this.tokens >= needed) return 0;
-    return Math.ceil(((needed - this.tokens) / bucket.perSecond) * 1000);
+    return Math.ceil(((needed - this.tokens) / perSecond) * 1000);
   }
 }

@@ -237,12 +237,12 @@ export class Transport {
         !request.retryIf({ statusCode: status, body: response.body })
       )
         return { retry: false };
-      const afterMs = parseRetryAfter(
+      let afterMs = parseRetryAfter(
         header(response.headers, "retry-after"),
         this.clock.now(),
       );
-      if (status === 429 && afterMs !== undefined)
-        request.limiter?.pauseUntil(this.clock.now() + afterMs);
+      if (status === 429 && request.limiter)
+        afterMs = request.limiter.throttled(request.records ?? 1, afterMs);
       return { retry: true, afterMs, reason: `HTTP ${status}` };
     };
 
@@ -291,6 +291,7 @@ export class Transport {
     const response = settled.response;
     if (response.statusCode < 200 || response.statusCode > 299)
       throw this.httpError(response, 1);
+    request.limiter?.succeeded();
     return response;
   }
 

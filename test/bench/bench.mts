@@ -1,7 +1,7 @@
 // `npm run bench` (through scripts/bench.mjs): issue #8's scenarios in real n8n against the sandbox. Prints
 // one table (scenario, figure, baseline, ratio) with the machine's cores and memory, and writes the figures
 // to test/.artifacts/bench.json. Options: --only=1,3 (scenarios), --reps=N (runs per side of a
-// comparison, default 3), --vendors=batch (scenario 1's vendors), --quick (small sizes, to try the set-up),
+// comparison, default 3), --vendors=batch (the vendors of scenarios 1 and 2), --quick (small sizes, to try the set-up),
 // --charts-only (redraw docs/images/bench-*.svg from the last bench.json, running nothing).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -172,6 +172,9 @@ async function scenario1(): Promise<void> {
 
 // ---- scenario 2: throughput against the documented limits ---------------------------------------------------
 
+/** Scenario 2's vendors: all, or those of --vendors. */
+const inScenario2 = (vendor: 'crescendoLab' | 'batch') => sandbox.vendors[vendor] && (flag('vendors')?.split(',').includes(vendor) ?? true);
+
 function scenario2Workflows(): any[] {
 	const crescendoCode = `const out = new Array(${SIZES.crescendo});\nfor (let i = 0; i < ${SIZES.crescendo}; i++) out[i] = { json: { customer_id: 'c-' + i, display_name: 'Contact ' + i, city: ['Taipei', 'Tainan'][i % 2] } };\nreturn out;`;
 	return [
@@ -199,7 +202,7 @@ async function scenario2(): Promise<void> {
 	// Crescendo Lab: the vendor's defaults in the fake (15 task starts a minute, one import at a time, 10,000
 	// rows per task, 1 s pending + 1 s per 1,000 rows) and the node's defaults (15 requests a minute, a status
 	// check every 5 s). Tasks cannot overlap, so the ceiling is back-to-back tasks.
-	if (sandbox.vendors.crescendoLab) {
+	if (inScenario2('crescendoLab')) {
 		await sandbox.control('crescendoLab').reset();
 		await sandbox.control('crescendoLab').configure({ timeScale: 1, knobs: { rateLimit: 15, rateWindowMs: 60_000, pendingMs: 1_000, processingMsPer1000: 1_000, maxRows: 10_000, generatedExport: null } });
 		const measured = await execute('s2-crescendo');
@@ -220,7 +223,7 @@ async function scenario2(): Promise<void> {
 	}
 	// Batch: 100,000 profiles on the automatic route (mass-update above 2,000), whose per-profile token bucket
 	// is 10,000 profiles a second with a 10,000 burst.
-	if (sandbox.vendors.batch) {
+	if (inScenario2('batch')) {
 		await sandbox.control('batch').reset();
 		await sandbox.control('batch').configure({ timeScale: 1, knobs: { updatePerSecond: 300, updateBurst: 1_000, massUpdatePerSecond: 10_000, massUpdateBurst: 10_000 } });
 		const measured = await execute('s2-batch');

@@ -18,6 +18,15 @@ export interface ProfileOperation {
 /** What becomes of one item: a profile operation to send, an output without sending, or its error. */
 export type ItemPlan = { send: ProfileOperation } | { skip: IDataObject } | { fail: Error };
 
+/** The operation that sends a profile (its attributes as given, e.g. only the changed ones). */
+export function profileOperation(profile: Profile, remember?: ChangeKey[]): ProfileOperation {
+	const { customId, attributes, events } = profile;
+	const body: IDataObject = { identifiers: { custom_id: customId } };
+	if (Object.keys(attributes).length > 0) body.attributes = attributes;
+	if (events) body.events = events;
+	return { customId, body, hasEvents: events !== undefined, remember, attributes: Object.keys(attributes) };
+}
+
 const skipped = (customId: string): ItemPlan => ({
 	skip: { customId, status: 'skipped', reason: 'unchanged since the last run Batch accepted it' },
 });
@@ -50,27 +59,11 @@ export async function planOperations(profiles: Array<Profile | Error>, sync?: Ch
 					continue;
 				}
 			}
-			const body: IDataObject = { identifiers: { custom_id: customId } };
-			if (Object.keys(sent).length > 0) body.attributes = sent;
-			if (events) body.events = events;
-			plan[itemIndex] = {
-				send: {
-					customId,
-					body,
-					hasEvents: events !== undefined,
-					remember: itemIndex === last ? decision?.remember : undefined,
-					attributes: Object.keys(sent),
-				},
-			};
+			plan[itemIndex] = { send: profileOperation({ customId, attributes: sent, events }, itemIndex === last ? decision?.remember : undefined) };
 		}
 	}
 	await sync?.retain();
 	return plan;
-}
-
-/** How many profile operations the plan sends. */
-export function operationCount(plan: ItemPlan[]): number {
-	return plan.filter((item) => 'send' in item).length;
 }
 
 /** runBulk's `prepare` and `settle` for a plan: an item's error fails it, a skipped item is output unsent. */

@@ -86,31 +86,39 @@ function itemProblem(node: INode, itemIndex: number, error: unknown): NodeOperat
 }
 
 /**
- * Every item read and checked, in input order: its profile, or the error that fails it before anything is
- * sent. The fields of every item are read first, so "Convert Text Values" can type each column from all of
- * its cells.
+ * Reads and checks one item at a time, in input order: its profile, or a thrown error that names the item
+ * and the field. With "Convert Text Values" the fields of every item are read first, so each column is
+ * typed from all of its cells; otherwise nothing is read ahead.
  */
-export function readProfiles(ctx: IExecuteFunctions, settings: ProfileSettings): Array<Profile | Error> {
+export function profileReader(ctx: IExecuteFunctions, settings: ProfileSettings): (itemIndex: number) => Profile {
 	const items = ctx.getInputData();
 	const node = ctx.getNode();
 	const params = new ItemParameters(ctx);
-	const read: Array<Profile | Error> = new Array(items.length);
-	const sources = new Map<number, { customIdField: string; fields: IDataObject }>();
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const customIdField = params.get<string>('customIdField', itemIndex);
-			const fields = applyEmptyPolicy(sourceFields(ctx, params, itemIndex, customIdField), settings.emptyValues === 'null' ? 'null' : 'skip');
-			sources.set(itemIndex, { customIdField, fields });
-		} catch (error) {
-			read[itemIndex] = itemProblem(node, itemIndex, error);
+	const readSource = (itemIndex: number) => {
+		const customIdField = params.get<string>('customIdField', itemIndex);
+		const fields = applyEmptyPolicy(sourceFields(ctx, params, itemIndex, customIdField), settings.emptyValues === 'null' ? 'null' : 'skip');
+		return { customIdField, fields };
+	};
+	let surveyed: Map<number, ReturnType<typeof readSource> | { error: unknown }> | undefined;
+	let textKinds: ReturnType<typeof textColumns> | undefined;
+	if (settings.convertTextValues) {
+		surveyed = new Map();
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			try {
+				surveyed.set(itemIndex, readSource(itemIndex));
+			} catch (error) {
+				surveyed.set(itemIndex, { error });
+			}
 		}
+		const sources = [...surveyed.values()].filter((source) => 'fields' in source);
+		textKinds = textColumns(sources.map((source) => source.fields), settings.attributes.detectDates);
 	}
 	const types: ColumnTypes = new Map();
-	const textKinds = settings.convertTextValues
-		? textColumns([...sources.values()].map((source) => source.fields), settings.attributes.detectDates)
-		: undefined;
-	for (const [itemIndex, { customIdField, fields }] of sources) {
+	return (itemIndex) => {
 		try {
+			const source = surveyed ? surveyed.get(itemIndex)! : readSource(itemIndex);
+			if ('error' in source) throw source.error;
+			const { customIdField, fields } = source;
 			const customId = customIdOf(customIdField, pathValue(items[itemIndex].json, customIdField));
 			const natives = params.get<IDataObject>('nativeAttributes', itemIndex, {});
 			const additional = params.get<IDataObject>('additionalFields', itemIndex, {});
@@ -119,12 +127,26 @@ export function readProfiles(ctx: IExecuteFunctions, settings: ProfileSettings):
 			if (Object.keys(attributes).length === 0 && !events) {
 				throw new AttributeProblem(customIdField, 'the profile has no attributes and no events to send');
 			}
-			read[itemIndex] = { customId, attributes, events: events as IDataObject[] | undefined };
+			return { customId, attributes, events: events as IDataObject[] | undefined };
 		} catch (error) {
-			read[itemIndex] = itemProblem(node, itemIndex, error);
+			throw itemProblem(node, itemIndex, error);
 		}
-	}
-	return read;
+	};
+}
+
+/** Every item read and checked, in input order: its profile, or the error that fails it before anything is sent. */
+export function readProfiles(
+	ctx: IExecuteFunctions,
+	settings: ProfileSettings,
+	read = profileReader(ctx, settings),
+): Array<Profile | Error> {
+	return ctx.getInputData().map((_, itemIndex) => {
+		try {
+			return read(itemIndex);
+		} catch (error) {
+			return error as Error;
+		}
+	});
 }
 
 export interface CustomIdGroup {

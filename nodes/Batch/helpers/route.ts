@@ -24,7 +24,7 @@ export function chooseRoute(option: string, profilesToSend: number): RouteChoice
 		: {
 				route,
 				limits: { maxUnits: MAX_PROFILES_PER_MASS_UPDATE, maxBytes: MAX_REQUEST_BYTES },
-				// Mass-update calls go one at a time (see `refillMs`).
+				// Mass-update calls go one at a time (see `profileLimiter`).
 				concurrency: 1,
 				requestName: 'The profile mass-update request',
 			};

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import type { BulkEntry, EntryOutcome } from '../../shared/bulk';
 import type { ChangeTracker } from '../../shared/changes';
 import type { BatchApi, ProfileRoute } from '../transport';
-import { ANSWER_EXCERPT_CHARS, profileLimiter, refillMs, retryIfNothingApplied, ROUTE_PATHS } from '../transport';
+import { ANSWER_EXCERPT_CHARS, profileLimiter, retryIfNothingApplied, ROUTE_PATHS } from '../transport';
 import type { ProfileOperation } from './operations';
 import type { ProfilesAnswer } from './partialErrors';
 import { partialFailure, readAnswer } from './partialErrors';
@@ -21,7 +21,7 @@ export function profileSender(
 ): (batch: Array<BulkEntry<ProfileOperation | undefined>>) => Promise<EntryOutcome[]> {
 	const node = ctx.getNode();
 	const { transport } = api;
-	const limiter = profileLimiter(route, overridePerSecond);
+	const limiter = profileLimiter(route, overridePerSecond, transport.clock);
 	const path = `${api.cepPrefix}${ROUTE_PATHS[route]}`;
 	return async (entries) => {
 		const batch = entries as Array<BulkEntry<ProfileOperation>>;
@@ -35,8 +35,6 @@ export function profileSender(
 			// shows Batch applied nothing, so an event is never tracked twice.
 			retryIf: batch.some((entry) => entry.payload.hasEvents) ? retryIfNothingApplied : undefined,
 		});
-		const pause = refillMs(route, batch.length, overridePerSecond);
-		if (pause > 0) limiter.pauseUntil(transport.clock.now() + pause);
 		const answer = response.body ?? {};
 		const { errorsAt, trusted } = readAnswer(answer, batch.length);
 		return batch.map((entry, position) => {

@@ -79,3 +79,48 @@ describe('RateLimiter, records per second', () => {
 		expect(clock.now()).toBeLessThanOrEqual(40_000);
 	});
 });
+
+describe('RateLimiter, adaptive record budget', () => {
+	const massUpdate = (clock: FakeClock) => new RateLimiter({ records: { perSecond: 10_000, burst: 10_000 }, adaptive: true, clock });
+
+	it('paces at the documented rate, backs off on a 429 and regains its pace step by step', async () => {
+		const clock = new FakeClock();
+		const limiter = massUpdate(clock);
+		await limiter.acquire(10_000);
+		await limiter.acquire(10_000);
+		expect(clock.now()).toBe(1000);
+		// Refused at the edge of the budget: the records go back, the retry waits for the shortfall.
+		const wait = limiter.throttled(10_000)!;
+		// 5 % of a refill: what the vendor lacked if it was short by what the slower pace leaves out.
+		expect(Math.round(wait)).toBeGreaterThanOrEqual(50);
+		expect(wait).toBeLessThanOrEqual(51);
+		expect(limiter.paceRatio).toBeCloseTo(0.95);
+		await limiter.acquire(10_000);
+		expect(clock.now()).toBe(1000 + wait);
+		limiter.succeeded();
+		await limiter.acquire(10_000);
+		// The next full call a refill apart at 96 % of the rate.
+		expect(clock.now() - (1000 + wait)).toBeCloseTo(10_000 / 9_600 * 1000, -1);
+		for (let n = 0; n < 10; n++) limiter.succeeded();
+		expect(limiter.paceRatio).toBe(1);
+	});
+
+	it('leaves a second 429 in a row to the retry policy, and honours Retry-After', async () => {
+		const clock = new FakeClock();
+		const limiter = massUpdate(clock);
+		await limiter.acquire(10_000);
+		expect(limiter.throttled(10_000)).toBeGreaterThan(0);
+		expect(limiter.throttled(10_000)).toBeUndefined();
+		expect(limiter.throttled(10_000, 3_000)).toBe(3_000);
+		await limiter.acquire(10_000);
+		expect(clock.now()).toBe(3_000);
+	});
+
+	it('a fixed limiter only honours Retry-After', async () => {
+		const clock = new FakeClock();
+		const limiter = new RateLimiter({ records: { perSecond: 100 }, clock });
+		expect(limiter.throttled(10)).toBeUndefined();
+		expect(limiter.throttled(10, 2_000)).toBe(2_000);
+		expect(limiter.paceRatio).toBe(1);
+	});
+});

@@ -1,12 +1,14 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import type { BulkPreparation } from '../../../shared/bulk';
 import { runBulk } from '../../../shared/bulk';
+import type { ChangeTracker } from '../../../shared/changes';
 import { jsonBytes } from '../../../shared/chunk';
 import { MAX_ATTRIBUTE_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_EVENT_AGE_HOURS, MAX_EVENTS_PER_PROFILE, MAX_PHONE_DIGITS, MAX_URL_LENGTH } from '../../helpers/attributes';
 import type { ProfileOperation } from '../../helpers/operations';
-import { followPlan, operationCount, planOperations } from '../../helpers/operations';
-import { profileSettings, readProfiles } from '../../helpers/profiles';
+import { followPlan, planOperations, profileOperation } from '../../helpers/operations';
+import { profileReader, profileSettings, readProfiles } from '../../helpers/profiles';
 import { chooseRoute } from '../../helpers/route';
 import { profileSender } from '../../helpers/sendProfiles';
 import { loadSyncState } from '../../helpers/syncState';
@@ -221,22 +223,32 @@ export const description = updateDisplayOptions({ show: { resource: ['profile'],
 
 export async function execute(this: IExecuteFunctions, api: BatchApi): Promise<INodeExecutionData[][]> {
 	const settings = profileSettings(this.getNodeParameter('options', 0, {}) as IDataObject);
-	// Every item is built and checked before anything is sent: bad input fails its item, and the number of
-	// profiles left to send decides the route.
-	const profiles = readProfiles(this, settings);
-	// One look at the store for the whole run, then the decisions; the store keeps only what is still true.
-	const sync = settings.onlySendChanges ? await loadSyncState(this, settings.granularity, profiles) : undefined;
-	const plan = await planOperations(profiles, sync);
-	const { route, limits, concurrency, requestName } = chooseRoute(settings.route, operationCount(plan));
+	const itemCount = this.getInputData().length;
+	const read = profileReader(this, settings);
+	let sync: ChangeTracker | undefined;
+	let steps: Pick<BulkPreparation<ProfileOperation | undefined>, 'prepare' | 'settle'> = {
+		prepare: (itemIndex) => profileOperation(read(itemIndex)),
+	};
+	if (settings.onlySendChanges) {
+		// "Only Send Changes" decides a Custom ID on the state after all of its items, with one look at the
+		// store for the whole run, so every item is read and checked first; the store keeps only what is still true.
+		const profiles = readProfiles(this, settings, read);
+		sync = await loadSyncState(this, settings.granularity, profiles);
+		steps = followPlan(await planOperations(profiles, sync));
+	}
 
-	const run = await runBulk<ProfileOperation | undefined>(this, plan.length, {
-		...followPlan(plan),
-		limits,
+	const run = await runBulk<ProfileOperation | undefined>(this, itemCount, {
+		...steps,
+		// The route is chosen once there are more profiles to send than Automatic's threshold, or all are known.
+		choose: {
+			lookahead: MASS_UPDATE_THRESHOLD + 1,
+			sending: (profiles) => {
+				const { route, limits, concurrency, requestName } = chooseRoute(settings.route, profiles);
+				return { limits, concurrency, requestName, send: profileSender(this, api, route, settings.profilesPerSecond, sync) };
+			},
+		},
 		bytes: (operation) => jsonBytes(operation!.body),
 		keys: (operation) => [operation!.customId],
-		concurrency,
-		send: profileSender(this, api, route, settings.profilesPerSecond, sync),
-		requestName,
 	}).finally(async () => await sync?.save());
 	// Saved before output(): a run that stops on an error still remembers what Batch accepted.
 	return run.results.output();
