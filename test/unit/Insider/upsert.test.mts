@@ -189,7 +189,9 @@ describe('Insider upsert: packing at the limits', () => {
 describe('Insider upsert: concurrency', () => {
 	it('keeps at most "Requests in Parallel" requests in flight', async () => {
 		const vendor = sandbox.vendor('insider');
-		vendor.setFaults({ latencyMs: [150, 150], routes: ['/upsert'] });
+		// Long enough that the next requests are packed while the first ones wait: items are prepared while
+		// requests are in flight, so a short latency would measure the preparation speed, not the cap.
+		vendor.setFaults({ latencyMs: [1000, 1000], routes: ['/upsert'] });
 		try {
 			const items = Array.from({ length: 8000 }, (_, i) => ({ uuid: `c${i}`, name: 'x' }));
 			const four = await run(items);
