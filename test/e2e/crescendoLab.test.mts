@@ -10,7 +10,7 @@ import { linearWorkflow } from './workflows.mts';
 
 /** Sandbox time runs 20× faster: the vendor's 15 per 60 s becomes 15 per 3 s, so the node runs at 300/min. */
 const TIME_SCALE = 0.05;
-const OPTIONS = { maxRequestsPerMinute: 300, pollIntervalSeconds: 0.25, maxWaitSeconds: 120 };
+const OPTIONS = { maxRequestsPerMinute: 300, pollIntervalSeconds: 0.25, firstCheckSeconds: 0.25, maxWaitSeconds: 120 };
 const CREDENTIAL = { id: 'crescendoSandbox01', name: 'Crescendo Lab sandbox' };
 const MAAC_CREDENTIAL = { id: 'crescendoMaacSbx01', name: 'Crescendo Lab MAAC sandbox' };
 const uid = (n: number) => `U${n.toString(16).padStart(32, '0')}`;

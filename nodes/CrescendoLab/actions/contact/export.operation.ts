@@ -14,6 +14,7 @@ import {
 	CUSTOM_FIELD_PREFIX,
 	EXPORT_DATA_MAX_AGE_HOURS,
 	EXPORT_LINK_VALID_DAYS,
+	expectedTaskMs,
 	FAILED_STATES,
 	statusLimiter,
 } from '../../transport';
@@ -126,7 +127,8 @@ export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promi
 			const started = await startTask(transport, { method: 'POST', path: paths.exportStart, body: exportFilter(this, itemIndex, options), limiter });
 			const taskId = taskIdFrom(started.body);
 			if (taskId === undefined) throw new Error('the service accepted the export but returned no task ID');
-			const status = await waitForTask(this, transport, statusPace, paths.exportStatus(taskId), taskId, itemTiming);
+			// An export's size is unknown before it ends: its first check comes after the pending time.
+			const status = await waitForTask(this, transport, statusPace, paths.exportStatus(taskId), taskId, itemTiming, expectedTaskMs(0));
 			const state = String(status.status ?? '').toLowerCase();
 			const link = status.download_url;
 			if (FAILED_STATES.includes(state) || typeof link !== 'string' || link === '') {
