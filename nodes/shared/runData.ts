@@ -4,8 +4,9 @@ import type { IDataObject } from "n8n-workflow";
  * Most characters of run data a node's items may add up to. After the node, n8n serialises the whole run
  * into single strings (the saved execution, and `n8n execute`'s printed result), and a string longer than
  * V8's maximum (2^29 − 24 characters, about 512 Mi, in Node 24) kills n8n with `RangeError: Invalid string
- * length`. Measured with n8n 2.41.1 (`n8n execute`, export to items, docs/benchmarks.md scenario 3): an
- * estimated 395 M characters finished, 492 M crashed; this limit keeps a margin below both.
+ * length`. With n8n 2.41.1 (`n8n execute`, docs/benchmarks.md scenario 3) 200,000 rows × 100 columns, an
+ * estimated 657 M characters, crashed so; this limit is half of V8's, a margin for n8n's own wrapping and
+ * for estimates that come out low.
  */
 export const MAX_RUN_DATA_CHARS = 256 * 1024 * 1024;
 
