@@ -35,10 +35,28 @@ export const BUSY_STATUSES = [409, 429];
 export const BUSY_MESSAGE_PATTERN = /\b(task|import|export)s?\b.*\b(running|in progress|processing)\b|\balready running\b/i;
 /**
  * Status checks have their own pace, apart from the import budget: public material rate-limits only the
- * import start, and the vendor's own loop reads the status once a second (reference §0, §7). The node
- * never reads faster than that loop: at most one status check a second.
+ * import start, and the vendor's own loop reads the status once a second (reference §0, §7). No status
+ * limit is published, so this cap is inferred and conservative: never faster than the vendor's own loop.
  */
 export const STATUS_CHECKS_PER_MINUTE = 60;
+/**
+ * After a 429 on a status check, status checks (and only they) are spaced twice as far apart, up to this
+ * (inferred: MAAC's 429 asks for "longer spacing" without a figure, reference §8).
+ */
+export const STATUS_SLOWDOWN_FACTOR = 2;
+export const STATUS_MAX_SPACING_MS = 30_000;
+/**
+ * How long a task takes at the vendor, to time its first status check: pending, then processing per 1,000
+ * contacts (inferred: the reference's simulator notes give about 1 s and 1 s per 1,000 rows, §9.6; the
+ * vendor publishes no figure). A wrong guess costs at most one early check or one poll interval.
+ */
+export const TASK_PENDING_MS = 1_000;
+export const TASK_MS_PER_1000_CONTACTS = 1_000;
+
+/** When a task of `contacts` contacts is expected to be done, in milliseconds after its start. */
+export function expectedTaskMs(contacts: number): number {
+	return TASK_PENDING_MS + Math.round((TASK_MS_PER_1000_CONTACTS * contacts) / 1000);
+}
 /**
  * Status lookups (Get Import Status, Get Export Status) in flight at once: their pace comes from the
  * request budget; a few in flight only keep one slow answer from holding up the next lookup.
@@ -291,10 +309,18 @@ export function crescendoLimiter(requestsPerMinute: number, transport: Transport
 
 /**
  * The limiter of status checks, apart from the start budget (reference §0): a 429 on a status check
- * pauses this limiter, so it slows status checks and never the next import.
+ * pauses this limiter (Retry-After) and widens its spacing (`slowOnRateLimit`), so it slows status checks
+ * and never the next import.
  */
 export function statusLimiter(transport: Transport): RateLimiter {
 	return crescendoLimiter(STATUS_CHECKS_PER_MINUTE, transport);
+}
+
+/** Called before a status check is retried: a 429 slows every later status check of the run. */
+export function slowOnRateLimit(limiter: RateLimiter): (reason: string) => void {
+	return (reason) => {
+		if (reason === 'HTTP 429') limiter.slowDown(STATUS_SLOWDOWN_FACTOR, STATUS_MAX_SPACING_MS);
+	};
 }
 
 /** Whether a failed answer is the busy answer: one of BUSY_STATUSES, or a 400 whose message says a task is running. */

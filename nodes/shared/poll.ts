@@ -29,6 +29,8 @@ export interface PollOptions<S> {
   fetchStatus: () => Promise<S>;
   isDone: (status: S) => boolean;
   intervalMs: number;
+  /** Wait before the first check, when the job is known to take about this long; defaults to none. */
+  firstCheckAfterMs?: number;
   maxWaitMs: number;
   /** Each wait is this much longer than the previous one, up to `maxIntervalMs`. */
   backoff?: number;
@@ -52,6 +54,8 @@ export async function pollJob<S>(options: PollOptions<S>): Promise<S> {
     options.logger?.warn(error.message);
     return error;
   };
+  const first = Math.min(options.firstCheckAfterMs ?? 0, options.maxWaitMs);
+  if (first > 0) await clock.sleep(first, options.signal);
   for (;;) {
     if (options.signal?.aborted) throw cancelled();
     const fetched = await options.fetchStatus().then(

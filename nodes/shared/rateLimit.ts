@@ -53,6 +53,8 @@ export class RateLimiter {
   private tokens: number;
   private refilledAt: number;
   private blockedUntil = 0;
+  /** How much wider than configured the request window is, after `slowDown`. */
+  private windowScale = 1;
   private queue: Promise<void> = Promise.resolve();
   private readonly clock: Clock;
   private readonly margin: number;
@@ -127,6 +129,16 @@ export class RateLimiter {
     this.pace = Math.min(1, this.pace + ADAPTIVE_RECOVERY);
   }
 
+  /**
+   * Widens the request window by `factor` (at most to `maxWindowMs`) for the rest of the run: for endpoints
+   * whose limit is not published, a 429 means the pace was too fast, not only that one request was.
+   */
+  slowDown(factor: number, maxWindowMs: number): void {
+    const window = this.options.requests;
+    if (!window) return;
+    this.windowScale = Math.max(1, Math.min(maxWindowMs / window.windowMs, this.windowScale * factor));
+  }
+
   private async waitForTurn(
     records: number,
     signal?: AbortSignal,
@@ -150,7 +162,7 @@ export class RateLimiter {
   private windowWait(now: number): number {
     const window = this.options.requests;
     if (!window) return 0;
-    const horizon = window.windowMs + this.margin;
+    const horizon = window.windowMs * this.windowScale + this.margin;
     while (this.starts.length > 0 && this.starts[0] <= now - horizon)
       this.starts.shift();
     if (this.starts.length < window.limit) return 0;

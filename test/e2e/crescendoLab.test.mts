@@ -7,10 +7,11 @@ import { startSandbox } from '../../sandbox/index.mts';
 import { credentials as profileKey, exportColumns, exportRow, maacCredentials } from '../../sandbox/crescendoLab.mts';
 import { N8n } from './harness.mts';
 import { linearWorkflow } from './workflows.mts';
+import { MAX_RUN_DATA_CHARS } from '../../nodes/shared/runData';
 
 /** Sandbox time runs 20× faster: the vendor's 15 per 60 s becomes 15 per 3 s, so the node runs at 300/min. */
 const TIME_SCALE = 0.05;
-const OPTIONS = { maxRequestsPerMinute: 300, pollIntervalSeconds: 0.25, maxWaitSeconds: 120 };
+const OPTIONS = { maxRequestsPerMinute: 300, pollIntervalSeconds: 0.25, firstCheckSeconds: 0.25, maxWaitSeconds: 120 };
 const CREDENTIAL = { id: 'crescendoSandbox01', name: 'Crescendo Lab sandbox' };
 const MAAC_CREDENTIAL = { id: 'crescendoMaacSbx01', name: 'Crescendo Lab MAAC sandbox' };
 const uid = (n: number) => `U${n.toString(16).padStart(32, '0')}`;
@@ -323,5 +324,35 @@ describe('Crescendo Lab awkward input in real n8n (#18.1, #18.7)', () => {
 			{ keyValue: 'maac-stranger', outcome: 'submitted', taskResult: { mismatch_num: 1 } },
 		]);
 		expect(maac[0].reason).toMatch(/reports only counters/);
+	});
+});
+
+describe('Crescendo Lab export too large for items in real n8n (#16.6)', () => {
+	it('fails the item with the estimated size and the ways out, and n8n finishes the run instead of dying', async () => {
+		await crescendoLab().reset();
+		// More rows than MAX_RUN_DATA_CHARS holds (about 3.3 KB of run data per row of 100 columns).
+		const rows = Math.ceil((MAX_RUN_DATA_CHARS / 3_000) * 1.1);
+		await crescendoLab().configure({ knobs: { generatedExport: { rows, columns: 100 }, pendingMs: 100, processingMsPer1000: 1 } });
+		const workflow = linearWorkflow({
+			id: 'crescendoExportTooLarge',
+			inputCode: 'return [{ json: {} }];',
+			nodes: [
+				{
+					name: 'Export Items',
+					type: 'crescendoLab',
+					parameters: { authentication: 'profileApi', resource: 'contact', operation: 'export', output: 'items', options: { ...OPTIONS, limit: rows } },
+					credentials: { crescendoLabApi: CREDENTIAL },
+					onError: 'continueErrorOutput' as const,
+				},
+			],
+		});
+		const run = await n8n.run(workflow);
+		await crescendoLab().configure({ knobs: { generatedExport: null } });
+		expect(run.exitCode, run.logs.slice(-3000)).toBe(0);
+		expect(run.logs).not.toMatch(/Invalid string length/);
+		expect(run.items('Export Items', 0)).toHaveLength(0);
+		const [failed] = run.items('Export Items', 1);
+		expect(failed.json.error).toMatch(/^Item 0: export task \d+ is too large to output as items: after [\d,]+ rows the items already hold about \d+ MB of run data, more than n8n can save/);
+		expect(JSON.stringify(failed.json)).toMatch(/CSV File \(Binary\).*Max Rows/);
 	});
 });

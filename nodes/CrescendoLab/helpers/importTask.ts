@@ -4,7 +4,7 @@ import type { BulkEntry, BulkOptions, EntryOutcome } from '../../shared/bulk';
 import { jsonBytes } from '../../shared/chunk';
 import { invalidField } from '../../shared/errors';
 import type { CrescendoApi } from '../transport';
-import { crescendoLimiter, MAX_CONTACTS_PER_IMPORT, MAX_IMPORT_BODY_BYTES, statusLimiter } from '../transport';
+import { crescendoLimiter, expectedTaskMs, MAX_CONTACTS_PER_IMPORT, MAX_IMPORT_BODY_BYTES, statusLimiter } from '../transport';
 import type { ContactRow, EmptyPolicy, UnknownFieldPolicy } from './contactRow';
 import { buildContactRow, tagsOf } from './contactRow';
 import { finishedOutcomes, startedOutcomes } from './importOutcomes';
@@ -89,12 +89,13 @@ export function importTaskSender(
 	const starts = crescendoLimiter(timing.requestsPerMinute, transport);
 	// Status checks and file downloads never spend the start budget (reference §0).
 	const statusPace = statusLimiter(transport);
-	const waitFor = async (taskId: string) =>
-		await waitForTask(ctx, transport, statusPace, api.paths.importStatus(taskId), taskId, timing);
-	let previousTask: string | undefined;
+	// The first status check comes when the task is expected to be done: earlier checks would only say "pending".
+	const waitFor = async (taskId: string, contacts: number) =>
+		await waitForTask(ctx, transport, statusPace, api.paths.importStatus(taskId), taskId, timing, expectedTaskMs(contacts));
+	let previousTask: { taskId: string; contacts: number } | undefined;
 
 	return async (batch) => {
-		if (previousTask !== undefined && !waitForCompletion) await waitFor(previousTask);
+		if (previousTask !== undefined && !waitForCompletion) await waitFor(previousTask.taskId, previousTask.contacts);
 		const started = await startTask(transport, {
 			method: 'POST',
 			path: api.paths.importStart,
@@ -103,9 +104,9 @@ export function importTaskSender(
 		});
 		const taskId = taskIdFrom(started.body);
 		if (taskId === undefined) throw new Error('the service accepted the import but returned no task ID');
-		previousTask = taskId;
+		previousTask = { taskId, contacts: batch.length };
 		if (!waitForCompletion) return startedOutcomes(batch, taskId, importKey);
-		const status = await waitFor(taskId);
+		const status = await waitFor(taskId, batch.length);
 		return await finishedOutcomes(batch, { node: ctx.getNode(), taskId, importKey, status, transport, statusPace });
 	};
 }

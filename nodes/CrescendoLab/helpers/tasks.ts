@@ -6,7 +6,7 @@ import { pollJob } from '../../shared/poll';
 import type { RateLimiter } from '../../shared/rateLimit';
 import type { Transport, VendorRequest, VendorResponse } from '../../shared/transport';
 import type { CrescendoApi } from '../transport';
-import { BUSY_RETRY, crescendoLimiter, DEFAULT_REQUESTS_PER_MINUTE, FINISHED_STATES, STATUS_REQUESTS_IN_FLIGHT } from '../transport';
+import { BUSY_RETRY, crescendoLimiter, DEFAULT_REQUESTS_PER_MINUTE, FINISHED_STATES, slowOnRateLimit, STATUS_REQUESTS_IN_FLIGHT } from '../transport';
 import type { Timing } from './timing';
 import { readTiming } from './timing';
 
@@ -35,7 +35,11 @@ export async function startTask<T = unknown>(transport: Transport, request: Vend
 	return await transport.request<T>({ ...request, ...BUSY_RETRY });
 }
 
-/** Reads a task's status until it is finished, paced by the status limiter (never the start budget). */
+/**
+ * Reads a task's status until it is finished, paced by the status limiter (never the start budget): the
+ * first check when the task is expected to be done (`expectedMs`, or First Status Check), then every Poll
+ * Interval.
+ */
 export async function waitForTask(
 	ctx: IExecuteFunctions,
 	transport: Transport,
@@ -43,12 +47,15 @@ export async function waitForTask(
 	path: string,
 	taskId: string,
 	timing: Timing,
+	expectedMs = 0,
 ): Promise<TaskStatus> {
+	const onRetry = slowOnRateLimit(limiter);
 	return await pollJob<TaskStatus>({
 		jobId: taskId,
-		fetchStatus: async () => (await transport.request<TaskStatus>({ method: 'GET', path, limiter })).body ?? {},
+		fetchStatus: async () => (await transport.request<TaskStatus>({ method: 'GET', path, limiter, onRetry })).body ?? {},
 		isDone: isFinished,
 		intervalMs: timing.pollIntervalMs,
+		firstCheckAfterMs: timing.firstCheckMs ?? expectedMs,
 		maxWaitMs: timing.maxWaitMs,
 		clock: transport.clock,
 		signal: ctx.getExecutionCancelSignal?.(),

@@ -9,7 +9,7 @@ import { FakeContext } from './fakeContext.mts';
 export const SCALE = 0.01;
 /** The node's budget that matches the scaled vendor window (15 per 600 ms). */
 export const SCALED_RPM = 1500;
-export const FAST = { pollIntervalSeconds: 0.02, maxWaitSeconds: 60, maxRequestsPerMinute: SCALED_RPM };
+export const FAST = { pollIntervalSeconds: 0.02, firstCheckSeconds: 0.01, maxWaitSeconds: 60, maxRequestsPerMinute: SCALED_RPM };
 
 export async function crescendoSandbox(): Promise<Sandbox> {
 	return await startSandbox({ only: ['crescendoLab'], ports: 'random', timeScale: SCALE });

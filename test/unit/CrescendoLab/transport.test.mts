@@ -6,7 +6,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { CrescendoLabApi } from '../../../credentials/CrescendoLabApi.credentials';
 import { CrescendoLabMaacApi } from '../../../credentials/CrescendoLabMaacApi.credentials';
 import type { Surface } from '../../../nodes/CrescendoLab/transport';
-import { connect, crescendoErrorMessage, crescendoLimiter, HOSTS, statusLimiter } from '../../../nodes/CrescendoLab/transport';
+import { connect, crescendoErrorMessage, HOSTS } from '../../../nodes/CrescendoLab/transport';
 
 /** The transport `connect` builds when the node's Authentication is set to `surface`. */
 const crescendoTransport = async (ctx: ReturnType<typeof mock<IExecuteFunctions>>, surface: Surface) => {
@@ -87,34 +87,5 @@ describe('Crescendo Lab node description', () => {
 		const profile = await getContactFields.call({ getNodeParameter: () => 'profileApi' } as never);
 		expect(profile.fields.map((f) => f.id)).toContain('display_email');
 		expect(profile.fields.find((f) => f.id === 'gender')?.options?.map((o) => o.value)).toEqual(['male', 'female', 'unknown', 'others']);
-	});
-});
-
-describe('Crescendo Lab pacing (#14)', () => {
-	it('a 429 on a status check pauses the status checks, not the task starts', async () => {
-		let calls = 0;
-		const ctx = {
-			getCredentials: async () => ({ apiKey: 'k', region: 'tw', baseUrl: 'http://127.0.0.1:9' }),
-			getNodeParameter: (_name: string, _item: number, fallback?: unknown) => fallback,
-			getExecutionCancelSignal: () => undefined,
-			helpers: {
-				httpRequestWithAuthentication: async () =>
-					calls++ === 0
-						? { statusCode: 429, headers: { 'retry-after': '2' }, body: { detail: 'Too many requests' } }
-						: { statusCode: 200, headers: {}, body: { status: 'done' } },
-			},
-		} as unknown as IExecuteFunctions;
-		const { transport } = await connect(ctx);
-		const starts = crescendoLimiter(15, transport);
-		const checks = statusLimiter(transport);
-		const t0 = Date.now();
-		await transport.request({ method: 'GET', path: '/cdh/v1/member/import/1/', limiter: checks });
-		// The status check waited out Retry-After on its own limiter...
-		expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
-		expect(calls).toBe(2);
-		// ...while the start budget was untouched: the next import may start at once.
-		const t1 = Date.now();
-		await starts.acquire();
-		expect(Date.now() - t1).toBeLessThan(100);
 	});
 });

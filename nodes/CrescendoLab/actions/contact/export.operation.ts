@@ -4,6 +4,7 @@ import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 import { isHtmlContentType, readCsv } from '../../../shared/csv';
 import { invalidField, requestFailed } from '../../../shared/errors';
 import { errorItem } from '../../../shared/results';
+import { describeChars, itemChars, MAX_RUN_DATA_CHARS } from '../../../shared/runData';
 import { header } from '../../../shared/transport';
 import { requireProfileApi } from '../../helpers/surface';
 import { startTask, taskIdFrom, waitForTask } from '../../helpers/tasks';
@@ -14,6 +15,7 @@ import {
 	CUSTOM_FIELD_PREFIX,
 	EXPORT_DATA_MAX_AGE_HOURS,
 	EXPORT_LINK_VALID_DAYS,
+	expectedTaskMs,
 	FAILED_STATES,
 	statusLimiter,
 } from '../../transport';
@@ -104,6 +106,21 @@ function exportFilter(ctx: IExecuteFunctions, itemIndex: number, options: IDataO
 	return body;
 }
 
+/**
+ * The export has more rows than n8n can keep as run data (MAX_RUN_DATA_CHARS): fail the item before n8n
+ * dies serialising them, naming the size reached and the ways out.
+ */
+function tooMuchRunData(ctx: IExecuteFunctions, itemIndex: number, taskId: string, rowsRead: number, chars: number): NodeOperationError {
+	return new NodeOperationError(
+		ctx.getNode(),
+		`Item ${itemIndex}: export task ${taskId} is too large to output as items: after ${rowsRead.toLocaleString('en-US')} rows the items already hold about ${describeChars(chars)} of run data, more than n8n can save (limit ${describeChars(MAX_RUN_DATA_CHARS)})`,
+		{
+			itemIndex,
+			description: `Set Output to "CSV File (Binary)" to stream the whole file without holding it as items, or set Max Rows to at most about ${rowsRead.toLocaleString('en-US')}.`,
+		},
+	);
+}
+
 /** Starts one export per input item, waits for it, then streams the CSV into items or a binary file. */
 export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promise<INodeExecutionData[][]> {
 	requireProfileApi(this.getNode(), api, 'Export');
@@ -115,10 +132,13 @@ export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promi
 	const transport = api.patientTransport(timing.maxWaitMs);
 	const limiter = crescendoLimiter(timing.requestsPerMinute, transport);
 	const statusPace = statusLimiter(transport);
+	// Run data of the rows output so far, across items: n8n must serialise all of it after the node.
+	let runDataChars = 0;
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		// Rows of an export that fails half-way are dropped: the item gets its error item only.
 		const firstRow = output.length;
+		const charsBefore = runDataChars;
 		try {
 			const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 			const format = this.getNodeParameter('output', itemIndex, 'items') as string;
@@ -126,7 +146,8 @@ export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promi
 			const started = await startTask(transport, { method: 'POST', path: paths.exportStart, body: exportFilter(this, itemIndex, options), limiter });
 			const taskId = taskIdFrom(started.body);
 			if (taskId === undefined) throw new Error('the service accepted the export but returned no task ID');
-			const status = await waitForTask(this, transport, statusPace, paths.exportStatus(taskId), taskId, itemTiming);
+			// An export's size is unknown before it ends: its first check comes after the pending time.
+			const status = await waitForTask(this, transport, statusPace, paths.exportStatus(taskId), taskId, itemTiming, expectedTaskMs(0));
 			const state = String(status.status ?? '').toLowerCase();
 			const link = status.download_url;
 			if (FAILED_STATES.includes(state) || typeof link !== 'string' || link === '') {
@@ -169,12 +190,18 @@ export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promi
 					? (name) => (name.startsWith(CUSTOM_FIELD_PREFIX) ? name.slice(CUSTOM_FIELD_PREFIX.length) : name)
 					: undefined,
 			})) {
+				runDataChars += itemChars(row);
+				if (runDataChars > MAX_RUN_DATA_CHARS) {
+					(download.body as { destroy?: () => void }).destroy?.();
+					throw tooMuchRunData(this, itemIndex, taskId, output.length - firstRow, runDataChars);
+				}
 				output.push({ json: row, pairedItem: { item: itemIndex } });
 			}
 			// A row limit stops reading early; the rest of the download is not needed.
 			(download.body as { destroy?: () => void }).destroy?.();
 		} catch (error) {
 			output.length = firstRow;
+			runDataChars = charsBefore;
 			const failure = requestFailed(this.getNode(), error, itemIndex, 'The export');
 			if (!this.continueOnFail()) throw failure;
 			output.push(errorItem(failure, itemIndex));
