@@ -14,9 +14,10 @@ export class Insider implements INodeType {
 		icon: { light: 'file:insider.svg', dark: 'file:insider.dark.svg' },
 		group: ['transform'],
 		// Version 2 (#14): Create or Update and Delete Attribute ask the account's metadata which names are
-		// custom attributes; version 1 nodes keep the built-in list unless the option is set.
-		version: [1, 2],
-		defaultVersion: 2,
+		// custom attributes; version 1 nodes keep the built-in list unless the option is set. Version 3 (#15):
+		// Create or Update's Null Values option became the Empty Values option all nodes share.
+		version: [1, 2, 3],
+		defaultVersion: 3,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
 			"Create or update users in Insider's Unified Customer Database in bulk, read profiles, delete attributes, identifiers, personal data or whole profiles, and export raw user data",

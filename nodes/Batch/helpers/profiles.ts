@@ -3,8 +3,8 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { ChangeGranularity } from '../../shared/changes';
 import { invalidField, isParameterError, parameterFailed } from '../../shared/errors';
-import type { EmptyValuePolicy } from '../../shared/mapping';
-import { applyEmptyPolicy } from '../../shared/mapping';
+import type { EmptyValues, EmptyValuesRule } from '../../shared/emptyValues';
+import { applyEmptyValues, readEmptyValues } from '../../shared/emptyValues';
 import { ItemParameters } from '../../shared/parameters';
 import type { AttributeOptions, ColumnTypes } from './attributes';
 import { AttributeProblem, buildAttributes, buildEvents, customIdOf, nameSet, textColumns } from './attributes';
@@ -16,12 +16,20 @@ export interface Profile {
 	events?: IDataObject[];
 }
 
+/** Batch refuses empty strings and deletes an attribute sent as null (reference §4.3, §4.4). */
+export const EMPTY_VALUES: EmptyValuesRule = {
+	empty: 'text',
+	choices: ['skip', 'null'],
+	default: 'skip',
+	note: 'Batch refuses empty strings.',
+};
+
 /** Create or Update's options, read once for the run. */
 export interface ProfileSettings {
 	onlySendChanges: boolean;
 	granularity: ChangeGranularity;
 	attributes: AttributeOptions;
-	emptyValues: EmptyValuePolicy;
+	emptyValues: EmptyValues;
 	convertTextValues: boolean;
 	route: string;
 	profilesPerSecond: number;
@@ -38,7 +46,7 @@ export function profileSettings(options: IDataObject): ProfileSettings {
 			dateAttributes: nameSet(options.dateAttributes, normalizeNames),
 			urlAttributes: nameSet(options.urlAttributes, normalizeNames),
 		},
-		emptyValues: (options.emptyValues as EmptyValuePolicy | undefined) ?? 'skip',
+		emptyValues: readEmptyValues(options, EMPTY_VALUES),
 		convertTextValues: options.convertTextValues === true,
 		route: (options.route as string | undefined) ?? 'auto',
 		profilesPerSecond: Number(options.profilesPerSecond ?? 0),
@@ -96,7 +104,7 @@ export function profileReader(ctx: IExecuteFunctions, settings: ProfileSettings)
 	const params = new ItemParameters(ctx);
 	const readSource = (itemIndex: number) => {
 		const customIdField = params.get<string>('customIdField', itemIndex);
-		const fields = applyEmptyPolicy(sourceFields(ctx, params, itemIndex, customIdField), settings.emptyValues === 'null' ? 'null' : 'skip');
+		const fields = applyEmptyValues(sourceFields(ctx, params, itemIndex, customIdField), settings.emptyValues, EMPTY_VALUES.empty);
 		return { customIdField, fields };
 	};
 	let surveyed: Map<number, ReturnType<typeof readSource> | { error: unknown }> | undefined;

@@ -1,5 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
 
+import type { EmptyValues, EmptyValuesRule } from '../../shared/emptyValues';
+import { applyEmptyValues } from '../../shared/emptyValues';
 import { invalidField } from '../../shared/errors';
 import { textList } from '../../shared/lists';
 import { mappedFields } from '../../shared/mapping';
@@ -21,8 +23,16 @@ import {
 	type Surface,
 } from '../transport';
 
-/** "Empty Values": leave empty fields out (the stored value stays) or send them as null (clears them). */
-export type EmptyPolicy = 'skip' | 'null';
+/**
+ * The Profile API clears a field sent as null; MAAC v1 ignores empty values, so there every empty field is
+ * left out (reference §1).
+ */
+export const EMPTY_VALUES: EmptyValuesRule = {
+	empty: 'textOrNull',
+	choices: ['skip', 'null'],
+	default: 'skip',
+	choiceNotes: { null: 'Profile API only; MAAC v1 ignores empty values' },
+};
 /** "Unknown Fields": fail the item, or send it without the field. */
 export type UnknownFieldPolicy = 'refuse' | 'omit';
 
@@ -73,26 +83,23 @@ export function buildContactRow(
 	itemIndex: number,
 	surface: Surface,
 	importKey: string,
-	policy: EmptyPolicy,
+	policy: EmptyValues,
 	unknownFields: UnknownFieldPolicy = 'refuse',
 ): ContactRow {
 	const node = ctx.getNode();
-	const fields = mappedFields(ctx, itemIndex);
-	const row: IDataObject = {};
+	const known: IDataObject = {};
 	const omitted: string[] = [];
-	for (const [field, value] of Object.entries(fields)) {
+	for (const [field, value] of Object.entries(mappedFields(ctx, itemIndex))) {
 		if (value === undefined) continue;
-		if (!isKnownField(surface, field)) {
-			if (unknownFields === 'omit') {
-				omitted.push(field);
-				continue;
-			}
-			throw invalidField(node, itemIndex, field, unknownFieldMessage(surface));
-		}
-		const empty = value === null || (typeof value === 'string' && value.trim() === '');
-		if (empty) {
-			// MAAC v1 ignores empty values, so clearing is only possible on the Profile API (reference §1).
-			if (policy === 'null' && surface === 'profileApi' && field !== importKey) row[field] = null;
+		if (isKnownField(surface, field)) known[field] = value;
+		else if (unknownFields === 'omit') omitted.push(field);
+		else throw invalidField(node, itemIndex, field, unknownFieldMessage(surface));
+	}
+	const row: IDataObject = {};
+	// An import key sent as null is refused below with the other empty keys.
+	for (const [field, value] of Object.entries(applyEmptyValues(known, surface === 'maacApi' ? 'skip' : policy, EMPTY_VALUES.empty))) {
+		if (value === null) {
+			row[field] = null;
 			continue;
 		}
 		if (field === 'tags') {

@@ -2,11 +2,13 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { BulkEntry, BulkOptions, EntryOutcome } from '../../shared/bulk';
 import { jsonBytes } from '../../shared/chunk';
+import type { EmptyValues } from '../../shared/emptyValues';
+import { readEmptyValues } from '../../shared/emptyValues';
 import { invalidField } from '../../shared/errors';
 import type { CrescendoApi } from '../transport';
 import { crescendoLimiter, expectedTaskMs, MAX_CONTACTS_PER_IMPORT, MAX_IMPORT_BODY_BYTES, statusLimiter } from '../transport';
-import type { ContactRow, EmptyPolicy, UnknownFieldPolicy } from './contactRow';
-import { buildContactRow, tagsOf } from './contactRow';
+import type { ContactRow, UnknownFieldPolicy } from './contactRow';
+import { buildContactRow, EMPTY_VALUES, tagsOf } from './contactRow';
 import { finishedOutcomes, startedOutcomes } from './importOutcomes';
 import { startTask, taskIdFrom, waitForTask } from './tasks';
 import type { Timing } from './timing';
@@ -15,7 +17,7 @@ import { readTiming } from './timing';
 /** The Import operation's settings, read once (from the first item) for the whole run. */
 export interface ImportSettings {
 	importKey: string;
-	emptyValues: EmptyPolicy;
+	emptyValues: EmptyValues;
 	unknownFields: UnknownFieldPolicy;
 	waitForCompletion: boolean;
 	timing: Timing;
@@ -27,7 +29,7 @@ export function readImportSettings(ctx: IExecuteFunctions): ImportSettings {
 	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
 	return {
 		importKey: ctx.getNodeParameter('importKey', 0) as string,
-		emptyValues: options.emptyValues === 'null' ? 'null' : 'skip',
+		emptyValues: readEmptyValues(options, EMPTY_VALUES),
 		unknownFields: options.unknownFields === 'omit' ? 'omit' : 'refuse',
 		waitForCompletion: options.waitForCompletion !== false,
 		timing: readTiming(ctx, 0),

@@ -1,5 +1,7 @@
 import type { IDataObject, INode } from 'n8n-workflow';
 
+import type { EmptyValues, EmptyValuesRule } from '../../shared/emptyValues';
+import { applyEmptyValues } from '../../shared/emptyValues';
 import { invalidField } from '../../shared/errors';
 import { isPlainObject, RFC3339_PATTERN } from './user';
 
@@ -66,7 +68,20 @@ export const CUSTOM_PREFIX = 'c_';
 /** Birthdays must be RFC 3339 in UTC, ending in `Z` (§4.3). */
 export const BIRTHDAY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-export type NullPolicy = 'omit' | 'send';
+/**
+ * Insider stores `''`, `0` and `false` as given, so only null is empty: left out, the stored value stays;
+ * sent, it replaces it (what null does is not in the reference: inferred). Nodes before version 3 saved the
+ * choice as Null Values (`nullValues`): Leave Out (`omit`) or Send as Null (`send`).
+ */
+export const EMPTY_VALUES_NODE_VERSION = 3;
+
+export const EMPTY_VALUES: EmptyValuesRule = {
+	empty: 'null',
+	choices: ['skip', 'null'],
+	default: 'skip',
+	note: 'Empty text, 0 and false are always sent as given.',
+	legacy: { name: 'nullValues', values: { omit: 'skip', send: 'null' } },
+};
 
 /** A birthday as Insider wants it: RFC 3339 in UTC ending in `Z` (§4.3). */
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -110,26 +125,22 @@ export function buildAttributes(
 	node: INode,
 	itemIndex: number,
 	fields: IDataObject,
-	nulls: NullPolicy,
+	nulls: EmptyValues,
 	customInput?: IDataObject,
 	catalogue?: AttributeCatalogue,
 ): IDataObject | undefined {
 	const attributes: IDataObject = {};
 	const custom: IDataObject = {};
-	const put = (target: IDataObject, key: string, value: unknown) => {
-		if (value === undefined) return;
-		if (value === null && nulls === 'omit') return;
-		target[key] = value as IDataObject[string];
-	};
-	for (const [key, value] of Object.entries(fields)) {
+	const sent = (values: IDataObject) => applyEmptyValues(values, nulls, EMPTY_VALUES.empty);
+	for (const [key, value] of Object.entries(sent(fields))) {
 		if (key === 'custom' && isPlainObject(value)) {
-			for (const [customKey, customValue] of Object.entries(value)) put(custom, customKey, customValue);
+			Object.assign(custom, sent(value));
 		} else {
 			const placed = classifyAttribute(key, catalogue);
-			put(placed.custom ? custom : attributes, placed.key, value);
+			(placed.custom ? custom : attributes)[placed.key] = value;
 		}
 	}
-	for (const [key, value] of Object.entries(customInput ?? {})) put(custom, key, value);
+	Object.assign(custom, sent(customInput ?? {}));
 	for (const key of Object.keys(custom)) {
 		if (key.trim() === '') throw invalidField(node, itemIndex, 'attributes.custom', 'a custom attribute has an empty name');
 	}

@@ -1,11 +1,13 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { BulkEntry } from '../../shared/bulk';
+import type { EmptyValues } from '../../shared/emptyValues';
+import { readEmptyValues } from '../../shared/emptyValues';
 import { invalidField } from '../../shared/errors';
 import { textList } from '../../shared/lists';
 import { parseJsonParameter } from '../../shared/mapping';
-import type { AttributeCatalogue, NullPolicy } from './attributes';
-import { buildAttributes } from './attributes';
+import type { AttributeCatalogue } from './attributes';
+import { buildAttributes, EMPTY_VALUES } from './attributes';
 import type { UpsertUser } from './user';
 import { buildAddress, buildEvents, DEFAULT_IDENTIFIER_KEYS, isPlainObject } from './user';
 
@@ -16,7 +18,7 @@ import { buildAddress, buildEvents, DEFAULT_IDENTIFIER_KEYS, isPlainObject } fro
 export interface AutoMapSettings {
 	customIdentifierFields: string[];
 	ignoreFields: string[];
-	nulls: NullPolicy;
+	nulls: EmptyValues;
 	catalogue?: AttributeCatalogue;
 }
 
@@ -61,7 +63,7 @@ function userFromItem(
 }
 
 /** Builds one user from the field-by-field parameters (Define Below). */
-function userFromParameters(ctx: IExecuteFunctions, itemIndex: number, nulls: NullPolicy, catalogue?: AttributeCatalogue): UpsertUser {
+function userFromParameters(ctx: IExecuteFunctions, itemIndex: number, nulls: EmptyValues, catalogue?: AttributeCatalogue): UpsertUser {
 	const node = ctx.getNode();
 	const identifiers = ctx.getNodeParameter('identifiers', itemIndex, {}) as IDataObject;
 	const customList = (ctx.getNodeParameter('customIdentifiers.identifier', itemIndex, []) as IDataObject[]) ?? [];
@@ -114,7 +116,7 @@ export function userReader(
 ): (itemIndex: number) => UpsertUser {
 	const items = ctx.getInputData();
 	const mode = ctx.getNodeParameter('mappingMode', 0) as string;
-	const nulls = (options.nullValues as NullPolicy) ?? 'omit';
+	const nulls = readEmptyValues(options, EMPTY_VALUES);
 	const settings: AutoMapSettings = {
 		customIdentifierFields: textList(options.customIdentifierFields),
 		ignoreFields: textList(options.ignoreFields),

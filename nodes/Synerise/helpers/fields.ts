@@ -1,6 +1,17 @@
 // The fields Create, Create or Update and Update share: what a profile is made of, and how to send it.
 import type { INodeProperties } from 'n8n-workflow';
 
+import type { EmptyValuesRule } from '../../shared/emptyValues';
+import { emptyValuesOption } from '../../shared/emptyValues';
+
+/** Synerise refuses empty strings; null resets a profile field or deletes a custom attribute (reference §5.2). */
+export const EMPTY_VALUES: EmptyValuesRule = {
+	empty: 'text',
+	choices: ['skip', 'null'],
+	default: 'skip',
+	note: 'Synerise refuses empty strings.',
+};
+
 export const profileFields: INodeProperties = {
 	displayName: 'Profile Fields',
 	name: 'columns',
@@ -48,17 +59,7 @@ export function profileOptions(extra: INodeProperties[] = []): INodeProperties {
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Empty Values',
-				name: 'emptyValues',
-				type: 'options',
-				options: [
-					{ name: 'Skip the Field', value: 'skip', description: 'The profile keeps what it has' },
-					{ name: 'Send Null to Clear It', value: 'null', description: 'Resets a profile field, deletes a custom attribute' },
-				],
-				default: 'skip',
-				description: 'What to do with empty text: Synerise refuses empty strings, so they are never sent as they are',
-			},
+			emptyValuesOption(EMPTY_VALUES),
 			{
 				displayName: 'Other Item Fields',
 				name: 'otherFields',

@@ -2,9 +2,11 @@ import type { FieldType, IDataObject, IExecuteFunctions, INode } from 'n8n-workf
 
 import { invalidField } from '../../shared/errors';
 import { listOf } from '../../shared/lists';
-import type { EmptyValuePolicy } from '../../shared/mapping';
-import { applyEmptyPolicy, mappedFields, parseJsonParameter } from '../../shared/mapping';
+import type { EmptyValues } from '../../shared/emptyValues';
+import { applyEmptyValues, readEmptyValues } from '../../shared/emptyValues';
+import { mappedFields, parseJsonParameter } from '../../shared/mapping';
 import { MAX_PHONE_LENGTH, MIN_PHONE_LENGTH } from '../transport';
+import { EMPTY_VALUES } from './fields';
 
 /** Unique identifiers a profile can be created and matched by (reference §1, §5.2). */
 export const IDENTIFIER_FIELDS = ['email', 'phone', 'uuid', 'customId'] as const;
@@ -150,7 +152,7 @@ function agreementValue(value: unknown): boolean | null | undefined {
 }
 
 export interface ProfileOptions {
-	emptyValues: EmptyValuePolicy;
+	emptyValues: EmptyValues;
 	/** Item fields that are not profile fields: sent as custom attributes, or left out. */
 	otherFields: 'attributes' | 'ignore';
 	/** Create and batch need an identifier in the body; update names the profile in the path. */
@@ -160,7 +162,7 @@ export interface ProfileOptions {
 export function readProfileOptions(ctx: IExecuteFunctions, itemIndex: number, requireIdentifier: boolean): ProfileOptions {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	return {
-		emptyValues: options.emptyValues === 'null' ? 'null' : 'skip',
+		emptyValues: readEmptyValues(options, EMPTY_VALUES),
 		otherFields: options.otherFields === 'ignore' ? 'ignore' : 'attributes',
 		requireIdentifier,
 	};
@@ -211,10 +213,10 @@ export function buildProfile(ctx: IExecuteFunctions, itemIndex: number, options:
 		}
 	}
 
-	const profile = applyEmptyPolicy(native, options.emptyValues);
+	const profile = applyEmptyValues(native, options.emptyValues, EMPTY_VALUES.empty);
 	for (const [key, value] of Object.entries(profile)) profile[key] = nativeValue(node, itemIndex, key, value) as IDataObject[keyof IDataObject];
 
-	const cleanAgreements = applyEmptyPolicy(agreements, options.emptyValues);
+	const cleanAgreements = applyEmptyValues(agreements, options.emptyValues, EMPTY_VALUES.empty);
 	for (const [name, value] of Object.entries(cleanAgreements)) {
 		if (!AGREEMENT_FIELDS.includes(name)) {
 			throw invalidField(node, itemIndex, `agreements.${name}`, `is not an agreement; use one of ${AGREEMENT_FIELDS.join(', ')}`);
@@ -225,7 +227,7 @@ export function buildProfile(ctx: IExecuteFunctions, itemIndex: number, options:
 	}
 	if (Object.keys(cleanAgreements).length > 0) profile.agreements = cleanAgreements;
 
-	const cleanAttributes = applyEmptyPolicy(attributes, options.emptyValues);
+	const cleanAttributes = applyEmptyValues(attributes, options.emptyValues, EMPTY_VALUES.empty);
 	for (const [name, value] of Object.entries(cleanAttributes)) {
 		const problem = name.trim() === '' ? 'must not be empty' : attributeNameProblem(name);
 		if (problem) throw invalidField(node, itemIndex, `attributes.${name}`, `the attribute name ${problem}`);

@@ -5,10 +5,11 @@ import type { BulkPreparation } from '../../../shared/bulk';
 import { runBulk } from '../../../shared/bulk';
 import type { ChangeTracker } from '../../../shared/changes';
 import { jsonBytes } from '../../../shared/chunk';
+import { emptyValuesOption } from '../../../shared/emptyValues';
 import { MAX_ATTRIBUTE_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_EVENT_AGE_HOURS, MAX_EVENTS_PER_PROFILE, MAX_PHONE_DIGITS, MAX_URL_LENGTH } from '../../helpers/attributes';
 import type { ProfileOperation } from '../../helpers/operations';
 import { followPlan, planOperations, profileOperation } from '../../helpers/operations';
-import { profileReader, profileSettings, readProfiles } from '../../helpers/profiles';
+import { EMPTY_VALUES, profileReader, profileSettings, readProfiles } from '../../helpers/profiles';
 import { chooseRoute } from '../../helpers/route';
 import { profileSender } from '../../helpers/sendProfiles';
 import { loadSyncState } from '../../helpers/syncState';
@@ -152,17 +153,7 @@ const properties: INodeProperties[] = [
 				default: true,
 				description: 'Whether to send strings shaped like 2024-05-01T10:00:00Z as date attributes',
 			},
-			{
-				displayName: 'Empty Values',
-				name: 'emptyValues',
-				type: 'options',
-				default: 'skip',
-				options: [
-					{ name: 'Skip the Field', value: 'skip', description: 'Batch keeps the value it has' },
-					{ name: 'Delete the Attribute', value: 'null', description: 'Send null, which removes the attribute' },
-				],
-				description: 'What to do with input fields that are empty strings (Batch refuses empty strings)',
-			},
+			emptyValuesOption(EMPTY_VALUES),
 			{
 				displayName: 'Normalize Attribute Names',
 				name: 'normalizeNames',

@@ -3,6 +3,8 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { runBulk } from '../../../shared/bulk';
 import { jsonBytes } from '../../../shared/chunk';
+import { emptyValuesOption } from '../../../shared/emptyValues';
+import { EMPTY_VALUES } from '../../helpers/contactRow';
 import { contactPreparer, importEnvelope, importLimits, importTaskSender, readImportSettings } from '../../helpers/importTask';
 import { pollingOptions } from '../../helpers/timing';
 import type { CrescendoApi } from '../../transport';
@@ -86,25 +88,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Empty Values',
-				name: 'emptyValues',
-				type: 'options',
-				options: [
-					{
-						name: 'Skip (Keep Stored Value)',
-						value: 'skip',
-						description: 'Leave empty and null fields out, so the stored value stays',
-					},
-					{
-						name: 'Send Null (Clear Field)',
-						value: 'null',
-						description: 'Send empty and null fields as null, which clears them (Profile API only; MAAC v1 ignores empty values)',
-					},
-				],
-				default: 'skip',
-				description: 'What to do with mapped fields whose value is empty text or null',
-			},
+			emptyValuesOption(EMPTY_VALUES),
 			{
 				displayName: 'Unknown Fields',
 				name: 'unknownFields',

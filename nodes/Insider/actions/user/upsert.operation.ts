@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { emptyValuesOption } from '../../../shared/emptyValues';
+import { EMPTY_VALUES, EMPTY_VALUES_NODE_VERSION } from '../../helpers/attributes';
 import { concurrencyOption } from '../../helpers/concurrency';
 import { count, USER_BATCH_TEXT } from '../../helpers/limitTexts';
 import { catalogueIfAsked, metadataOption } from '../../helpers/metadata';
@@ -192,6 +194,7 @@ const properties: INodeProperties[] = [
 				placeholder: 'rowNumber, createdAt',
 				description: 'Comma-separated item fields not to send (Map Automatically)',
 			},
+			{ ...emptyValuesOption(EMPTY_VALUES), displayOptions: { show: { '@version': [{ _cnd: { gte: EMPTY_VALUES_NODE_VERSION } }] } } },
 			{
 				displayName: 'Null Values',
 				name: 'nullValues',
@@ -202,6 +205,7 @@ const properties: INodeProperties[] = [
 				],
 				default: 'omit',
 				description: "What to do with attributes whose value is null. Empty strings, 0 and false are always sent as given.",
+				displayOptions: { show: { '@version': [{ _cnd: { lt: EMPTY_VALUES_NODE_VERSION } }] } },
 			},
 			{
 				displayName: 'Replace Array Attributes',

@@ -4,8 +4,9 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { runEach } from '../../../shared/bulk';
 import { invalidField } from '../../../shared/errors';
 import { textList } from '../../../shared/lists';
-import type { EmptyValuePolicy } from '../../../shared/mapping';
-import { applyEmptyPolicy, parseJsonParameter } from '../../../shared/mapping';
+import type { EmptyValuesRule } from '../../../shared/emptyValues';
+import { applyEmptyValues, emptyValuesOption, readEmptyValues } from '../../../shared/emptyValues';
+import { parseJsonParameter } from '../../../shared/mapping';
 import { audienceNumbers } from '../../helpers/audienceIds';
 import { audienceListField, profileIdField } from '../../helpers/profileFields';
 import { requiredText } from '../../helpers/requiredText';
@@ -17,6 +18,9 @@ import {
 	MAX_ID_LENGTH,
 	REQUESTS_PER_SECOND,
 } from '../../transport';
+
+/** Talon.One stores empty text as given and deletes an attribute sent as null (reference §5.1). */
+const EMPTY_VALUES: EmptyValuesRule = { empty: 'text', choices: ['skip', 'null', 'keep'], default: 'keep' };
 
 const properties: INodeProperties[] = [
 	{
@@ -117,18 +121,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Empty Values',
-				name: 'emptyValues',
-				type: 'options',
-				options: [
-					{ name: 'Send As Given', value: 'keep' },
-					{ name: 'Delete the Attribute', value: 'null', description: 'Send null, which removes the attribute' },
-					{ name: 'Skip the Attribute', value: 'skip', description: 'Leave the stored value unchanged' },
-				],
-				default: 'keep',
-				description: 'What to do with attributes whose value is an empty or blank string',
-			},
+			emptyValuesOption(EMPTY_VALUES),
 			{
 				displayName: 'Run Rule Engine',
 				name: 'runRuleEngine',
@@ -186,8 +179,8 @@ function attributesOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 		}
 		attributes = { ...(parsed as IDataObject) };
 	}
-	const policy = ctx.getNodeParameter('options.emptyValues', itemIndex, 'keep') as EmptyValuePolicy;
-	attributes = applyEmptyPolicy(attributes, policy);
+	const policy = readEmptyValues(ctx.getNodeParameter('options', itemIndex, {}) as IDataObject, EMPTY_VALUES);
+	attributes = applyEmptyValues(attributes, policy, EMPTY_VALUES.empty);
 	if (mode !== 'none') {
 		for (const name of textList(ctx.getNodeParameter('deleteAttributes', itemIndex, ''))) attributes[name] = null;
 	}
