@@ -79,7 +79,7 @@ describe('Synerise preAuthentication in the fake context', () => {
 	});
 
 	it('logs in again after a 401 for a stale token and resends once, as n8n does', async () => {
-		const data = { ...stored.syneriseApi, token: 'stale-token' };
+		const data: IDataObject = { ...stored.syneriseApi, token: 'stale-token' };
 		const ctx = fakeContext({ credentials: { syneriseApi: data } });
 		const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'syneriseApi', {
 			method: 'POST',
