@@ -1,9 +1,8 @@
-// The Batch node's view of the shared fake n8n context (test/helpers/fakeContext.mts): requests are signed
-// with the Batch API credential's own `authenticate` headers and really go to the sandbox; each one is
+// The Batch preset of the one fake n8n context (test/helpers/fakeContext.mts), which signs with the Batch
+// API credential's real `authenticate`; requests really go to the sandbox; each one is
 // recorded with the status it got, so tests can count 429s and read what went over the wire.
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INodeParameters } from 'n8n-workflow';
 
-import { BatchApi } from '../../../credentials/BatchApi.credentials';
 import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
 import type { FakeDeduplication } from '../shared/fakeDeduplication.mts';
 
@@ -34,16 +33,6 @@ export interface FakeContext {
 	staticData: IDataObject;
 }
 
-const HEADER_TEMPLATES = new BatchApi().authenticate.properties.headers as Record<string, string>;
-
-function sign(credentials: IDataObject, request: IHttpRequestOptions): IHttpRequestOptions {
-	const headers: IDataObject = { ...(request.headers ?? {}) };
-	for (const [name, template] of Object.entries(HEADER_TEMPLATES)) {
-		headers[name] = template.replace(/^=/, '').replace(/\{\{\$credentials\.(\w+)\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
-	}
-	return { ...request, headers };
-}
-
 function parameter(parameters: Record<string, unknown>, path: string, itemIndex: number): unknown {
 	let value: unknown = parameters;
 	for (const part of path.split('.')) {
@@ -71,7 +60,6 @@ export function fakeContext(options: FakeOptions): FakeContext {
 		items: options.items,
 		params: (name, itemIndex) => parameter(options.parameters, name, itemIndex),
 		credentials: { batchApi: options.credentials as IDataObject },
-		authenticate: sign,
 		continueOnFail: options.continueOnFail,
 		staticData,
 		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', parameters: stored(options.parameters) as INodeParameters },
@@ -84,12 +72,12 @@ export function fakeContext(options: FakeOptions): FakeContext {
 	const requests: SentRequest[] = [];
 	const send = ctx.helpers.httpRequestWithAuthentication as unknown as (type: string, request: IHttpRequestOptions) => Promise<{ statusCode: number }>;
 	(ctx.helpers as { httpRequestWithAuthentication: unknown }).httpRequestWithAuthentication = async function (type: string, request: IHttpRequestOptions) {
-		const signed = sign(options.credentials as IDataObject, request);
 		const response = await send(type, request);
+		// The credential's generic `authenticate` has signed `request` in place, as n8n does.
 		requests.push({
 			method: request.method ?? 'GET',
 			url: request.url,
-			headers: signed.headers as Record<string, string>,
+			headers: request.headers as Record<string, string>,
 			body: request.body,
 			status: response.statusCode,
 		});

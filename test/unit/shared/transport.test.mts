@@ -34,11 +34,11 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 function transport(clock = new FakeClock()) {
 	const ctx = fakeContext({
-		credentials: { testApi: { apiKey: 'secret-key-123' } },
-		authenticate: (credentials, options) => ({ ...options, headers: { ...options.headers, apikey: String(credentials.apiKey) } }),
+		// Crescendo Lab's Profile API credential sends its key in an `apikey` header.
+		credentials: { crescendoLabApi: { apiKey: 'secret-key-123' } },
 	});
 	return new Transport(ctx, {
-		credentialType: 'testApi',
+		credentialType: 'crescendoLabApi',
 		baseUrl,
 		clock,
 		retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100 },
