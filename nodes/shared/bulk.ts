@@ -179,12 +179,13 @@ function oversizeError(
 }
 
 /**
- * The shared bulk path, as a bounded pipeline: items are prepared (built and checked) in input order and
- * packed into as few requests as the limits allow; each request is sent as soon as it is full, with
- * bounded concurrency, while later items are still being prepared. An item is sent only after it was
- * prepared, so bad input fails its item before any request carries it. At most the requests in flight,
- * `bufferedRequests` full ones and the one being filled are held, whatever the input's size. Every input
- * item gets exactly one outcome.
+ * The shared bulk path: items are prepared (built and checked) in input order and packed into as few
+ * requests as the limits allow. Without Continue On Fail every item is prepared before the first request,
+ * so bad input fails the node with nothing sent. With it, the path is a bounded pipeline: each request is
+ * sent as soon as it is full, with bounded concurrency, while later items are still being prepared; at most
+ * the requests in flight, `bufferedRequests` full ones and the one being filled are held, whatever the
+ * input's size. Either way an item is sent only after it was prepared, and every input item gets exactly
+ * one outcome.
  */
 export async function runBulk<P>(
   ctx: IExecuteFunctions,
@@ -196,6 +197,10 @@ export async function runBulk<P>(
   // Without Continue On Fail the node ends at the first failure, so nothing new is prepared or sent after
   // one; requests already in flight finish, and the error says what they applied.
   const stopAtFailure = !ctx.continueOnFail();
+  // Without Continue On Fail, one bad item fails the node, so every item is checked before the first
+  // request: a run either sends or fails whole on bad input. With it, bad items get their own error items,
+  // so requests go out while later items are still prepared.
+  const checkAllFirst = stopAtFailure;
   let stopped = false;
   let requests = 0;
   const queue = new RequestQueue<{
@@ -326,7 +331,7 @@ export async function runBulk<P>(
     }
     if (packer) {
       await pack(entry);
-    } else if (held.push(entry) >= (choice?.lookahead ?? 0)) {
+    } else if (held.push(entry) >= (choice?.lookahead ?? 0) && !checkAllFirst) {
       open(held.length, false);
       for (const early of held.splice(0)) await pack(early);
     }

@@ -67,26 +67,25 @@ describe('runBulk as a pipeline', () => {
 		expect(sent).toHaveLength(count - 3);
 	});
 
-	it('without Continue On Fail, stops at a bad item found after requests went out: nothing of it or after it is sent', async () => {
+	it('without Continue On Fail, checks every item before the first request: a late bad item fails the node with nothing sent', async () => {
 		const count = 100;
 		const ctx = fakeContext({ items: items(count) });
 		const sent: number[] = [];
-		const run = runBulk(ctx, count, {
-			prepare: async (i) => {
-				const json = ctx.getInputData()[i].json;
-				if (json.email === 'bad') throw invalidField(ctx.getNode(), i, 'email', 'is not a valid email address');
-				return i;
-			},
-			limits: { maxUnits: 10 },
-			send: async (batch) => {
-				sent.push(...batch.map((entry) => entry.payload));
-				return batch.map(() => ({ json: {} }));
-			},
-		});
-		const { results } = await run;
-		expect(() => results.output()).toThrow(/^Item 50, field "email": is not a valid email address \[The node stopped at this error/);
-		expect(sent.length).toBeGreaterThan(0);
-		expect(Math.max(...sent)).toBeLessThan(50);
+		await expect(
+			runBulk(ctx, count, {
+				prepare: async (i) => {
+					const json = ctx.getInputData()[i].json;
+					if (json.email === 'bad') throw invalidField(ctx.getNode(), i, 'email', 'is not a valid email address');
+					return i;
+				},
+				limits: { maxUnits: 10 },
+				send: async (batch) => {
+					sent.push(...batch.map((entry) => entry.payload));
+					return batch.map(() => ({ json: {} }));
+				},
+			}),
+		).rejects.toThrow(/^Item 50, field "email": is not a valid email address/);
+		expect(sent).toEqual([]);
 	});
 
 	it('chooses the sending once the lookahead is prepared, or when the input ends with fewer entries', async () => {
@@ -98,8 +97,8 @@ describe('runBulk as a pipeline', () => {
 				return { limits: { maxUnits: complete ? 100 : 2 }, send: async (batch: unknown[]) => batch.map(() => ({ json: {} })) };
 			},
 		};
-		const many = await runBulk(fakeContext({ items: items(12) }), 12, { prepare: (i) => i, choose });
-		const few = await runBulk(fakeContext({ items: items(3) }), 3, { prepare: (i) => i, choose });
+		const many = await runBulk(fakeContext({ items: items(12), continueOnFail: true }), 12, { prepare: (i) => i, choose });
+		const few = await runBulk(fakeContext({ items: items(3), continueOnFail: true }), 3, { prepare: (i) => i, choose });
 		expect(chosen).toEqual([
 			[5, false],
 			[3, true],
