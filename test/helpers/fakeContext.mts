@@ -4,6 +4,8 @@ import { Readable } from 'node:stream';
 
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INode } from 'n8n-workflow';
 
+import { everyParameterPerItem, storedParameters } from './storedParameters.mts';
+
 export interface FakeContextOptions {
 	items?: IDataObject[];
 	params?: Record<string, unknown> | ((name: string, itemIndex: number) => unknown);
@@ -42,7 +44,7 @@ export function fakeContext(options: FakeContextOptions = {}): IExecuteFunctions
 		type: 'test',
 		typeVersion: 1,
 		position: [0, 0],
-		parameters: {},
+		parameters: typeof options.params === 'function' ? everyParameterPerItem() : storedParameters(options.params ?? {}),
 		...options.node,
 	};
 	const calls: HttpCall[] = [];

@@ -5,7 +5,6 @@ import type { ChangeGranularity } from '../../shared/changes';
 import { invalidField, isParameterError, parameterFailed } from '../../shared/errors';
 import type { EmptyValuePolicy } from '../../shared/mapping';
 import { applyEmptyPolicy } from '../../shared/mapping';
-import { ItemParameters } from '../../shared/parameters';
 import type { AttributeOptions, ColumnTypes } from './attributes';
 import { AttributeProblem, buildAttributes, buildEvents, customIdOf, nameSet, textColumns } from './attributes';
 
@@ -57,19 +56,19 @@ function pathValue(json: IDataObject, path: string): unknown {
 }
 
 /** The input fields of one item that become custom attributes ("Attributes to Send"). */
-function sourceFields(ctx: IExecuteFunctions, params: ItemParameters, itemIndex: number, customIdField: string): IDataObject {
-	const mode = params.get<string>('attributesToSend', itemIndex);
+function sourceFields(ctx: IExecuteFunctions, itemIndex: number, customIdField: string): IDataObject {
+	const mode = ctx.getNodeParameter('attributesToSend', itemIndex) as string;
 	const json = ctx.getInputData()[itemIndex].json;
 	if (mode === 'none') return {};
 	if (mode === 'selectedFields') {
 		const out: IDataObject = {};
-		for (const name of nameSet(params.get('fieldsToInclude', itemIndex, ''), false)) {
+		for (const name of nameSet(ctx.getNodeParameter('fieldsToInclude', itemIndex, ''), false)) {
 			const value = pathValue(json, name);
 			if (value !== undefined) out[name] = value as IDataObject[string];
 		}
 		return out;
 	}
-	const excluded = nameSet(params.get('fieldsToExclude', itemIndex, ''), false);
+	const excluded = nameSet(ctx.getNodeParameter('fieldsToExclude', itemIndex, ''), false);
 	excluded.add(customIdField);
 	const out: IDataObject = {};
 	for (const [key, value] of Object.entries(json)) if (!excluded.has(key)) out[key] = value;
@@ -93,13 +92,12 @@ function itemProblem(node: INode, itemIndex: number, error: unknown): NodeOperat
 export function readProfiles(ctx: IExecuteFunctions, settings: ProfileSettings): Array<Profile | Error> {
 	const items = ctx.getInputData();
 	const node = ctx.getNode();
-	const params = new ItemParameters(ctx);
 	const read: Array<Profile | Error> = new Array(items.length);
 	const sources = new Map<number, { customIdField: string; fields: IDataObject }>();
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const customIdField = params.get<string>('customIdField', itemIndex);
-			const fields = applyEmptyPolicy(sourceFields(ctx, params, itemIndex, customIdField), settings.emptyValues === 'null' ? 'null' : 'skip');
+			const customIdField = ctx.getNodeParameter('customIdField', itemIndex) as string;
+			const fields = applyEmptyPolicy(sourceFields(ctx, itemIndex, customIdField), settings.emptyValues === 'null' ? 'null' : 'skip');
 			sources.set(itemIndex, { customIdField, fields });
 		} catch (error) {
 			read[itemIndex] = itemProblem(node, itemIndex, error);
@@ -112,8 +110,8 @@ export function readProfiles(ctx: IExecuteFunctions, settings: ProfileSettings):
 	for (const [itemIndex, { customIdField, fields }] of sources) {
 		try {
 			const customId = customIdOf(customIdField, pathValue(items[itemIndex].json, customIdField));
-			const natives = params.get<IDataObject>('nativeAttributes', itemIndex, {});
-			const additional = params.get<IDataObject>('additionalFields', itemIndex, {});
+			const natives = ctx.getNodeParameter('nativeAttributes', itemIndex, {}) as IDataObject;
+			const additional = ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
 			const events = buildEvents('events', additional.events);
 			const attributes = buildAttributes(fields, natives, settings.attributes, textKinds && { types, itemIndex, textKinds });
 			if (Object.keys(attributes).length === 0 && !events) {
