@@ -37,11 +37,13 @@ function frozen<T>(value: T): T {
  * - any other stored value is the same for every item, so n8n's first answer is kept;
  * - a path stored nowhere gives the fallback, kept for each fallback a caller passes.
  * Reads with n8n's read options (`extractValue`, `ensureType`) and reads that fail always go to n8n. Kept
- * values are frozen, as every later item gets the same object. Everything else is the context's own.
- * `route()` gives every operation this context.
+ * values are frozen, as every later item gets the same object. `getNode()` is read once too: n8n deep-copies
+ * the node, with all its parameters, on every call, and bulk operations name the node in every item's
+ * result or error. Everything else is the context's own. `route()` gives every operation this context.
  */
 export function withFixedParameters(ctx: IExecuteFunctions): IExecuteFunctions {
-	const stored = (ctx.getNode().parameters ?? {}) as IDataObject;
+	const node = ctx.getNode();
+	const stored = (node.parameters ?? {}) as IDataObject;
 	const kinds = new Map<string, 'expression' | 'stored' | 'absent'>();
 	const kept = new Map<string, unknown>();
 	const kindOf = (name: string) => {
@@ -66,10 +68,12 @@ export function withFixedParameters(ctx: IExecuteFunctions): IExecuteFunctions {
 		kept.set(key, value);
 		return value;
 	};
+	const getNode = () => node;
 	const bound = new WeakMap<object, unknown>();
 	return new Proxy(ctx, {
 		get(target, property) {
 			if (property === 'getNodeParameter') return read;
+			if (property === 'getNode') return getNode;
 			const value: unknown = Reflect.get(target, property, target);
 			if (typeof value !== 'function') return value;
 			if (!bound.has(value)) bound.set(value, (value as (...args: unknown[]) => unknown).bind(target));

@@ -122,6 +122,13 @@ describe('withFixedParameters', () => {
 		expect(fixed.getInputData()).toHaveLength(100);
 		expect(fixed.getNode().name).toBe(ctx.getNode().name);
 		expect(fixed.helpers).toBe(ctx.helpers);
+		// n8n copies the node on every call; the wrapper asks once.
+		let copies = 0;
+		const original = ctx.getNode();
+		(ctx as { getNode: unknown }).getNode = () => (copies++, structuredClone(original));
+		const once = withFixedParameters(ctx);
+		for (let i = 0; i < 10; i++) expect(once.getNode().name).toBe(original.name);
+		expect(copies).toBe(1);
 		const own = { marker: 'real', whoAmI(this: { marker: string }) { return this.marker; } };
 		const wrapped = withFixedParameters(Object.assign(ctx, own) as unknown as IExecuteFunctions) as unknown as typeof own;
 		expect(wrapped.whoAmI()).toBe('real');
