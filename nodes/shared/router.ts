@@ -5,6 +5,8 @@ import type {
 } from "n8n-workflow";
 import { NodeOperationError } from "n8n-workflow";
 
+import { withFixedParameters } from "./parameters";
+
 /** What every `<operation>.operation.ts` exports: its UI, and `execute` taking the vendor's API client. */
 export interface Operation<Api> {
   description: INodeProperties[];
@@ -22,7 +24,8 @@ export type Operations<Api> = Record<
 
 /**
  * The one router shape of every node: find the operation the node is set to, build the vendor's API client
- * once (`connect` from the vendor's `transport.ts`), and run the operation with it.
+ * once (`connect` from the vendor's `transport.ts`), and run the operation with it. The operation's context
+ * reads each parameter without an expression once for the whole run (`withFixedParameters`).
  */
 export async function route<Api>(
   ctx: IExecuteFunctions,
@@ -43,5 +46,8 @@ export async function route<Api>(
       `The operation "${operation}" of "${resource}" is not supported`,
     );
   if (ctx.getInputData().length === 0) return [[]];
-  return await run.execute.call(ctx, await connect(ctx));
+  return await run.execute.call(
+    withFixedParameters(ctx),
+    await connect(ctx),
+  );
 }

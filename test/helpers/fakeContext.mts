@@ -20,6 +20,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { everyParameterPerItem, storedParameters } from './storedParameters.mts';
+
 const CREDENTIALS_DIR = new URL('../../credentials/', import.meta.url);
 
 /** Every credential type of the package, by its `name`, from the real classes in credentials/. */
@@ -116,13 +118,6 @@ function perItem(value: unknown, itemIndex: number, json: IDataObject): unknown 
 }
 
 /** The parameters as n8n stores them: a per-item function stands for an expression. */
-function stored(value: unknown): unknown {
-	if (typeof value === 'function') return '={{ $json }}';
-	if (Array.isArray(value)) return value.map(stored);
-	if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, stored(inner)]));
-	return value;
-}
-
 /**
  * Resolves a credential template as n8n's credentials-helper `resolveValue` does: a value that is not an
  * expression (no leading `=`) stays as it is; an expression's `{{ }}` parts are evaluated with
@@ -206,7 +201,7 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
 		type: 'test',
 		typeVersion: 1,
 		position: [0, 0],
-		parameters: typeof options.params === 'object' ? (stored(options.params) as INode['parameters']) : {},
+		parameters: typeof options.params === 'function' ? everyParameterPerItem() : storedParameters(options.params ?? {}),
 		...options.node,
 	};
 	const staticData = options.staticData ?? {};

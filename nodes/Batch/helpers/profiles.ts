@@ -5,7 +5,6 @@ import type { ChangeGranularity } from '../../shared/changes';
 import { invalidField, isParameterError, parameterFailed } from '../../shared/errors';
 import type { EmptyValues, EmptyValuesRule } from '../../shared/emptyValues';
 import { applyEmptyValues, readEmptyValues } from '../../shared/emptyValues';
-import { ItemParameters } from '../../shared/parameters';
 import type { AttributeOptions, ColumnTypes } from './attributes';
 import { AttributeProblem, buildAttributes, buildEvents, customIdOf, nameSet, textColumns } from './attributes';
 
@@ -65,19 +64,19 @@ function pathValue(json: IDataObject, path: string): unknown {
 }
 
 /** The input fields of one item that become custom attributes ("Attributes to Send"). */
-function sourceFields(ctx: IExecuteFunctions, params: ItemParameters, itemIndex: number, customIdField: string): IDataObject {
-	const mode = params.get<string>('attributesToSend', itemIndex);
+function sourceFields(ctx: IExecuteFunctions, itemIndex: number, customIdField: string): IDataObject {
+	const mode = ctx.getNodeParameter('attributesToSend', itemIndex) as string;
 	const json = ctx.getInputData()[itemIndex].json;
 	if (mode === 'none') return {};
 	if (mode === 'selectedFields') {
 		const out: IDataObject = {};
-		for (const name of nameSet(params.get('fieldsToInclude', itemIndex, ''), false)) {
+		for (const name of nameSet(ctx.getNodeParameter('fieldsToInclude', itemIndex, ''), false)) {
 			const value = pathValue(json, name);
 			if (value !== undefined) out[name] = value as IDataObject[string];
 		}
 		return out;
 	}
-	const excluded = nameSet(params.get('fieldsToExclude', itemIndex, ''), false);
+	const excluded = nameSet(ctx.getNodeParameter('fieldsToExclude', itemIndex, ''), false);
 	excluded.add(customIdField);
 	const out: IDataObject = {};
 	for (const [key, value] of Object.entries(json)) if (!excluded.has(key)) out[key] = value;
@@ -101,10 +100,9 @@ function itemProblem(node: INode, itemIndex: number, error: unknown): NodeOperat
 export function profileReader(ctx: IExecuteFunctions, settings: ProfileSettings): (itemIndex: number) => Profile {
 	const items = ctx.getInputData();
 	const node = ctx.getNode();
-	const params = new ItemParameters(ctx);
 	const readSource = (itemIndex: number) => {
-		const customIdField = params.get<string>('customIdField', itemIndex);
-		const fields = applyEmptyValues(sourceFields(ctx, params, itemIndex, customIdField), settings.emptyValues, EMPTY_VALUES.empty);
+		const customIdField = ctx.getNodeParameter('customIdField', itemIndex) as string;
+		const fields = applyEmptyValues(sourceFields(ctx, itemIndex, customIdField), settings.emptyValues, EMPTY_VALUES.empty);
 		return { customIdField, fields };
 	};
 	let surveyed: Map<number, ReturnType<typeof readSource> | { error: unknown }> | undefined;
@@ -128,8 +126,8 @@ export function profileReader(ctx: IExecuteFunctions, settings: ProfileSettings)
 			if ('error' in source) throw source.error;
 			const { customIdField, fields } = source;
 			const customId = customIdOf(customIdField, pathValue(items[itemIndex].json, customIdField));
-			const natives = params.get<IDataObject>('nativeAttributes', itemIndex, {});
-			const additional = params.get<IDataObject>('additionalFields', itemIndex, {});
+			const natives = ctx.getNodeParameter('nativeAttributes', itemIndex, {}) as IDataObject;
+			const additional = ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
 			const events = buildEvents('events', additional.events);
 			const attributes = buildAttributes(fields, natives, settings.attributes, textKinds && { types, itemIndex, textKinds });
 			if (Object.keys(attributes).length === 0 && !events) {

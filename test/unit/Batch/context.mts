@@ -1,9 +1,10 @@
 // The Batch preset of the one fake n8n context (test/helpers/fakeContext.mts), which signs with the Batch
 // API credential's real `authenticate`; requests really go to the sandbox; each one is
 // recorded with the status it got, so tests can count 429s and read what went over the wire.
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
+import { storedParameters } from '../../helpers/storedParameters.mts';
 import type { FakeDeduplication } from '../shared/fakeDeduplication.mts';
 
 export interface SentRequest {
@@ -46,14 +47,6 @@ function parameter(parameters: Record<string, unknown>, path: string, itemIndex:
 	return resolve(value);
 }
 
-/** The node's parameters as n8n stores them: a per-item function stands for an expression. */
-function stored(value: unknown): unknown {
-	if (typeof value === 'function') return '={{ per item }}';
-	if (Array.isArray(value)) return value.map(stored);
-	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, stored(v)]));
-	return value;
-}
-
 export function fakeContext(options: FakeOptions): FakeContext {
 	const staticData = options.staticData ?? {};
 	const ctx = sharedFakeContext({
@@ -62,7 +55,7 @@ export function fakeContext(options: FakeOptions): FakeContext {
 		credentials: { batchApi: options.credentials as IDataObject },
 		continueOnFail: options.continueOnFail,
 		staticData,
-		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', parameters: stored(options.parameters) as INodeParameters },
+		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', parameters: storedParameters(options.parameters) },
 	});
 	if (options.deduplication) {
 		Object.assign(ctx.helpers, options.deduplication.helpers());

@@ -5,6 +5,8 @@
 import { Readable } from 'node:stream';
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INode, INodeExecutionData } from 'n8n-workflow';
 
+import { storedParameters } from '../../helpers/storedParameters.mts';
+
 export interface SentRequest {
 	credentialType?: string;
 	method: string;
@@ -94,7 +96,7 @@ export class FakeContext {
 			type: 'n8n-nodes-customer-profiles.crescendoLab',
 			typeVersion: 1,
 			position: [0, 0],
-			parameters: {},
+			parameters: storedParameters(parameters),
 		};
 		const fake = this;
 		const inputData = items.map((json) => ({ json }) as INodeExecutionData);

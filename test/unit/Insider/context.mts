@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INode } from 'n8n-workflow';
 
 import { Insider } from '../../../nodes/Insider/Insider.node';
+import { everyParameterPerItem, storedParameters } from '../../helpers/storedParameters.mts';
 
 export interface RecordedRequest {
 	method: string;
@@ -50,6 +51,7 @@ export function fakeContext(options: FakeOptions) {
 	const credentials = { ...(options.credentials ?? { partnerName: 'x', requestToken: 'y' }), baseUrl: options.baseUrl };
 	const parametersOf = (itemIndex: number) =>
 		typeof options.parameters === 'function' ? options.parameters(itemIndex) : options.parameters;
+	const stored = typeof options.parameters === 'function' ? everyParameterPerItem() : storedParameters(options.parameters);
 
 	const httpRequestWithAuthentication = async (credentialType: string, request: IHttpRequestOptions) => {
 		if (credentialType !== 'insiderApi') throw new Error(`unexpected credential type ${credentialType}`);
@@ -100,7 +102,7 @@ export function fakeContext(options: FakeOptions) {
 
 	const ctx = {
 		getInputData: () => items,
-		getNode: () => NODE,
+		getNode: () => ({ ...NODE, parameters: stored }),
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.signal,
 		getCredentials: async () => credentials,

@@ -8,6 +8,7 @@ import type { Clock } from '../../../nodes/shared/clock';
 import { route } from '../../../nodes/shared/router';
 import { operations, router } from '../../../nodes/TalonOne/actions/router';
 import { connect } from '../../../nodes/TalonOne/transport';
+import { storedParameters } from '../../helpers/storedParameters.mts';
 
 export interface SentRequest {
 	method: string;
@@ -56,6 +57,7 @@ function lookup(params: Record<string, unknown>, path: string): unknown {
 export function fakeContext(options: FakeOptions): IExecuteFunctions & { sent: SentRequest[] } {
 	const items = (options.items ?? [{}]).map((json) => ({ json }));
 	const sent: SentRequest[] = [];
+	const stored = storedParameters(options.params);
 	const credential = new TalonOneCdpApi();
 	const authenticate = credential.authenticate as unknown;
 
@@ -112,7 +114,7 @@ export function fakeContext(options: FakeOptions): IExecuteFunctions & { sent: S
 
 	const ctx = {
 		sent,
-		getNode: () => NODE,
+		getNode: () => ({ ...NODE, parameters: stored }),
 		getInputData: () => items,
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => undefined,

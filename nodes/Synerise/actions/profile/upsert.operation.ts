@@ -5,7 +5,6 @@ import type { BulkEntry, EntryOutcome } from '../../../shared/bulk';
 import { runBulk } from '../../../shared/bulk';
 import { jsonBytes } from '../../../shared/chunk';
 import { rejectedItem } from '../../../shared/errors';
-import { withFixedParameters } from '../../../shared/parameters';
 import { VendorHttpError } from '../../../shared/transport';
 import { additionalFields, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
@@ -108,10 +107,8 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 		}
 		return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : queued(position)));
 	};
-	// Parameters without expressions are read once, not once per item (n8n resolves each read).
-	const fixed = withFixedParameters(this);
 	const run = await runBulk<IDataObject>(this, this.getInputData().length, {
-		prepare: (itemIndex) => buildProfile(fixed, itemIndex, readProfileOptions(fixed, itemIndex, true)),
+		prepare: (itemIndex) => buildProfile(this, itemIndex, readProfileOptions(this, itemIndex, true)),
 		limits: { maxUnits: MAX_PROFILES_PER_BATCH, maxBytes: MAX_BATCH_BYTES, envelopeBytes: 2 },
 		bytes: (profile) => jsonBytes(profile),
 		concurrency: BATCH_CONCURRENCY,
