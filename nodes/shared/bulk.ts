@@ -368,15 +368,9 @@ export interface EachOptions<P> {
   send: (payload: P, itemIndex: number) => Promise<IDataObject>;
 }
 
-/**
- * Operations with one request per item: a bulk run in batches of one, so every item is validated before any
- * request, requests run a few at a time, and every item gets exactly one result, in input order.
- */
-export async function runEach<P>(
-  ctx: IExecuteFunctions,
-  options: EachOptions<P>,
-): Promise<INodeExecutionData[][]> {
-  const { results } = await runBulk<P>(ctx, ctx.getInputData().length, {
+/** An operation with one request per item as bulk options: batches of one, whose outcome is `send`'s answer. */
+export function eachAsBulk<P>(options: EachOptions<P>): BulkOptions<P> {
+  return {
     prepare: options.prepare,
     limits: { maxUnits: 1 },
     keys: options.keys,
@@ -385,6 +379,21 @@ export async function runEach<P>(
     send: async ([entry]) => [
       { json: await options.send(entry.payload, entry.itemIndex) },
     ],
-  });
+  };
+}
+
+/**
+ * Operations with one request per item: a bulk run in batches of one, so every item is validated before any
+ * request, requests run a few at a time, and every item gets exactly one result, in input order.
+ */
+export async function runEach<P>(
+  ctx: IExecuteFunctions,
+  options: EachOptions<P>,
+): Promise<INodeExecutionData[][]> {
+  const { results } = await runBulk<P>(
+    ctx,
+    ctx.getInputData().length,
+    eachAsBulk(options),
+  );
   return results.output();
 }

@@ -56,10 +56,22 @@ export type ChangeGranularity = "record" | "attribute";
 /** One remembered fact: "the vendor holds this fingerprint for this record (or this attribute of it)". */
 export interface ChangeKey {
   id: string;
-  /** Set at attribute granularity. */
+  /** Set at attribute granularity; `PRESENCE_ATTR` for the key that says the record is known at all. */
   attr?: string;
   print: string;
 }
+
+/**
+ * The attribute name of a presence key: "the vendor holds this record", whatever its values. It tells a new
+ * record from a changed one; no real attribute is named with the empty string.
+ */
+export const PRESENCE_ATTR = "";
+
+export function presenceKey(id: string): ChangeKey {
+  return { id, attr: PRESENCE_ATTR, print: "" };
+}
+
+const isPresence = (key: ChangeKey) => key.attr === PRESENCE_ATTR;
 
 /**
  * A place that remembers which fingerprints the vendor accepted.
@@ -73,6 +85,8 @@ export interface ChangeStore {
   known(keys: ChangeKey[]): Promise<boolean[]>;
   retain(kept: Map<string, ChangeKey[]>): Promise<void>;
   record(accepted: Map<string, ChangeKey[]>): Promise<void>;
+  /** Undoes whatever `known` wrote, for a run that only looks (a dry run). */
+  forgetLookup(): Promise<void>;
 }
 
 type Remembered = string | Record<string, string>;
@@ -133,6 +147,7 @@ export class StaticDataChangeStore implements ChangeStore {
   async known(keys: ChangeKey[]): Promise<boolean[]> {
     return keys.map((key) => {
       const previous = this.remembered.get(key.id);
+      if (isPresence(key)) return previous !== undefined;
       if (key.attr === undefined) return previous === key.print;
       return typeof previous === "object" && previous[key.attr] === key.print;
     });
@@ -142,8 +157,14 @@ export class StaticDataChangeStore implements ChangeStore {
     // Nothing to drop: a record's entry is replaced as a whole when the vendor accepts it again.
   }
 
+  async forgetLookup(): Promise<void> {
+    // Looking writes nothing here.
+  }
+
   async record(accepted: Map<string, ChangeKey[]>): Promise<void> {
-    for (const [id, keys] of accepted) {
+    for (const [id, allKeys] of accepted) {
+      // Presence is implied by the entry itself.
+      const keys = allKeys.filter((key) => !isPresence(key));
       if (this.granularity === "record") {
         if (keys[0]) this.remembered.set(id, keys[0].print);
       } else {
@@ -188,6 +209,11 @@ export interface DeduplicationHelpers {
     scope: "node",
     options: { mode: "entries" },
   ): Promise<number>;
+  removeProcessed(
+    items: string[],
+    scope: "node",
+    options: { mode: "entries" },
+  ): Promise<void>;
 }
 
 const ENTRIES = { mode: "entries" } as const;
@@ -218,6 +244,8 @@ export class DeduplicationChangeStore implements ChangeStore {
 
   /** Whether step 1 recorded keys the set did not hold (a new or changed record). */
   private recordedUnknownKeys = true;
+  /** The keys step 1 recorded that the set did not hold. */
+  private lookupRecorded: string[] = [];
 
   constructor(private readonly helpers: DeduplicationHelpers) {}
 
@@ -231,6 +259,7 @@ export class DeduplicationChangeStore implements ChangeStore {
       ENTRIES,
     );
     this.recordedUnknownKeys = answer.new.length > 0;
+    this.lookupRecorded = answer.new.map(String);
     const processed = new Set(answer.processed.map(String));
     return texts.map((text) => processed.has(text));
   }
@@ -243,6 +272,13 @@ export class DeduplicationChangeStore implements ChangeStore {
     const texts = [...new Set([...kept.values()].flat().map(keyText))];
     if (texts.length > 0)
       await this.helpers.checkProcessedAndRecord(texts, "node", ENTRIES);
+  }
+
+  async forgetLookup(): Promise<void> {
+    const recorded = this.lookupRecorded;
+    this.lookupRecorded = [];
+    if (recorded.length > 0)
+      await this.helpers.removeProcessed(recorded, "node", ENTRIES);
   }
 
   async record(accepted: Map<string, ChangeKey[]>): Promise<void> {
@@ -260,7 +296,8 @@ export function deduplicationHelpers(
   if (
     typeof helpers.checkProcessedAndRecord !== "function" ||
     typeof helpers.clearAllProcessedItems !== "function" ||
-    typeof helpers.getProcessedDataCount !== "function"
+    typeof helpers.getProcessedDataCount !== "function" ||
+    typeof helpers.removeProcessed !== "function"
   ) {
     return undefined;
   }
@@ -325,7 +362,14 @@ export class ChangeTracker {
   constructor(
     readonly store: ChangeStore,
     readonly granularity: ChangeGranularity,
+    /** Whether records carry a presence key, so `isKnown` can tell a new record from a changed one. */
+    readonly presence = false,
   ) {}
+
+  /** Whether the store holds this record at all (always false without presence keys). */
+  isKnown(id: string): boolean {
+    return this.presence && this.knownTexts.has(keyText(presenceKey(id)));
+  }
 
   keysOf(id: string, attributes: IDataObject): ChangeKey[] {
     if (this.granularity === "record")
@@ -342,6 +386,8 @@ export class ChangeTracker {
     const keys = candidates.flatMap((candidate) =>
       this.keysOf(candidate.id, candidate.attributes),
     );
+    if (this.presence)
+      for (const candidate of candidates) keys.push(presenceKey(candidate.id));
     const known = await this.store.known(keys);
     keys.forEach((key, index) => {
       if (known[index]) this.knownTexts.add(keyText(key));
@@ -365,17 +411,21 @@ export class ChangeTracker {
     // Only what the store already held, and this item does not change, stays true whatever happens to
     // this run's requests.
     const texts = new Set(keys.map(keyText));
+    const presence = this.presence ? [presenceKey(id)] : [];
     this.kept.set(
       id,
       earlierTexts
-        ? (this.kept.get(id) ?? []).filter((key) => texts.has(keyText(key)))
-        : unchangedKeys,
+        ? (this.kept.get(id) ?? []).filter(
+            (key) => isPresence(key) || texts.has(keyText(key)),
+          )
+        : [...unchangedKeys, ...(this.isKnown(id) ? presence : [])],
     );
+    const remember = [...keys, ...presence];
     if (this.granularity === "record") {
       const unchanged = unchangedKeys.length === 1 && !forceSend;
       return {
         send: unchanged ? undefined : attributes,
-        remember: keys,
+        remember,
         changedAttributes: unchanged ? [] : Object.keys(attributes),
       };
     }
@@ -383,10 +433,10 @@ export class ChangeTracker {
       .filter((key) => !held(key))
       .map((key) => key.attr as string);
     if (changedAttributes.length === 0 && !forceSend)
-      return { remember: keys, changedAttributes };
+      return { remember, changedAttributes };
     const send: IDataObject = {};
     for (const key of changedAttributes) send[key] = attributes[key];
-    return { send, remember: keys, changedAttributes };
+    return { send, remember, changedAttributes };
   }
 
   /** Called once every decision is made, before anything is sent. */
@@ -399,6 +449,11 @@ export class ChangeTracker {
   /** The vendor accepted this record: remember what it now holds. */
   accept(id: string, remember: ChangeKey[]): void {
     this.accepted.set(id, remember);
+  }
+
+  /** For a run that only looks: leaves the store as it was before `load`. */
+  async forgetLookup(): Promise<void> {
+    await this.store.forgetLookup();
   }
 
   /** Records what the vendor accepted in this run. */
@@ -420,10 +475,12 @@ export async function loadChanges(
   stateKey: string,
   granularity: ChangeGranularity,
   candidates: ChangeCandidate[],
+  presence = false,
 ): Promise<ChangeTracker> {
   const tracker = new ChangeTracker(
     changeStoreFor(ctx, stateKey, granularity),
     granularity,
+    presence,
   );
   try {
     await tracker.load(candidates);
@@ -436,6 +493,7 @@ export async function loadChanges(
         granularity,
       ),
       granularity,
+      presence,
     );
     await fallback.load(candidates);
     return fallback;

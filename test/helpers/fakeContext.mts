@@ -20,6 +20,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import type { FakeDeduplication } from './fakeDeduplication.mts';
 import { everyParameterPerItem, storedParameters } from './storedParameters.mts';
 
 const CREDENTIALS_DIR = new URL('../../credentials/', import.meta.url);
@@ -62,6 +63,8 @@ export interface FakeContextOptions {
 	signal?: AbortSignal;
 	node?: Partial<INode>;
 	staticData?: IDataObject;
+	/** n8n's deduplication helpers (the database store of change detection), with a saved workflow's ID. */
+	deduplication?: FakeDeduplication;
 	/** What getMode() answers (absent: no getMode, as in an older n8n). */
 	mode?: string;
 	/** A missing parameter without a fallback throws, as n8n does (otherwise it reads as undefined). */
@@ -326,6 +329,7 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
 		getWorkflowStaticData: () => staticData,
 		addExecutionHints: (...hints: NodeExecutionHint[]) => extras.hints.push(...hints),
 		...(options.mode === undefined ? {} : { getMode: () => options.mode }),
+		...(options.deduplication ? { getWorkflow: () => ({ id: 'workflow', name: 'Test workflow', active: true }) } : {}),
 		getCredentials: async (type: string) => {
 			const data = credentials[type];
 			if (data === undefined) throw new Error(`Node "${node.name}" does not have any credentials of type "${type}" set`);
@@ -342,6 +346,7 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
 		helpers: {
 			httpRequest: async (request: IHttpRequestOptions) => await send(request),
 			httpRequestWithAuthentication,
+			...options.deduplication?.helpers(),
 			returnJsonArray: (data: IDataObject | IDataObject[]) => (Array.isArray(data) ? data : [data]).map((json) => ({ json })),
 			prepareBinaryData: async (data: Buffer | Readable, fileName?: string, mimeType?: string) => {
 				const wasStream = !Buffer.isBuffer(data);

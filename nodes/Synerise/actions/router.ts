@@ -14,6 +14,7 @@ export const operations: Operations<SyneriseApi> = {
 		getAll: profile.getAll,
 		update: profile.update,
 		delete: profile.delete,
+		resetSyncState: profile.resetSyncState,
 	},
 };
 

@@ -5,7 +5,7 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-wo
 
 import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
 import { storedParameters } from '../../helpers/storedParameters.mts';
-import type { FakeDeduplication } from '../shared/fakeDeduplication.mts';
+import type { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
 
 export interface SentRequest {
 	method: string;
@@ -55,13 +55,10 @@ export function fakeContext(options: FakeOptions): FakeContext {
 		credentials: { batchApi: options.credentials as IDataObject },
 		continueOnFail: options.continueOnFail,
 		staticData,
+		deduplication: options.deduplication,
+		mode: options.mode,
 		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', parameters: storedParameters(options.parameters) },
 	});
-	if (options.deduplication) {
-		Object.assign(ctx.helpers, options.deduplication.helpers());
-		Object.assign(ctx, { getWorkflow: () => ({ id: 'wf1', name: 'test', active: true }) });
-	}
-	if (options.mode) Object.assign(ctx, { getMode: () => options.mode });
 	const requests: SentRequest[] = [];
 	const send = ctx.helpers.httpRequestWithAuthentication as unknown as (type: string, request: IHttpRequestOptions) => Promise<{ statusCode: number }>;
 	(ctx.helpers as { httpRequestWithAuthentication: unknown }).httpRequestWithAuthentication = async function (type: string, request: IHttpRequestOptions) {

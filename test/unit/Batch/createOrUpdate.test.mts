@@ -10,7 +10,7 @@ import type { Sandbox } from '../../../sandbox/index.mts';
 import { startSandbox } from '../../../sandbox/index.mts';
 import type { FakeOptions } from './context.mts';
 import { fakeContext, upsertParameters } from './context.mts';
-import { FakeDeduplication } from '../shared/fakeDeduplication.mts';
+import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
 
 let sandbox: Sandbox;
 let credentials: Record<string, unknown>;

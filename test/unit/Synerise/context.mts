@@ -3,7 +3,8 @@
 import type { IDataObject, INodeExecutionData, NodeExecutionHint } from 'n8n-workflow';
 
 import { Synerise } from '../../../nodes/Synerise/Synerise.node';
-import type { FakeContext } from '../../helpers/fakeContext.mts';
+import type { FakeContext, FakeContextOptions } from '../../helpers/fakeContext.mts';
+import type { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 
 export interface SyneriseRun {
@@ -21,12 +22,20 @@ export function syneriseContext(options: {
 	continueOnFail?: boolean;
 	/** The node version the workflow saved (1 unless set). */
 	typeVersion?: number;
+	staticData?: IDataObject;
+	deduplication?: FakeDeduplication;
+	mode?: string;
+	intercept?: FakeContextOptions['intercept'];
 }): SyneriseRun {
 	const credential: IDataObject = { token: '', ...options.credential };
 	const ctx = fakeContext({
 		items: options.items,
 		params: options.params,
 		continueOnFail: options.continueOnFail,
+		staticData: options.staticData,
+		deduplication: options.deduplication,
+		mode: options.mode,
+		intercept: options.intercept,
 		credentials: { syneriseApi: credential },
 		node: { name: 'Synerise', type: 'n8n-nodes-customer-profiles.synerise', typeVersion: options.typeVersion ?? 1 },
 	});

@@ -17,6 +17,7 @@ describe('Synerise node description', () => {
 			['Delete', 'delete'],
 			['Get', 'get'],
 			['Get Many', 'getAll'],
+			['Reset Sync State', 'resetSyncState'],
 			['Update', 'update'],
 		]);
 		expect(options.every((o) => typeof o.action === 'string' && o.action.length > 0)).toBe(true);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { ChangeGranularity } from '../../../nodes/shared/changes';
 import { canonicalJson, ChangeTracker, changeStoreFor, DeduplicationChangeStore, fingerprint, forgetChanges, keyText } from '../../../nodes/shared/changes';
-import { FakeDeduplication } from './fakeDeduplication.mts';
+import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
 
 /** Where the static-data store keeps the state in these tests. */
 const KEY = 'changes';

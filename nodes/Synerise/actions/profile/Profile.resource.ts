@@ -5,9 +5,10 @@ import * as upsert from './upsert.operation';
 import * as deleteProfile from './delete.operation';
 import * as get from './get.operation';
 import * as getAll from './getAll.operation';
+import * as resetSyncState from './resetSyncState.operation';
 import * as update from './update.operation';
 
-export { create, deleteProfile as delete, get, getAll, update, upsert };
+export { create, deleteProfile as delete, get, getAll, resetSyncState, update, upsert };
 
 export const description: INodeProperties[] = [
 	{
@@ -27,6 +28,12 @@ export const description: INodeProperties[] = [
 			{ name: 'Delete', value: 'delete', description: 'Delete a profile by client ID or custom ID', action: 'Delete a profile' },
 			{ name: 'Get', value: 'get', description: 'Get a profile by client ID, email, phone, UUID or custom ID', action: 'Get a profile' },
 			{ name: 'Get Many', value: 'getAll', description: 'List profiles, optionally filtered', action: 'Get many profiles' },
+			{
+				name: 'Reset Sync State',
+				value: 'resetSyncState',
+				description: 'Forget what the Sync option remembered, so the next run sends every profile',
+				action: 'Reset the sync state',
+			},
 			{ name: 'Update', value: 'update', description: 'Update fields of a profile by client ID, email or custom ID', action: 'Update a profile' },
 		],
 		default: 'upsert',
@@ -37,4 +44,5 @@ export const description: INodeProperties[] = [
 	...getAll.description,
 	...update.description,
 	...deleteProfile.description,
+	...resetSyncState.description,
 ];

@@ -1,10 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runEach } from '../../../shared/bulk';
+import { eachAsBulk } from '../../../shared/bulk';
 import { additionalFields, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
 import { queuedResult } from '../../helpers/queuedResult';
+import { profileTracking } from '../../helpers/sync';
+import { runSync, syncOption } from '../../../shared/sync';
 import type { SyneriseApi } from '../../transport';
 import { INSTANT_CREATE_PATH, PROFILE_PATHS, PROFILES_PATH, SINGLE_CONCURRENCY } from '../../transport';
 
@@ -28,12 +30,20 @@ const properties: INodeProperties[] = [
 				'Whether to use the instant route, which stores the profile before answering, and return the stored profile. Otherwise Synerise queues the profile and it appears after a few seconds.',
 		},
 	]),
+	syncOption(),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['create'] } }, properties);
 
+interface CreatePayload {
+	profile: IDataObject;
+	instant: boolean;
+	identifier: (typeof IDENTIFIER_FIELDS)[number];
+	value: string;
+}
+
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
-	return await runEach(this, {
+	return await runSync(this, this.getInputData().length, profileTracking<CreatePayload>((payload) => payload.profile, (payload, profile) => ({ ...payload, profile })), eachAsBulk<CreatePayload>({
 		prepare: (itemIndex) => {
 			const profile = buildProfile(this, itemIndex, readProfileOptions(this, itemIndex, true));
 			const instant = ((this.getNodeParameter('options', itemIndex, {}) as IDataObject).instant ?? false) === true;
@@ -58,5 +68,5 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			});
 			return stored.body;
 		},
-	});
+	}));
 }

@@ -1,11 +1,13 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runEach } from '../../../shared/bulk';
+import { eachAsBulk } from '../../../shared/bulk';
 import { invalidField } from '../../../shared/errors';
 import { additionalFields, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, pathValue, readProfileOptions } from '../../helpers/profile';
 import { queuedResult } from '../../helpers/queuedResult';
+import { updateTracking } from '../../helpers/sync';
+import { runSync, syncOption } from '../../../shared/sync';
 import type { SyneriseApi } from '../../transport';
 import { PROFILE_PATHS, SINGLE_CONCURRENCY } from '../../transport';
 
@@ -41,12 +43,20 @@ const properties: INodeProperties[] = [
 	profileFields,
 	additionalFields,
 	profileOptions(),
+	syncOption(),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['update'] } }, properties);
 
+interface UpdatePayload {
+	type: string;
+	raw: string;
+	path: string;
+	profile: IDataObject;
+}
+
 export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promise<INodeExecutionData[][]> {
-	return await runEach(this, {
+	return await runSync(this, this.getInputData().length, updateTracking<UpdatePayload>(), eachAsBulk<UpdatePayload>({
 		prepare: (itemIndex) => {
 			const type = this.getNodeParameter('identifierType', itemIndex) as string;
 			const raw = String(this.getNodeParameter('identifierValue', itemIndex) ?? '').trim();
@@ -65,5 +75,5 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 			const response = await api.request({ method: 'POST', path, body: profile });
 			return queuedResult(this, { accepted: true }, { statusCode: response.statusCode, [type]: raw, updatedFields: Object.keys(profile) });
 		},
-	});
+	}));
 }

@@ -2,13 +2,14 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { BulkEntry, EntryOutcome } from '../../../shared/bulk';
-import { runBulk } from '../../../shared/bulk';
 import { jsonBytes } from '../../../shared/chunk';
 import { rejectedItem } from '../../../shared/errors';
+import { runSync, syncOption } from '../../../shared/sync';
 import { VendorHttpError } from '../../../shared/transport';
 import { additionalFields, profileFields, profileOptions } from '../../helpers/fields';
 import { buildProfile, IDENTIFIER_FIELDS, readProfileOptions } from '../../helpers/profile';
 import { queuedResult } from '../../helpers/queuedResult';
+import { profileTracking } from '../../helpers/sync';
 import type { SyneriseApi } from '../../transport';
 import {
 	BATCH_CONCURRENCY,
@@ -29,6 +30,7 @@ const properties: INodeProperties[] = [
 	profileFields,
 	additionalFields,
 	profileOptions(),
+	syncOption(),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['upsert'] } }, properties);
@@ -107,7 +109,7 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 		}
 		return profiles.map((_, position) => (byEntry.has(position) ? rejected(position, byEntry.get(position)!) : queued(position)));
 	};
-	const run = await runBulk<IDataObject>(this, this.getInputData().length, {
+	return await runSync<IDataObject>(this, this.getInputData().length, profileTracking<IDataObject>((profile) => profile, (_, profile) => profile), {
 		prepare: (itemIndex) => buildProfile(this, itemIndex, readProfileOptions(this, itemIndex, true)),
 		limits: { maxUnits: MAX_PROFILES_PER_BATCH, maxBytes: MAX_BATCH_BYTES, envelopeBytes: 2 },
 		bytes: (profile) => jsonBytes(profile),
@@ -117,5 +119,4 @@ export async function execute(this: IExecuteFunctions, api: SyneriseApi): Promis
 		send,
 		requestName: 'The batch request',
 	});
-	return run.results.output();
 }

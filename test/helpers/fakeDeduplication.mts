@@ -35,6 +35,12 @@ export class FakeDeduplication {
 				this.calls.push('clear');
 				this.hashes.clear();
 			},
+			removeProcessed: async (items: Array<string | number>, scope: string, options: { mode: string }) => {
+				fail();
+				if (scope !== 'node' || options.mode !== 'entries') throw new Error(`unexpected ${scope}/${options.mode}`);
+				this.calls.push(`remove ${items.length}`);
+				for (const item of items) this.hashes.delete(hash(item));
+			},
 			getProcessedDataCount: async () => {
 				fail();
 				return this.hashes.size;

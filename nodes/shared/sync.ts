@@ -1,0 +1,321 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import type { BulkEntry, BulkOptions, EntryOutcome } from './bulk';
+import { runBulk } from './bulk';
+import type { ChangeKey, ChangeTracker } from './changes';
+import { forgetChanges, loadChanges } from './changes';
+import { errorJson } from './results';
+import { requestFailed } from './errors';
+
+/**
+ * Profile Sync, the same in every node: with "Send: Only Changed Since Last Run" a record is sent only when it
+ * is new or one of its fields changed since the last run in which the vendor accepted it; "Only Changed
+ * Fields" narrows a known record to the fields that changed; "Dry Run" sends nothing, changes no state and
+ * says per item what would happen. The state is one fingerprint per field (and one presence key) per record,
+ * kept by the change-detection module (n8n's database, or static data where the run has no database store).
+ */
+
+export type SyncStatus = 'new' | 'changed' | 'unchanged';
+
+export interface SyncSettings {
+	/** Send only new and changed records. */
+	changedOnly: boolean;
+	/** For a known record, send only the fields whose value changed. */
+	changedFieldsOnly: boolean;
+	/** Send nothing, change no state, output what would happen. */
+	dryRun: boolean;
+}
+
+/** The "Sync" option of every profile write operation; `records` names what is synced ("profiles"). */
+export function syncOption(records = 'profiles'): INodeProperties {
+	return {
+		displayName: 'Sync',
+		name: 'sync',
+		type: 'collection',
+		placeholder: 'Add Sync Option',
+		default: {},
+		description: `Send only the ${records} that changed since the last run, or preview what would be sent`,
+		options: [
+			{
+				displayName: 'Dry Run',
+				name: 'dryRun',
+				type: 'boolean',
+				default: false,
+				description: `Whether to send nothing and change no sync state, and output per item whether its ${records.replace(/s$/, '')} is new, changed (with the changed fields) or unchanged, or why it is invalid`,
+			},
+			{
+				displayName: 'Only Changed Fields',
+				name: 'changedFieldsOnly',
+				type: 'boolean',
+				default: false,
+				description: `Whether to send, for a ${records.replace(/s$/, '')} synced before, only the fields whose value changed (the vendor keeps fields that are left out); a new one is sent whole. Applies with Send: Only Changed Since Last Run.`,
+			},
+			{
+				displayName: 'Send',
+				name: 'send',
+				type: 'options',
+				default: 'all',
+				options: [
+					{ name: 'All', value: 'all', description: `Send every ${records.replace(/s$/, '')}; no sync state is kept` },
+					{
+						name: 'Only Changed Since Last Run',
+						value: 'changed',
+						description: `Send only ${records} that are new or changed since the last run in which the vendor accepted them; the others are output as unchanged`,
+					},
+				],
+				description: 'Which input items are sent',
+			},
+		],
+	};
+}
+
+export function readSyncSettings(ctx: IExecuteFunctions): SyncSettings {
+	const sync = ctx.getNodeParameter('sync', 0, {}) as IDataObject;
+	return {
+		changedOnly: sync.send === 'changed',
+		changedFieldsOnly: sync.changedFieldsOnly === true,
+		dryRun: sync.dryRun === true,
+	};
+}
+
+/** What change detection compares for one prepared payload. */
+export interface SyncRecord {
+	/** The record's key at the vendor, normalised the way the vendor matches it (e.g. `email:ann@example.com`). */
+	id: string;
+	/** Flat field name → value, without the key itself; a field left out is one the vendor keeps. */
+	fields: IDataObject;
+}
+
+export interface SyncTracking<P> {
+	/** Where the static-data fallback keeps the state, unique per operation kind. */
+	stateKey: string;
+	/** The payload's record; throwing fails the item (e.g. no usable key). */
+	record: (payload: P) => SyncRecord;
+	/** The payload with only these fields (its key fields kept); called with a non-empty list. */
+	narrow: (payload: P, fields: string[]) => P;
+	/** The output of an item not sent because it is unchanged: its key, as a sent item would show it. */
+	unchanged: (payload: P) => IDataObject;
+}
+
+type Plan<P> =
+	| { fail: unknown }
+	| { unchanged: IDataObject }
+	| { send: P; group: Group; changedFields: string[] };
+
+interface Group {
+	id: string;
+	items: number[];
+	fields: IDataObject;
+	status?: SyncStatus;
+	changedFields: string[];
+	remember: ChangeKey[];
+	/** Items of this record still waiting for the vendor's answer. */
+	pending: number;
+	failed: boolean;
+}
+
+/**
+ * A profile write operation's run with the Sync option applied. Without it (Send: All, no dry run) this is
+ * the plain bulk run. With it, every item is prepared first, so a record on several items is decided once on
+ * what the vendor holds after all of them (later items win), with one look at the state for the whole run.
+ * A record is remembered only once every item sent for it was accepted, so a failed or refused record is sent
+ * again next run, and a run that stops midway keeps what the vendor accepted.
+ */
+export async function runSync<P>(
+	ctx: IExecuteFunctions,
+	itemCount: number,
+	tracking: SyncTracking<P>,
+	options: BulkOptions<P>,
+): Promise<INodeExecutionData[][]> {
+	const settings = readSyncSettings(ctx);
+	if (!settings.changedOnly && !settings.dryRun) return (await runBulk(ctx, itemCount, options)).results.output();
+
+	const prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }> = [];
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			const payload = await options.prepare(itemIndex);
+			prepared.push({ payload, record: tracking.record(payload) });
+		} catch (error) {
+			prepared.push({ error });
+		}
+	}
+	const groups = new Map<string, Group>();
+	prepared.forEach((entry, itemIndex) => {
+		if ('error' in entry) return;
+		const { id, fields } = entry.record;
+		let group = groups.get(id);
+		if (!group) {
+			group = { id, items: [], fields: {}, changedFields: [], remember: [], pending: 0, failed: false };
+			groups.set(id, group);
+		}
+		group.items.push(itemIndex);
+		Object.assign(group.fields, fields);
+	});
+	const tracker = await loadChanges(
+		ctx,
+		tracking.stateKey,
+		'attribute',
+		[...groups.values()].map((group) => ({ id: group.id, attributes: group.fields })),
+		true,
+	);
+	const plan = decide(prepared, groups, tracker, tracking, settings);
+
+	if (settings.dryRun) {
+		// Looking at the database store records what it did not know; a dry run takes that back.
+		await tracker.forgetLookup();
+		return [dryRunOutput(ctx, prepared, plan)];
+	}
+	await tracker.retain();
+
+	const settleGroup = (group: Group, accepted: boolean) => {
+		if (!accepted) group.failed = true;
+		if (--group.pending === 0 && !group.failed) tracker.accept(group.id, group.remember);
+	};
+	const send = async (batch: Array<BulkEntry<P>>, batchNumber: number): Promise<EntryOutcome[]> => {
+		const planned = batch.map((entry) => plan[entry.itemIndex] as Extract<Plan<P>, { send: P }>);
+		let outcomes: EntryOutcome[];
+		try {
+			outcomes = await options.send(batch, batchNumber);
+		} catch (error) {
+			// The whole request failed: every entry fails with it, as a failed bulk request does.
+			outcomes = batch.map(() => ({ error }));
+		}
+		return planned.map((item, position) => {
+			const outcome = outcomes[position];
+			const accepted = outcome !== undefined && 'json' in outcome;
+			settleGroup(item.group, accepted);
+			if (!accepted) return outcome;
+			const json = outcome.json;
+			return { json: { ...json, syncStatus: json.syncStatus ?? 'sent', changedFields: item.changedFields } };
+		});
+	};
+	const run = await runBulk<P>(ctx, itemCount, {
+		...options,
+		prepare: (itemIndex) => {
+			const item = plan[itemIndex];
+			if ('fail' in item) throw item.fail;
+			if ('unchanged' in item) return (prepared[itemIndex] as { payload: P }).payload;
+			return item.send;
+		},
+		settle: (_, itemIndex) => {
+			const item = plan[itemIndex];
+			return 'unchanged' in item ? item.unchanged : undefined;
+		},
+		send,
+	}).finally(async () => await tracker.save());
+	return run.results.output();
+}
+
+/** Every item's plan: its error, unchanged, or the payload to send (narrowed to the changed fields when asked). */
+function decide<P>(
+	prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }>,
+	groups: Map<string, Group>,
+	tracker: ChangeTracker,
+	tracking: SyncTracking<P>,
+	settings: SyncSettings,
+): Array<Plan<P>> {
+	const plan = new Array<Plan<P>>(prepared.length);
+	prepared.forEach((entry, itemIndex) => {
+		if ('error' in entry) plan[itemIndex] = { fail: entry.error };
+	});
+	for (const group of groups.values()) {
+		const known = tracker.isKnown(group.id);
+		const decision = tracker.decide(group.id, group.fields, false);
+		group.remember = decision.remember;
+		group.status = !known ? 'new' : decision.send ? 'changed' : 'unchanged';
+		group.changedFields = group.status === 'new' ? Object.keys(group.fields) : decision.changedAttributes;
+		const changed = new Set(group.changedFields);
+		for (const itemIndex of group.items) {
+			const { payload, record } = prepared[itemIndex] as { payload: P; record: SyncRecord };
+			const itemChanged = Object.keys(record.fields).filter((field) => changed.has(field));
+			if (group.status === 'unchanged' || (group.status === 'changed' && settings.changedFieldsOnly && itemChanged.length === 0)) {
+				plan[itemIndex] = { unchanged: { ...tracking.unchanged(payload), syncStatus: 'unchanged' } };
+				continue;
+			}
+			const narrowed = group.status === 'changed' && settings.changedFieldsOnly;
+			plan[itemIndex] = {
+				send: narrowed ? tracking.narrow(payload, itemChanged) : payload,
+				group,
+				changedFields: group.status === 'new' ? Object.keys(record.fields) : itemChanged,
+			};
+			group.pending++;
+		}
+	}
+	return plan;
+}
+
+/** One item per input item: what a real run would do with it, or why it is invalid. */
+function dryRunOutput<P>(
+	ctx: IExecuteFunctions,
+	prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }>,
+	plan: Array<Plan<P>>,
+): INodeExecutionData[] {
+	return prepared.map((entry, itemIndex) => {
+		const item = plan[itemIndex];
+		let json: IDataObject;
+		if ('error' in entry) {
+			// A preview shows every invalid item on the main output (with its own status), whatever Continue On Fail says.
+			json = { syncStatus: 'invalid', ...errorJson(requestFailed(ctx.getNode(), entry.error, itemIndex), itemIndex) };
+		} else if ('unchanged' in item) {
+			json = { id: entry.record.id, syncStatus: 'unchanged', changedFields: [] };
+		} else {
+			const { group, changedFields, send } = item as Extract<Plan<P>, { send: P }>;
+			json = { id: entry.record.id, syncStatus: group.status, changedFields, payload: send as IDataObject };
+		}
+		return { json, pairedItem: { item: itemIndex } };
+	});
+}
+
+/** A key → value object flattened one level for the named nested objects (`attributes.tier`). */
+export function flatFields(payload: IDataObject, nested: readonly string[], exclude: readonly string[] = []): IDataObject {
+	const fields: IDataObject = {};
+	for (const [key, value] of Object.entries(payload)) {
+		if (exclude.includes(key) || value === undefined) continue;
+		if (nested.includes(key) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+			for (const [name, inner] of Object.entries(value as IDataObject)) if (inner !== undefined) fields[`${key}.${name}`] = inner;
+		} else {
+			fields[key] = value;
+		}
+	}
+	return fields;
+}
+
+/** The payload with only the given flat fields (as `flatFields` names them) and the fields in `keep`. */
+export function pickFields(payload: IDataObject, fields: readonly string[], nested: readonly string[], keep: readonly string[] = []): IDataObject {
+	const wanted = new Set(fields);
+	const picked: IDataObject = {};
+	for (const [key, value] of Object.entries(payload)) {
+		if (keep.includes(key) || wanted.has(key)) {
+			picked[key] = value;
+			continue;
+		}
+		if (!nested.includes(key) || value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+		const inner: IDataObject = {};
+		for (const [name, innerValue] of Object.entries(value as IDataObject)) if (wanted.has(`${key}.${name}`)) inner[name] = innerValue;
+		if (Object.keys(inner).length > 0) picked[key] = inner;
+	}
+	return picked;
+}
+
+/** The Reset Sync State operation of a node: forgets the state of this node, so its next run sends everything. */
+export function resetSyncStateDescription(displayOptions: INodeProperties['displayOptions'], records = 'profiles'): INodeProperties[] {
+	return [
+		{
+			displayName: `Forgets what the Sync option remembered for this node (in n8n's database and in the workflow's static data), so its next run with Send: Only Changed Since Last Run sends every ${records.replace(/s$/, '')} again. The state belongs to this node of this workflow: switch this node to this operation, run it once, and switch it back.`,
+			name: 'resetNotice',
+			type: 'notice',
+			default: '',
+			displayOptions,
+		},
+	];
+}
+
+export async function resetSyncState(ctx: IExecuteFunctions, stateKey: string): Promise<INodeExecutionData[][]> {
+	const forgotten = await forgetChanges(ctx, stateKey);
+	return [
+		ctx.getInputData().map((_, itemIndex) => ({
+			json: { syncStateReset: true, forgottenRecords: forgotten.records, forgottenDatabaseEntries: forgotten.databaseEntries },
+			pairedItem: { item: itemIndex },
+		})),
+	];
+}

@@ -1,0 +1,196 @@
+// The Sync option on Synerise's profile writes, against the sandbox, with both state stores: n8n's
+// deduplication table (a saved workflow's trigger run) and static data (a manual run).
+import type { IDataObject } from 'n8n-workflow';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import type { RunningVendor } from '../../../sandbox/core.mts';
+import { startVendor } from '../../../sandbox/core.mts';
+import { create, KEYS } from '../../../sandbox/synerise.mts';
+import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
+import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
+import { autoMapped, runNode, syneriseContext } from './context.mts';
+
+let vendor: RunningVendor;
+beforeAll(async () => {
+	vendor = await startVendor(create());
+});
+afterAll(async () => await vendor.close());
+beforeEach(() => {
+	vendor.module.reset();
+	vendor.module.configure({ applyDelayMs: 0 });
+	vendor.setFaults({ error5xxRate: 0, rate429: 0, routes: [] });
+});
+
+const state = () => vendor.module.state() as any;
+const jwt = () => ({ authMethod: 'jwt', apiKey: KEYS.full.apiKey, baseUrl: vendor.url });
+
+type Store = 'database' | 'staticData';
+
+/** A workflow's node across runs: the same state store every run, as n8n keeps it. */
+function node(kind: Store) {
+	const staticData: IDataObject = {};
+	const deduplication = new FakeDeduplication();
+	return {
+		staticData,
+		deduplication,
+		run: async (
+			operation: string,
+			items: IDataObject[],
+			sync: IDataObject,
+			extra: { continueOnFail?: boolean; intercept?: FakeContextOptions['intercept']; params?: Record<string, unknown> } = {},
+		) => {
+			const run = syneriseContext({
+				credential: jwt(),
+				items,
+				params: autoMapped(operation, { sync, ...extra.params }),
+				typeVersion: 2,
+				staticData,
+				deduplication: kind === 'database' ? deduplication : undefined,
+				mode: kind === 'database' ? 'trigger' : 'manual',
+				continueOnFail: extra.continueOnFail,
+				intercept: extra.intercept,
+			});
+			const out = await runNode(run);
+			const writes = run.ctx.calls.filter((call) => call.method === 'POST' && call.url.includes('/v4/clients'));
+			return { out, writes, json: out.map((item) => item.json) };
+		},
+	};
+}
+
+const CHANGED = { send: 'changed' };
+const people = (count: number, tier = (_i: number) => 'silver') =>
+	Array.from({ length: count }, (_, i) => ({ customId: `c${i}`, email: `P${i}@Example.com`, firstName: `F${i}`, attributes: { tier: tier(i), visits: i } }));
+const profileOf = (customId: string) => state().profiles.find((profile: IDataObject) => profile.customId === customId);
+
+describe.each(['database', 'staticData'] as Store[])('Synerise Sync (%s store)', (kind) => {
+	it('sends every profile once, then nothing on an identical rerun, then only the changed profile', async () => {
+		const workflow = node(kind);
+		const first = await workflow.run('upsert', people(5), CHANGED);
+		expect(first.writes).toHaveLength(1);
+		expect((first.writes[0].body as unknown[]).length).toBe(5);
+		expect(first.json.map((json) => json.syncStatus)).toEqual(Array(5).fill('sent'));
+		expect(first.json[0].changedFields).toEqual(['email', 'firstName', 'attributes.tier', 'attributes.visits']);
+
+		const second = await workflow.run('upsert', people(5), CHANGED);
+		expect(second.writes).toHaveLength(0);
+		expect(second.json).toEqual(people(5).map((person) => ({ customId: person.customId, email: person.email, syncStatus: 'unchanged' })));
+		expect(second.out.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
+
+		// Whole profile by default: the changed profile goes out with every field it maps.
+		const third = await workflow.run('upsert', people(5, (i) => (i === 3 ? 'gold' : 'silver')), CHANGED);
+		expect(third.writes.map((call) => call.body)).toEqual([[people(5, () => 'gold')[3]]]);
+		expect(third.json.map((json) => json.syncStatus)).toEqual(['unchanged', 'unchanged', 'unchanged', 'sent', 'unchanged']);
+		expect(third.json[3].changedFields).toEqual(['attributes.tier']);
+	});
+
+	it('with Only Changed Fields sends a known profile its identifiers and the changed field alone; Synerise keeps the rest', async () => {
+		const workflow = node(kind);
+		const sync = { ...CHANGED, changedFieldsOnly: true };
+		await workflow.run('upsert', people(3), sync);
+		const changed = people(3, (i) => (i === 1 ? 'gold' : 'silver'));
+		changed.push({ customId: 'c9', email: 'new@example.com', firstName: 'New', attributes: { tier: 'bronze', visits: 0 } });
+		const run = await workflow.run('upsert', changed, sync);
+		expect(run.writes.map((call) => call.body)).toEqual([
+			[{ customId: 'c1', email: 'P1@Example.com', attributes: { tier: 'gold' } }, changed[3]],
+		]);
+		expect(run.json.map((json) => json.syncStatus)).toEqual(['unchanged', 'sent', 'unchanged', 'sent']);
+		expect(profileOf('c1')).toMatchObject({ firstName: 'F1', attributes: { tier: 'gold', visits: 1 } });
+		expect(profileOf('c9')).toMatchObject({ firstName: 'New' });
+	});
+
+	it('Dry Run sends nothing, changes no state, and says new, changed (with fields), unchanged or invalid per item', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), CHANGED);
+		const before = { hashes: [...workflow.deduplication.hashes], staticData: JSON.stringify(workflow.staticData) };
+		const batchesBefore = state().batches.length;
+		const input = [
+			...people(3, (i) => (i === 2 ? 'gold' : 'silver')),
+			{ customId: 'c7', firstName: 'Seven' },
+			{ firstName: 'No identifier' },
+		];
+		const dry = await workflow.run('upsert', input, { ...CHANGED, dryRun: true });
+		expect(state().batches.length).toBe(batchesBefore);
+		expect(dry.writes).toHaveLength(0);
+		expect(dry.json.slice(0, 4).map(({ id, syncStatus, changedFields }) => ({ id, syncStatus, changedFields }))).toEqual([
+			{ id: 'customId:c0', syncStatus: 'unchanged', changedFields: [] },
+			{ id: 'customId:c1', syncStatus: 'unchanged', changedFields: [] },
+			{ id: 'customId:c2', syncStatus: 'changed', changedFields: ['attributes.tier'] },
+			{ id: 'customId:c7', syncStatus: 'new', changedFields: ['firstName'] },
+		]);
+		expect(dry.json[4]).toMatchObject({ syncStatus: 'invalid', details: { itemIndex: 4, field: 'email / phone / uuid / customId' } });
+		expect(String(dry.json[4].error)).toMatch(/^Item 4, field "email \/ phone \/ uuid \/ customId"/);
+		expect(dry.out.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
+		expect({ hashes: [...workflow.deduplication.hashes], staticData: JSON.stringify(workflow.staticData) }).toEqual(before);
+
+		// The dry run recorded nothing: the real run still sends the changed and the new profile.
+		const real = await workflow.run('upsert', input.slice(0, 4), CHANGED);
+		expect(real.writes.map((call) => (call.body as IDataObject[]).map((profile) => profile.customId))).toEqual([['c2', 'c7']]);
+	});
+
+	it('never records a refused profile, so the next run sends it again', async () => {
+		const workflow = node(kind);
+		// Synerise refuses the batch for its second entry: that item fails, the others are sent again without it.
+		let refused = false;
+		const intercept: FakeContextOptions['intercept'] = (request) => {
+			if (refused || !request.path.endsWith('/v4/clients/batch')) return undefined;
+			refused = true;
+			return { status: 400, body: { status: 400, error: 'Bad Request', errors: [{ field: '[1].email', message: 'invalid email' }] } };
+		};
+		const first = await workflow.run('upsert', people(3), CHANGED, { continueOnFail: true, intercept });
+		expect(first.json.map((json) => json.syncStatus ?? json.error)).toEqual(['sent', expect.stringMatching(/^Item 1, field "email"/), 'sent']);
+		const second = await workflow.run('upsert', people(3), CHANGED);
+		expect(second.writes.map((call) => (call.body as IDataObject[]).map((profile) => profile.customId))).toEqual([['c1']]);
+		expect(second.json.map((json) => json.syncStatus)).toEqual(['unchanged', 'sent', 'unchanged']);
+	});
+
+	it('decides a profile on several items once, on what Synerise holds after all of them', async () => {
+		const workflow = node(kind);
+		const items = [
+			{ customId: 'dup', firstName: 'Old', attributes: { tier: 'silver' } },
+			{ customId: 'dup', attributes: { tier: 'gold' } },
+		];
+		const first = await workflow.run('upsert', items, CHANGED);
+		expect(first.json.map((json) => json.syncStatus)).toEqual(['sent', 'sent']);
+		const rerun = await workflow.run('upsert', items, CHANGED);
+		expect(rerun.writes).toHaveLength(0);
+		expect(rerun.json.map((json) => json.syncStatus)).toEqual(['unchanged', 'unchanged']);
+	});
+
+	it('applies to Create and Update too', async () => {
+		const workflow = node(kind);
+		const created = await workflow.run('create', people(2), CHANGED);
+		expect(created.writes).toHaveLength(2);
+		expect((await workflow.run('create', people(2), CHANGED)).writes).toHaveLength(0);
+
+		const update = (tier: string) =>
+			workflow.run('update', [{ firstName: 'Ann', attributes: { tier } }], { ...CHANGED, changedFieldsOnly: true }, {
+				params: { identifierType: 'customId', identifierValue: 'c0' },
+			});
+		expect((await update('silver')).writes).toHaveLength(1);
+		const same = await update('silver');
+		expect(same.writes).toHaveLength(0);
+		expect(same.json).toEqual([{ customId: 'c0', syncStatus: 'unchanged' }]);
+		const changed = await update('gold');
+		expect(changed.writes.map((call) => call.body)).toEqual([{ attributes: { tier: 'gold' } }]);
+	});
+});
+
+describe('Synerise Sync: Reset Sync State', () => {
+	it('forgets the state of the node, so the next run sends every profile again', async () => {
+		const workflow = node('database');
+		await workflow.run('upsert', people(4), CHANGED);
+		expect((await workflow.run('upsert', people(4), CHANGED)).writes).toHaveLength(0);
+		const reset = await workflow.run('resetSyncState', [{}], {});
+		expect(reset.json).toEqual([{ syncStateReset: true, forgottenRecords: 0, forgottenDatabaseEntries: 4 * 5 }]);
+		const after = await workflow.run('upsert', people(4), CHANGED);
+		expect((after.writes[0].body as unknown[]).length).toBe(4);
+	});
+
+	it('leaves workflows without the option exactly as before: no state is read or kept', async () => {
+		const workflow = node('database');
+		const run = await workflow.run('upsert', people(2), {});
+		expect(run.json[0]).toEqual({ status: 'queued', customId: 'c0', email: 'P0@Example.com' });
+		expect(workflow.deduplication.calls).toEqual([]);
+		expect(workflow.staticData).toEqual({});
+	});
+});
