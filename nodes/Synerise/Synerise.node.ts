@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { SYNC_OUTPUTS } from '../shared/sync';
 import * as profile from './actions/profile/Profile.resource';
 import { router } from './actions/router';
 import { resourceMapping } from './methods';
@@ -23,7 +24,7 @@ export class Synerise implements INodeType {
 		defaults: { name: 'Synerise' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: SYNC_OUTPUTS,
 		credentials: [{ name: 'syneriseApi', required: true }],
 		properties: [
 			{

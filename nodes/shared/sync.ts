@@ -4,7 +4,7 @@ import type { BulkEntry, BulkOptions, EntryOutcome } from './bulk';
 import { runBulk } from './bulk';
 import type { ChangeKey, ChangeTracker } from './changes';
 import { forgetChanges, loadChanges } from './changes';
-import { errorJson } from './results';
+import { errorJson, itemRanges } from './results';
 import { requestFailed } from './errors';
 
 /**
@@ -15,6 +15,13 @@ import { requestFailed } from './errors';
  * kept by the change-detection module (n8n's database, or static data where the run has no database store).
  */
 
+/**
+ * A node's outputs with the Sync option: one, or two when the input is a full snapshot (the second is
+ * Missing From Source). An expression, as n8n computes outputs from the node's parameters.
+ */
+export const SYNC_OUTPUTS =
+	'={{ ($parameter.sync || {}).fullSnapshot ? [{ "type": "main", "displayName": "Synced" }, { "type": "main", "displayName": "Missing From Source" }] : ["main"] }}';
+
 export type SyncStatus = 'new' | 'changed' | 'unchanged';
 
 export interface SyncSettings {
@@ -24,6 +31,8 @@ export interface SyncSettings {
 	changedFieldsOnly: boolean;
 	/** Send nothing, change no state, output what would happen. */
 	dryRun: boolean;
+	/** The input holds every record of the source: a second output lists the keys that left it. */
+	fullSnapshot: boolean;
 }
 
 /** The "Sync" option of every profile write operation; `records` names what is synced ("profiles"). */
@@ -42,6 +51,13 @@ export function syncOption(records = 'profiles'): INodeProperties {
 				type: 'boolean',
 				default: false,
 				description: `Whether to send nothing and change no sync state, and output per item whether its ${records.replace(/s$/, '')} is new, changed (with the changed fields) or unchanged, or why it is invalid`,
+			},
+			{
+				displayName: 'Input Is a Full Snapshot',
+				name: 'fullSnapshot',
+				type: 'boolean',
+				default: false,
+				description: `Whether the input holds every ${records.replace(/s$/, '')} of the source (e.g. a full nightly export). Adds a second output, Missing From Source, with one item per key the last run had and this run has not, to chain a delete or an audience removal.`,
 			},
 			{
 				displayName: 'Only Changed Fields',
@@ -75,6 +91,7 @@ export function readSyncSettings(ctx: IExecuteFunctions): SyncSettings {
 		changedOnly: sync.send === 'changed',
 		changedFieldsOnly: sync.changedFieldsOnly === true,
 		dryRun: sync.dryRun === true,
+		fullSnapshot: sync.fullSnapshot === true,
 	};
 }
 
@@ -95,6 +112,8 @@ export interface SyncTracking<P> {
 	narrow: (payload: P, fields: string[]) => P;
 	/** The output of an item not sent because it is unchanged: its key, as a sent item would show it. */
 	unchanged: (payload: P) => IDataObject;
+	/** The Missing From Source item of a key (e.g. `{ customId: 'c5' }` for `customId:c5`), besides `id`. */
+	missing?: (id: string) => IDataObject;
 }
 
 type Plan<P> =
@@ -128,7 +147,20 @@ export async function runSync<P>(
 	options: BulkOptions<P>,
 ): Promise<INodeExecutionData[][]> {
 	const settings = readSyncSettings(ctx);
-	if (!settings.changedOnly && !settings.dryRun) return (await runBulk(ctx, itemCount, options)).results.output();
+	if (!settings.changedOnly && !settings.dryRun) {
+		if (!settings.fullSnapshot) return (await runBulk(ctx, itemCount, options)).results.output();
+		const ids = new Array<string | undefined>(itemCount);
+		const run = await runBulk(ctx, itemCount, {
+			...options,
+			prepare: async (itemIndex) => {
+				const payload = await options.prepare(itemIndex);
+				ids[itemIndex] = tracking.record(payload).id;
+				return payload;
+			},
+		});
+		const output = run.results.output();
+		return [...output, snapshotOutput(ctx, tracking, ids, true)];
+	}
 
 	const prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }> = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
@@ -163,7 +195,8 @@ export async function runSync<P>(
 	if (settings.dryRun) {
 		// Looking at the database store records what it did not know; a dry run takes that back.
 		await tracker.forgetLookup();
-		return [dryRunOutput(ctx, prepared, plan)];
+		const output = [dryRunOutput(ctx, prepared, plan)];
+		return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), false)] : output;
 	}
 	await tracker.retain();
 
@@ -203,7 +236,50 @@ export async function runSync<P>(
 		},
 		send,
 	}).finally(async () => await tracker.save());
-	return run.results.output();
+	const output = run.results.output();
+	return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), true)] : output;
+}
+
+function idsOf(prepared: Array<{ record: SyncRecord } | { error: unknown }>): Array<string | undefined> {
+	return prepared.map((entry) => ('record' in entry ? entry.record.id : undefined));
+}
+
+/** Where a node keeps the keys of its last full snapshot, in its workflow static data. */
+export const snapshotKey = (stateKey: string) => `${stateKey}Snapshot`;
+
+interface StoredSnapshot {
+	v: 1;
+	ids: string[];
+}
+
+/**
+ * The Missing From Source output: the keys of the last run's snapshot that this run's input lacks. The keys
+ * themselves (not fingerprints) are needed to name what left, so they are kept in the node's workflow static
+ * data, which n8n saves with the workflow after every production run (queue workers included). When an item
+ * has no readable key, nothing is reported (a key that only looks gone could start a delete): a warning names
+ * the items, and the list keeps every key it had. A run that stops on an error never gets here, so its list is
+ * left as it was. `save` is false for a dry run.
+ */
+function snapshotOutput<P>(ctx: IExecuteFunctions, tracking: SyncTracking<P>, ids: Array<string | undefined>, save: boolean): INodeExecutionData[] {
+	const staticData = ctx.getWorkflowStaticData('node');
+	const key = snapshotKey(tracking.stateKey);
+	const stored = staticData[key] as StoredSnapshot | undefined;
+	const previous = stored?.v === 1 && Array.isArray(stored.ids) ? stored.ids : [];
+	const seen = new Set(ids.filter((id): id is string => id !== undefined));
+	const unreadable = ids.flatMap((id, itemIndex) => (id === undefined ? [itemIndex] : []));
+	if (unreadable.length > 0) {
+		ctx.addExecutionHints?.({
+			message: `Missing From Source is not reported for this run: ${itemRanges(unreadable)} could not be read, so a key that seems gone may still be in the source. Fix those items and run again.`,
+			type: 'warning',
+			location: 'outputPane',
+		});
+		if (save) staticData[key] = { v: 1, ids: [...new Set([...previous, ...seen])] } satisfies StoredSnapshot as unknown as IDataObject;
+		return [];
+	}
+	if (save) staticData[key] = { v: 1, ids: [...seen] } satisfies StoredSnapshot as unknown as IDataObject;
+	return previous
+		.filter((id) => !seen.has(id))
+		.map((id) => ({ json: { id, ...tracking.missing?.(id), syncStatus: 'missing' } }));
 }
 
 /** Every item's plan: its error, unchanged, or the payload to send (narrowed to the changed fields when asked). */
@@ -312,6 +388,7 @@ export function resetSyncStateDescription(displayOptions: INodeProperties['displ
 
 export async function resetSyncState(ctx: IExecuteFunctions, stateKey: string): Promise<INodeExecutionData[][]> {
 	const forgotten = await forgetChanges(ctx, stateKey);
+	delete ctx.getWorkflowStaticData('node')[snapshotKey(stateKey)];
 	return [
 		ctx.getInputData().map((_, itemIndex) => ({
 			json: { syncStateReset: true, forgottenRecords: forgotten.records, forgottenDatabaseEntries: forgotten.databaseEntries },

@@ -21,6 +21,12 @@ export function profileKey(field: string, value: string): string {
 	return `${field}:${field === 'email' ? value.toLowerCase() : value}`;
 }
 
+/** The identifier a key names, e.g. `{ customId: 'c5' }` for `customId:c5`. */
+export function identifierOfKey(id: string): IDataObject {
+	const colon = id.indexOf(':');
+	return { [id.slice(0, colon)]: id.slice(colon + 1) };
+}
+
 /**
  * Change detection of a profile body (create, create or update), read from a payload with `of` and put back
  * narrowed with `withProfile`.
@@ -35,6 +41,7 @@ export function profileTracking<P>(of: (payload: P) => IDataObject, withProfile:
 			return { id: profileKey(field, profile[field] as string), fields: flatFields(profile, NESTED_FIELDS, [field]) };
 		},
 		narrow: (payload, fields) => withProfile(payload, pickFields(of(payload), fields, NESTED_FIELDS, IDENTIFIER_FIELDS)),
+		missing: identifierOfKey,
 		unchanged: (payload) => {
 			const profile = of(payload);
 			const identifiers: IDataObject = {};
@@ -51,5 +58,6 @@ export function updateTracking<P extends { type: string; raw: string; profile: I
 		record: ({ type, raw, profile }) => ({ id: profileKey(type, raw), fields: flatFields(profile, NESTED_FIELDS) }),
 		narrow: (payload, fields) => ({ ...payload, profile: pickFields(payload.profile, fields, NESTED_FIELDS) }),
 		unchanged: ({ type, raw }) => ({ [type]: raw }),
+		missing: identifierOfKey,
 	};
 }

@@ -49,6 +49,11 @@ export function syneriseContext(options: {
 	};
 }
 
+/** Every output of the node (a full-snapshot sync has a second one, Missing From Source). */
+export async function runNodeOutputs(run: SyneriseRun): Promise<INodeExecutionData[][]> {
+	return await new Synerise().execute.call(run.ctx);
+}
+
 export async function runNode(run: SyneriseRun): Promise<INodeExecutionData[]> {
 	const [items] = await new Synerise().execute.call(run.ctx);
 	return items;

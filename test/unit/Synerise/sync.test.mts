@@ -8,7 +8,7 @@ import { startVendor } from '../../../sandbox/core.mts';
 import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
 import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
-import { autoMapped, runNode, syneriseContext } from './context.mts';
+import { autoMapped, runNodeOutputs, syneriseContext } from './context.mts';
 
 let vendor: RunningVendor;
 beforeAll(async () => {
@@ -50,9 +50,10 @@ function node(kind: Store) {
 				continueOnFail: extra.continueOnFail,
 				intercept: extra.intercept,
 			});
-			const out = await runNode(run);
+			const outputs = await runNodeOutputs(run);
+			const out = outputs[0];
 			const writes = run.ctx.calls.filter((call) => call.method === 'POST' && call.url.includes('/v4/clients'));
-			return { out, writes, json: out.map((item) => item.json) };
+			return { out, outputs, writes, json: out.map((item) => item.json), hints: run.hints };
 		},
 	};
 }
@@ -172,6 +173,56 @@ describe.each(['database', 'staticData'] as Store[])('Synerise Sync (%s store)',
 		expect(same.json).toEqual([{ customId: 'c0', syncStatus: 'unchanged' }]);
 		const changed = await update('gold');
 		expect(changed.writes.map((call) => call.body)).toEqual([{ attributes: { tier: 'gold' } }]);
+	});
+});
+
+describe.each(['database', 'staticData'] as Store[])('Synerise Sync: Input Is a Full Snapshot (%s store)', (kind) => {
+	const snapshot = { ...CHANGED, fullSnapshot: true };
+	const only = (indices: number[]) => people(5).filter((_, i) => indices.includes(i));
+
+	it('outputs, on a second output, one item per profile the last run had and this run has not', async () => {
+		const workflow = node(kind);
+		const first = await workflow.run('upsert', people(5), snapshot);
+		expect(first.outputs).toHaveLength(2);
+		expect(first.outputs[1]).toEqual([]);
+		const second = await workflow.run('upsert', only([0, 2, 4]), snapshot);
+		expect(second.writes).toHaveLength(0);
+		expect(second.outputs[1].map((item) => item.json)).toEqual([
+			{ id: 'customId:c1', customId: 'c1', syncStatus: 'missing' },
+			{ id: 'customId:c3', customId: 'c3', syncStatus: 'missing' },
+		]);
+		// Reported once: the list now holds this run's profiles; one that comes back is new again.
+		expect((await workflow.run('upsert', only([0, 2, 4]), snapshot)).outputs[1]).toEqual([]);
+		const back = await workflow.run('upsert', only([0, 1, 2, 4]), snapshot);
+		expect(back.outputs[1]).toEqual([]);
+		expect((await workflow.run('upsert', only([0, 2]), snapshot)).outputs[1].map((item) => item.json.id)).toEqual(['customId:c1', 'customId:c4']);
+	});
+
+	it('a dry run previews the missing keys without moving the list', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), snapshot);
+		const dry = await workflow.run('upsert', only([0]), { ...snapshot, dryRun: true });
+		expect(dry.outputs[1].map((item) => item.json.id)).toEqual(['customId:c1', 'customId:c2']);
+		expect((await workflow.run('upsert', only([0]), snapshot)).outputs[1].map((item) => item.json.id)).toEqual(['customId:c1', 'customId:c2']);
+	});
+
+	it('reports nothing when an item has no readable key, warns, and keeps the list', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), snapshot);
+		const broken = await workflow.run('upsert', [people(3)[0], { firstName: 'no identifier' }], snapshot, { continueOnFail: true });
+		expect(broken.outputs[1]).toEqual([]);
+		expect(broken.hints.map((hint) => hint.message)).toEqual([expect.stringMatching(/^Missing From Source is not reported for this run: item 1 could not be read/)]);
+		const clean = await workflow.run('upsert', [people(3)[0]], snapshot);
+		expect(clean.outputs[1].map((item) => item.json.id)).toEqual(['customId:c1', 'customId:c2']);
+	});
+
+	it('works with Send: All, and has one output without the option', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(2), { fullSnapshot: true });
+		const second = await workflow.run('upsert', only([1]), { fullSnapshot: true });
+		expect(second.writes).toHaveLength(1);
+		expect(second.outputs[1].map((item) => item.json)).toEqual([{ id: 'customId:c0', customId: 'c0', syncStatus: 'missing' }]);
+		expect((await workflow.run('upsert', only([1]), CHANGED)).outputs).toHaveLength(1);
 	});
 });
 
