@@ -147,20 +147,9 @@ export async function runSync<P>(
 	options: BulkOptions<P>,
 ): Promise<INodeExecutionData[][]> {
 	const settings = readSyncSettings(ctx);
-	if (!settings.changedOnly && !settings.dryRun) {
-		if (!settings.fullSnapshot) return (await runBulk(ctx, itemCount, options)).results.output();
-		const ids = new Array<string | undefined>(itemCount);
-		const run = await runBulk(ctx, itemCount, {
-			...options,
-			prepare: async (itemIndex) => {
-				const payload = await options.prepare(itemIndex);
-				ids[itemIndex] = tracking.record(payload).id;
-				return payload;
-			},
-		});
-		const output = run.results.output();
-		return [...output, snapshotOutput(ctx, tracking, ids, true)];
-	}
+	// Send: All needs no state, unless the input is a full snapshot: then the state tells a first run from a
+	// run whose list of keys n8n did not hand over (see snapshotOutput).
+	if (!settings.changedOnly && !settings.dryRun && !settings.fullSnapshot) return (await runBulk(ctx, itemCount, options)).results.output();
 
 	const prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }> = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
@@ -196,7 +185,7 @@ export async function runSync<P>(
 		// Looking at the database store records what it did not know; a dry run takes that back.
 		await tracker.forgetLookup();
 		const output = [dryRunOutput(ctx, prepared, plan)];
-		return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), false)] : output;
+		return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), tracker, false)] : output;
 	}
 	await tracker.retain();
 
@@ -237,12 +226,16 @@ export async function runSync<P>(
 		send,
 	}).finally(async () => await tracker.save());
 	const output = run.results.output();
-	return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), true)] : output;
+	return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), tracker, true)] : output;
 }
 
 function idsOf(prepared: Array<{ record: SyncRecord } | { error: unknown }>): Array<string | undefined> {
 	return prepared.map((entry) => ('record' in entry ? entry.record.id : undefined));
 }
+
+/** Why Missing From Source has no answer when the last snapshot's keys did not reach this execution. */
+export const MISSING_NOT_REPORTED =
+	"The keys of the last snapshot are not available to this execution, so who left the source cannot be told: either this is the first run with Input Is a Full Snapshot of a node that already kept a sync state (the next run will report), or n8n gave this execution no workflow static data, as queue-mode workers get none in n8n 2.41.1 (run the workflow in regular mode to use Missing From Source).";
 
 /** Where a node keeps the keys of its last full snapshot, in its workflow static data. */
 export const snapshotKey = (stateKey: string) => `${stateKey}Snapshot`;
@@ -260,12 +253,25 @@ interface StoredSnapshot {
  * the items, and the list keeps every key it had. A run that stops on an error never gets here, so its list is
  * left as it was. `save` is false for a dry run.
  */
-function snapshotOutput<P>(ctx: IExecuteFunctions, tracking: SyncTracking<P>, ids: Array<string | undefined>, save: boolean): INodeExecutionData[] {
+function snapshotOutput<P>(
+	ctx: IExecuteFunctions,
+	tracking: SyncTracking<P>,
+	ids: Array<string | undefined>,
+	tracker: ChangeTracker,
+	save: boolean,
+): INodeExecutionData[] {
 	const staticData = ctx.getWorkflowStaticData('node');
 	const key = snapshotKey(tracking.stateKey);
 	const stored = staticData[key] as StoredSnapshot | undefined;
 	const previous = stored?.v === 1 && Array.isArray(stored.ids) ? stored.ids : [];
 	const seen = new Set(ids.filter((id): id is string => id !== undefined));
+	if (stored === undefined && [...seen].some((id) => tracker.isKnown(id))) {
+		// The sync state knows records from an earlier run, so that run kept a list of keys, yet this run has
+		// none: n8n did not hand the workflow's static data to this execution (a queue-mode worker in n8n
+		// 2.41.1 gets none). Saying so beats reporting nobody missing.
+		if (save) staticData[key] = { v: 1, ids: [...seen] } satisfies StoredSnapshot as unknown as IDataObject;
+		return [{ json: { syncStatus: 'notReported', reason: MISSING_NOT_REPORTED } }];
+	}
 	const unreadable = ids.flatMap((id, itemIndex) => (id === undefined ? [itemIndex] : []));
 	if (unreadable.length > 0) {
 		ctx.addExecutionHints?.({
@@ -304,11 +310,14 @@ function decide<P>(
 		for (const itemIndex of group.items) {
 			const { payload, record } = prepared[itemIndex] as { payload: P; record: SyncRecord };
 			const itemChanged = Object.keys(record.fields).filter((field) => changed.has(field));
-			if (group.status === 'unchanged' || (group.status === 'changed' && settings.changedFieldsOnly && itemChanged.length === 0)) {
+			if (
+				settings.changedOnly &&
+				(group.status === 'unchanged' || (group.status === 'changed' && settings.changedFieldsOnly && itemChanged.length === 0))
+			) {
 				plan[itemIndex] = { unchanged: { ...tracking.unchanged(payload), syncStatus: 'unchanged' } };
 				continue;
 			}
-			const narrowed = group.status === 'changed' && settings.changedFieldsOnly;
+			const narrowed = settings.changedOnly && group.status === 'changed' && settings.changedFieldsOnly;
 			plan[itemIndex] = {
 				send: narrowed ? tracking.narrow(payload, itemChanged) : payload,
 				group,

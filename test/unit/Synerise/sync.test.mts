@@ -8,6 +8,7 @@ import { startVendor } from '../../../sandbox/core.mts';
 import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
 import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
+import { MISSING_NOT_REPORTED } from '../../../nodes/shared/sync';
 import { autoMapped, runNodeOutputs, syneriseContext } from './context.mts';
 
 let vendor: RunningVendor;
@@ -214,6 +215,20 @@ describe.each(['database', 'staticData'] as Store[])('Synerise Sync: Input Is a 
 		expect(broken.hints.map((hint) => hint.message)).toEqual([expect.stringMatching(/^Missing From Source is not reported for this run: item 1 could not be read/)]);
 		const clean = await workflow.run('upsert', [people(3)[0]], snapshot);
 		expect(clean.outputs[1].map((item) => item.json.id)).toEqual(['customId:c1', 'customId:c2']);
+	});
+
+	it('says it cannot report when the sync state knows the profiles but the list of keys did not reach the run', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), snapshot);
+		// A queue-mode worker gets no static data: the database state is there, the list is not.
+		for (const key of Object.keys(workflow.staticData)) delete workflow.staticData[key];
+		const run = await workflow.run('upsert', only([0]), snapshot);
+		if (kind === 'database') {
+			expect(run.outputs[1].map((item) => item.json)).toEqual([{ syncStatus: 'notReported', reason: MISSING_NOT_REPORTED }]);
+		} else {
+			// Static data is the whole state here: losing it is a first run again.
+			expect(run.outputs[1]).toEqual([]);
+		}
 	});
 
 	it('works with Send: All, and has one output without the option', async () => {
