@@ -8,6 +8,7 @@ import * as exportContacts from './contact/export.operation';
 import * as getExportStatus from './contact/getExportStatus.operation';
 import * as getImportStatus from './contact/getImportStatus.operation';
 import * as importContacts from './contact/import.operation';
+import * as resetSyncState from './contact/resetSyncState.operation';
 
 export const operations: Operations<CrescendoApi> = {
 	contact: {
@@ -15,6 +16,7 @@ export const operations: Operations<CrescendoApi> = {
 		getImportStatus,
 		export: exportContacts,
 		getExportStatus,
+		resetSyncState,
 	},
 };
 

@@ -73,7 +73,14 @@ export interface FinishedTask {
 	/** Reads MAAC's mismatch file, on the status pace. */
 	transport: Transport;
 	statusPace: RateLimiter;
+	/**
+	 * Whether a contact of the mismatch file fails its item instead of being output as "notMatched": with
+	 * the Sync option, so that it is not remembered as sent and goes out again next run.
+	 */
+	notMatchedFails?: boolean;
 }
+
+const NOT_MATCHED = 'No contact with this LINE UID, or the contact blocked the account';
 
 /** The outcome of every contact of a finished task: imported, not matched, submitted, or the task's failure. */
 export async function finishedOutcomes(batch: Array<BulkEntry<ContactRow>>, task: FinishedTask): Promise<EntryOutcome[]> {
@@ -101,11 +108,21 @@ export async function finishedOutcomes(batch: Array<BulkEntry<ContactRow>>, task
 			return { json: { ...shared, outcome: 'submitted', reason: NO_PER_CONTACT_RESULT } };
 		}
 		const notMatched = mismatched?.has(entry.payload.keyValue) === true;
+		if (notMatched && task.notMatchedFails) {
+			return {
+				error: rejectedItem(
+					task.node,
+					entry.itemIndex,
+					`Import task ${taskId}: ${NOT_MATCHED} (listed in the task's mismatch file). The Sync option did not record it, so it is sent again next run.`,
+					importKey,
+				),
+			};
+		}
 		return {
 			json: {
 				...shared,
 				outcome: notMatched ? 'notMatched' : 'imported',
-				...(notMatched ? { reason: 'No contact with this LINE UID, or the contact blocked the account' } : {}),
+				...(notMatched ? { reason: NOT_MATCHED } : {}),
 			},
 		};
 	});

@@ -78,12 +78,14 @@ export function contactPreparer(ctx: IExecuteFunctions, api: CrescendoApi, setti
 /**
  * Sends each task: waits for the previous one when the run does not wait anyway (Crescendo Lab runs one
  * import at a time), starts it, and, with Wait for Completion, reads its outcome for every contact.
+ * `notMatchedFails`: a contact of the mismatch file fails its item (the Sync option must not record it).
  */
 export function importTaskSender(
 	ctx: IExecuteFunctions,
 	api: CrescendoApi,
 	settings: ImportSettings,
 	envelope: IDataObject,
+	notMatchedFails = false,
 ): (batch: Array<BulkEntry<ContactRow>>) => Promise<EntryOutcome[]> {
 	const { importKey, timing, waitForCompletion } = settings;
 	// A busy answer is waited out for as long as the user allows one task to take.
@@ -109,6 +111,6 @@ export function importTaskSender(
 		previousTask = { taskId, contacts: batch.length };
 		if (!waitForCompletion) return startedOutcomes(batch, taskId, importKey);
 		const status = await waitFor(taskId, batch.length);
-		return await finishedOutcomes(batch, { node: ctx.getNode(), taskId, importKey, status, transport, statusPace });
+		return await finishedOutcomes(batch, { node: ctx.getNode(), taskId, importKey, status, transport, statusPace, notMatchedFails });
 	};
 }

@@ -76,7 +76,7 @@ describe('Crescendo Lab node description', () => {
 			{ name: 'crescendoLabMaacApi', required: true, displayOptions: { show: { authentication: ['maacApi'] } } },
 		]);
 		const operations = description.properties.find((p) => p.name === 'operation')?.options as Array<{ value: string; action: string }>;
-		expect(operations.map((o) => o.value).sort()).toEqual(['export', 'getExportStatus', 'getImportStatus', 'import']);
+		expect(operations.map((o) => o.value).sort()).toEqual(['export', 'getExportStatus', 'getImportStatus', 'import', 'resetSyncState']);
 		expect(operations.every((o) => o.action)).toBe(true);
 	});
 

@@ -5,6 +5,7 @@ import * as exportContacts from './export.operation';
 import * as getExportStatus from './getExportStatus.operation';
 import * as getImportStatus from './getImportStatus.operation';
 import * as importContacts from './import.operation';
+import * as resetSyncState from './resetSyncState.operation';
 
 export const description: INodeProperties[] = [
 	{
@@ -38,6 +39,12 @@ export const description: INodeProperties[] = [
 				description: `Create or update contacts in import tasks of up to ${MAX_CONTACTS_PER_IMPORT.toLocaleString('en-US')} contacts, one task at a time`,
 				action: 'Import contacts',
 			},
+			{
+				name: 'Reset Sync State',
+				value: 'resetSyncState',
+				description: 'Forget what the Sync option of Import remembered, so the next import sends every contact',
+				action: 'Reset the sync state',
+			},
 		],
 		default: 'import',
 	},
@@ -45,4 +52,5 @@ export const description: INodeProperties[] = [
 	...getImportStatus.description,
 	...exportContacts.description,
 	...getExportStatus.description,
+	...resetSyncState.description,
 ];

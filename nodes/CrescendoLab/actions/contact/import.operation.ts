@@ -1,11 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { runBulk } from '../../../shared/bulk';
 import { jsonBytes } from '../../../shared/chunk';
 import { emptyValuesOption } from '../../../shared/emptyValues';
+import { readSyncSettings, runSync, syncOption } from '../../../shared/sync';
 import { EMPTY_VALUES } from '../../helpers/contactRow';
+import type { ContactRow } from '../../helpers/contactRow';
 import { contactPreparer, importEnvelope, importLimits, importTaskSender, readImportSettings } from '../../helpers/importTask';
+import { contactTracking } from '../../helpers/sync';
 import { pollingOptions } from '../../helpers/timing';
 import type { CrescendoApi } from '../../transport';
 import {
@@ -127,6 +129,10 @@ const properties: INodeProperties[] = [
 			...pollingOptions,
 		],
 	},
+	{
+		...syncOption('contacts'),
+		description: `Send only the contacts that are new or changed since the last run, or preview what would be sent. Every contact skipped saves room in the ${CONTACTS} contacts of a task and in the ${DEFAULT_REQUESTS_PER_MINUTE} task starts a minute. A contact is remembered once its task has finished and imported it (so this needs Wait for Completion); a contact of MAAC's mismatch file (key LINE UID) fails its item and is sent again next run. When a task counts mismatches without naming them (other keys), its contacts are remembered as sent.`,
+	},
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['contact'], operation: ['import'] } }, properties);
@@ -134,17 +140,26 @@ export const description = updateDisplayOptions({ show: { resource: ['contact'],
 /**
  * Checks every contact before anything is sent, packs them into import tasks (at most the vendor's
  * contacts and bytes per task), then starts the tasks one after another (each once the previous one has
- * ended) and gives every contact its outcome.
+ * ended) and gives every contact its outcome. With the Sync option, only new and changed contacts go into
+ * the tasks (helpers/sync.ts), so unchanged ones cost neither task room nor task starts.
  */
 export async function execute(this: IExecuteFunctions, api: CrescendoApi): Promise<INodeExecutionData[][]> {
 	const settings = readImportSettings(this);
+	const sync = readSyncSettings(this);
+	const remembers = sync.changedOnly && !sync.dryRun;
+	if (remembers && !settings.waitForCompletion) {
+		// A started task may still fail or not match a contact: remembering it as sent would never send it again.
+		throw new NodeOperationError(this.getNode(), 'Sync "Send: Only Changed Since Last Run" needs Wait for Completion', {
+			description: 'A contact is remembered only once its task has finished and imported it. Turn Wait for Completion on, or set Send to All.',
+		});
+	}
 	const envelope = importEnvelope(api, settings);
-	const run = await runBulk(this, this.getInputData().length, {
+	return await runSync<ContactRow>(this, this.getInputData().length, contactTracking(api.surface, settings.importKey, settings.tags), {
 		requestName: 'The import task',
 		limits: importLimits(envelope),
 		bytes: (contact) => jsonBytes(contact.row),
 		prepare: contactPreparer(this, api, settings),
-		send: importTaskSender(this, api, settings, envelope),
+		// With the Sync option only a contact the task imported is an accepted one.
+		send: importTaskSender(this, api, settings, envelope, remembers),
 	});
-	return run.results.output();
 }
