@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { SYNC_OUTPUTS } from '../shared/sync';
 import * as contact from './actions/contact/Contact.resource';
 import { router } from './actions/router';
 import { getContactFields } from './methods/resourceMapping';
@@ -21,7 +22,7 @@ export class CrescendoLab implements INodeType {
 		defaults: { name: 'Crescendo Lab' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: SYNC_OUTPUTS,
 		credentials: [
 			{ name: 'crescendoLabApi', required: true, displayOptions: { show: { authentication: ['profileApi'] } } },
 			{ name: 'crescendoLabMaacApi', required: true, displayOptions: { show: { authentication: ['maacApi'] } } },

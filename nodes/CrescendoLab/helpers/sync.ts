@@ -34,6 +34,7 @@ export function contactTracking(surface: Surface, importKey: string, taskTags: s
 			return { id: contactKey(importKey, contact.keyValue), fields };
 		},
 		narrow: (contact, fields) => ({ ...contact, row: pickFields(contact.row, fields, [], [importKey]) }),
+		missing: (id): IDataObject => ({ importKey, keyValue: id.slice(id.indexOf(':') + 1) }),
 		unchanged: (contact): IDataObject => ({
 			importKey,
 			keyValue: contact.keyValue,
