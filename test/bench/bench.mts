@@ -14,6 +14,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { writeChartsFromFile, type BenchRow } from './charts.mts';
 import { engineOverhead } from './engine.mts';
+import { syncStateFigures } from './syncState.mts';
 import { executeMeasured, type MeasuredRun } from './n8nProcess.mts';
 import { bulkNode, httpRequestNode, naiveTarget, profileCode, workflow, type BulkVendor } from './workloads.mts';
 
@@ -22,11 +23,11 @@ const argv = process.argv.slice(2);
 const flag = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];
 const quick = argv.includes('--quick');
 const reps = Number(flag('reps') ?? (quick ? 1 : 3));
-const only = new Set((flag('only') ?? '1,2,3,4,5,6').split(',').map(Number));
+const only = new Set((flag('only') ?? '1,2,3,4,5,6,7,8').split(',').map(Number));
 
 const SIZES = quick
-	? { s1: 1_000, crescendo: 20_000, batchLimit: 20_000, exportFile: 100_000, exportItems: 20_000, resync: 10_000, engine: 20_000, insiderReads: 300 }
-	: { s1: 10_000, crescendo: 50_000, batchLimit: 100_000, exportFile: 1_000_000, exportItems: 200_000, resync: 100_000, engine: 100_000, insiderReads: 2_000 };
+	? { s1: 1_000, crescendo: 20_000, batchLimit: 20_000, exportFile: 100_000, exportItems: 20_000, resync: 10_000, engine: 20_000, insiderReads: 300, syncKeys: 100_000 }
+	: { s1: 10_000, crescendo: 50_000, batchLimit: 100_000, exportFile: 1_000_000, exportItems: 200_000, resync: 100_000, engine: 100_000, insiderReads: 2_000, syncKeys: 1_000_000 };
 /** The HTTP Request node's Batching option as users set it to stay under a vendor's limit: 100 requests per 100 ms. */
 const HTTP_BATCHING = { batchSize: 100, batchInterval: 100 };
 
@@ -343,6 +344,76 @@ async function scenario4(): Promise<void> {
 	});
 }
 
+// ---- scenario 7: Profile Sync on Synerise: identical re-sync, then 1 % changed in one field ------------------
+
+/** The input of scenario 7: from the third run of the workflow on, every 100th profile has a new `points`. */
+function scenario7Code(count: number): string {
+	return `const state = $getWorkflowStaticData('global');
+state.run = (state.run || 0) + 1;
+const changed = state.run >= 3;
+const out = new Array(${count});
+for (let i = 0; i < ${count}; i++) out[i] = { json: { customId: 'sync-' + i, email: 'sync' + i + '@example.com', firstName: 'User ' + i, city: ['Warsaw', 'Krakow', 'Gdansk'][i % 3], points: changed && i % 100 === 0 ? i + 1 : i } };
+return out;`;
+}
+
+function scenario7Workflows(): any[] {
+	return Array.from({ length: reps }, (_, pair) => {
+		const node = bulkNode('synerise', 'Sync');
+		node.typeVersion = 2;
+		node.parameters = { ...node.parameters, sync: { send: 'changed', changedFieldsOnly: true } };
+		return workflow(`s7-sync${pair}`, scenario7Code(SIZES.resync), [node]);
+	});
+}
+
+async function scenario7(): Promise<void> {
+	const first: number[] = [];
+	const second: number[] = [];
+	const third: number[] = [];
+	const requests: Array<{ first: number; second: number; third: number }> = [];
+	const problems: string[] = [];
+	const batchCalls = async () => (await sandbox.control('synerise').stats()).byRoute['POST /v4/clients/batch'] ?? 0;
+	for (let pair = 0; pair < reps; pair++) {
+		await sandbox.control('synerise').reset();
+		const run1 = await execute(`s7-sync${pair}`);
+		const r1 = await batchCalls();
+		const run2 = await execute(`s7-sync${pair}`);
+		const r2 = (await batchCalls()) - r1;
+		const run3 = await execute(`s7-sync${pair}`);
+		const r3 = (await batchCalls()) - r1 - r2;
+		first.push(nodeMs(run1, 'Sync'));
+		second.push(nodeMs(run2, 'Sync'));
+		third.push(nodeMs(run3, 'Sync'));
+		requests.push({ first: r1, second: r2, third: r3 });
+		if (!outputs(run3, 'Sync')) {
+			problems.push(describeFailure(run3, 'Sync'));
+			continue;
+		}
+		const sent = run3.run.items('Sync').filter((item) => item.json.syncStatus === 'sent');
+		const expected = Math.ceil(SIZES.resync / 100);
+		const onlyPoints = sent.every((item) => JSON.stringify(item.json.changedFields) === '["points"]' && item.json.customId !== undefined && Number(String(item.json.customId).slice(5)) % 100 === 0);
+		if (sent.length !== expected || !onlyPoints) problems.push(`third run sent ${sent.length} (expected ${expected}), only points: ${onlyPoints}`);
+		if (r2 !== 0) problems.push(`identical rerun sent ${r2} requests`);
+	}
+	raw.s7 = { first, second, third, requests, problems };
+	const f = median(first);
+	rows.push({
+		scenario: `7 synerise sync: ${SIZES.resync.toLocaleString('en-US')} profiles, identical second run`,
+		figure: `${seconds(median(second))}, ${median(requests.map((x) => x.second))} requests`,
+		baseline: `first run ${seconds(f)}, ${median(requests.map((x) => x.first))} requests`,
+		ratio: `${((median(second) / f) * 100).toFixed(1)} %`,
+		target: '0 requests, ≤ 10 %',
+		notes: problems.length ? problems.join('; ') : undefined,
+	});
+	rows.push({
+		scenario: `7 synerise sync: 1 % of ${SIZES.resync.toLocaleString('en-US')} changed in one field`,
+		figure: `${seconds(median(third))}, ${median(requests.map((x) => x.third))} requests`,
+		baseline: `first run ${seconds(f)}`,
+		ratio: `${((median(third) / f) * 100).toFixed(1)} %`,
+		target: 'exactly the 1 %, with only that field',
+		notes: problems.length ? problems.join('; ') : 'checked: only the changed profiles, changedFields = ["points"]',
+	});
+}
+
 // ---- scenario 6: Insider profile reads against the quota ---------------------------------------------------
 
 /** Event types each read asks for: Insider charges by them (§0), so the read costs more than one unit. */
@@ -436,6 +507,7 @@ async function main(): Promise<void> {
 			...(only.has(3) ? scenario3Workflows() : []),
 			...(only.has(4) && sandbox.vendors.batch ? scenario4Workflows() : []),
 			...(only.has(6) && sandbox.vendors.insider ? scenario6Workflows() : []),
+			...(only.has(7) && sandbox.vendors.synerise ? scenario7Workflows() : []),
 		];
 		if (workflows.length) await n8n.importWorkflows(workflows);
 		if (only.has(1)) await scenario1();
@@ -456,6 +528,20 @@ async function main(): Promise<void> {
 			}
 		}
 		if (only.has(6) && sandbox.vendors.insider) await scenario6();
+		if (only.has(7) && sandbox.vendors.synerise) await scenario7();
+		if (only.has(8)) {
+			const figures = await syncStateFigures(SIZES.syncKeys);
+			raw.s8 = figures;
+			for (const figure of figures) {
+				rows.push({
+					scenario: `8 sync state: ${figure.keys.toLocaleString('en-US')} keys, ${figure.store === 'database' ? "n8n's deduplication helpers (in-process fake)" : 'static data'}`,
+					figure: `first run: look-up ${seconds(figure.firstLoadMs)}, save ${seconds(figure.firstSaveMs)}`,
+					baseline: `identical rerun: look-up ${seconds(figure.rerunLoadMs)}, save ${seconds(figure.rerunSaveMs)}`,
+					ratio: `heap +${mb(figure.heapGrowthMb)}`,
+					notes: figure.storedMb === undefined ? undefined : `stored ≈ ${mb(figure.storedMb)}`,
+				});
+			}
+		}
 	} finally {
 		n8n.dispose();
 		await sandbox.close();
