@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { SYNC_OUTPUTS } from '../shared/sync';
 import * as exportResource from './actions/export/Export.resource';
 import * as identifierResource from './actions/identifier/Identifier.resource';
 import { router } from './actions/router';
@@ -24,7 +25,7 @@ export class Insider implements INodeType {
 		defaults: { name: 'Insider' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: SYNC_OUTPUTS,
 		credentials: [{ name: 'insiderApi', required: true }],
 		properties: [
 			{

@@ -12,6 +12,7 @@ import * as userDelete from './user/delete.operation';
 import * as userDeleteAttribute from './user/deleteAttribute.operation';
 import * as userDeletePii from './user/deletePii.operation';
 import * as userGet from './user/get.operation';
+import * as userResetSyncState from './user/resetSyncState.operation';
 import * as userUpsert from './user/upsert.operation';
 
 /** Operation modules by resource value, then by operation value, as the node's parameters name them. */
@@ -22,6 +23,7 @@ export const operations = {
 		delete: userDelete,
 		deletePii: userDeletePii,
 		deleteAttribute: userDeleteAttribute,
+		resetSyncState: userResetSyncState,
 	},
 	identifier: {
 		update: identifierUpdate,

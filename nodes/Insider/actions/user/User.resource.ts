@@ -4,6 +4,7 @@ import * as deleteUser from './delete.operation';
 import * as deleteAttribute from './deleteAttribute.operation';
 import * as deletePii from './deletePii.operation';
 import * as get from './get.operation';
+import * as resetSyncState from './resetSyncState.operation';
 import * as upsert from './upsert.operation';
 
 /** User profiles: the operation list, then each operation's fields. */
@@ -45,6 +46,12 @@ export const description: INodeProperties[] = [
 				description: "Get a user's attributes and events",
 				action: 'Get a user profile',
 			},
+			{
+				name: 'Reset Sync State',
+				value: 'resetSyncState',
+				description: 'Forget what the Sync option of Create or Update remembered, so its next run sends every user',
+				action: 'Reset the sync state',
+			},
 		],
 		default: 'upsert',
 	},
@@ -53,4 +60,5 @@ export const description: INodeProperties[] = [
 	...deleteUser.description,
 	...deletePii.description,
 	...deleteAttribute.description,
+	...resetSyncState.description,
 ];

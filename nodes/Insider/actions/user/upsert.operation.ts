@@ -2,12 +2,14 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { emptyValuesOption } from '../../../shared/emptyValues';
+import { runSync, syncOption } from '../../../shared/sync';
 import { EMPTY_VALUES, EMPTY_VALUES_NODE_VERSION } from '../../helpers/attributes';
 import { concurrencyOption } from '../../helpers/concurrency';
 import { count, USER_BATCH_TEXT } from '../../helpers/limitTexts';
 import { catalogueIfAsked, metadataOption } from '../../helpers/metadata';
+import { userTracking } from '../../helpers/sync';
 import { acceptedUser, upsertEnvelope, userReader } from '../../helpers/upsertUsers';
-import { sendUserBatches } from '../../helpers/userBatches';
+import { userBatchOptions } from '../../helpers/userBatches';
 import type { InsiderApi } from '../../transport';
 import { UPSERT_PATH, USER_WRITE_REQUESTS_PER_MINUTE } from '../../transport';
 
@@ -223,19 +225,28 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	syncOption('users'),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['user'], operation: ['upsert'] } }, properties);
 
-/** Reads every item's user, then sends them in batches and maps Insider's per-user errors back to items. */
+/**
+ * Reads every item's user, then sends them in batches and maps Insider's per-user errors back to items;
+ * with the Sync option, only the users that are new or changed (and every user with events).
+ */
 export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const catalogue = await catalogueIfAsked(this, api.transport);
-	return await sendUserBatches(this, api, {
-		path: UPSERT_PATH,
-		envelope: upsertEnvelope(options),
-		prepare: userReader(this, options, catalogue),
-		requestName: 'The upsert request',
-		accepted: acceptedUser,
-	});
+	return await runSync(
+		this,
+		this.getInputData().length,
+		userTracking(),
+		userBatchOptions(this, api, {
+			path: UPSERT_PATH,
+			envelope: upsertEnvelope(options),
+			prepare: userReader(this, options, catalogue),
+			requestName: 'The upsert request',
+			accepted: acceptedUser,
+		}),
+	);
 }
