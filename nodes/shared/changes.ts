@@ -259,7 +259,7 @@ export class DeduplicationChangeStore implements ChangeStore {
       ENTRIES,
     );
     this.recordedUnknownKeys = answer.new.length > 0;
-    this.lookupRecorded = answer.new.map(String);
+    this.lookupRecorded = answer.new as string[];
     const processed = new Set(answer.processed.map(String));
     return texts.map((text) => processed.has(text));
   }
@@ -355,7 +355,12 @@ export interface ChangeCandidate {
 export class ChangeTracker {
   /** What this run expects the vendor to hold once its earlier items are applied (duplicate IDs in one run). */
   private readonly expected = new Map<string, ChangeKey[]>();
-  private readonly knownTexts = new Set<string>();
+  /** What `load` learnt per record: its keys, and which of them the store held. */
+  private readonly loaded = new Map<
+    string,
+    { attributes: IDataObject; keys: ChangeKey[]; known: boolean[]; presenceKnown: boolean }
+  >();
+  private knownTextSet?: Set<string>;
   private readonly kept = new Map<string, ChangeKey[]>();
   private readonly accepted = new Map<string, ChangeKey[]>();
 
@@ -368,7 +373,9 @@ export class ChangeTracker {
 
   /** Whether the store holds this record at all (always false without presence keys). */
   isKnown(id: string): boolean {
-    return this.presence && this.knownTexts.has(keyText(presenceKey(id)));
+    if (!this.presence) return false;
+    const loaded = this.loaded.get(id);
+    return loaded ? loaded.presenceKnown : this.knownTexts().has(keyText(presenceKey(id)));
   }
 
   keysOf(id: string, attributes: IDataObject): ChangeKey[] {
@@ -383,15 +390,37 @@ export class ChangeTracker {
 
   /** Asks the store once about every record of the run. */
   async load(candidates: ChangeCandidate[]): Promise<void> {
-    const keys = candidates.flatMap((candidate) =>
-      this.keysOf(candidate.id, candidate.attributes),
-    );
-    if (this.presence)
-      for (const candidate of candidates) keys.push(presenceKey(candidate.id));
+    const keys: ChangeKey[] = [];
+    const spans: Array<{ candidate: ChangeCandidate; own: ChangeKey[]; start: number }> = [];
+    for (const candidate of candidates) {
+      const own = this.keysOf(candidate.id, candidate.attributes);
+      spans.push({ candidate, own, start: keys.length });
+      for (const key of own) keys.push(key);
+      if (this.presence) keys.push(presenceKey(candidate.id));
+    }
     const known = await this.store.known(keys);
-    keys.forEach((key, index) => {
-      if (known[index]) this.knownTexts.add(keyText(key));
-    });
+    for (const { candidate, own, start } of spans) {
+      this.loaded.set(candidate.id, {
+        attributes: candidate.attributes,
+        keys: own,
+        known: known.slice(start, start + own.length),
+        presenceKnown: this.presence && known[start + own.length] === true,
+      });
+    }
+  }
+
+  /** Every key the store held, as text: built only when a record is decided on other attributes than it was loaded with. */
+  private knownTexts(): Set<string> {
+    if (!this.knownTextSet) {
+      this.knownTextSet = new Set<string>();
+      for (const [id, entry] of this.loaded) {
+        entry.keys.forEach((key, index) => {
+          if (entry.known[index]) this.knownTextSet!.add(keyText(key));
+        });
+        if (entry.presenceKnown) this.knownTextSet.add(keyText(presenceKey(id)));
+      }
+    }
+    return this.knownTextSet;
   }
 
   decide(
@@ -399,28 +428,43 @@ export class ChangeTracker {
     attributes: IDataObject,
     forceSend: boolean,
   ): ChangeDecision {
-    const keys = this.keysOf(id, attributes);
+    const loaded = this.loaded.get(id);
+    // A record decided on the attributes it was loaded with (the usual case) reuses the keys and answers of `load`.
+    const keys =
+      loaded && loaded.attributes === attributes
+        ? loaded.keys
+        : this.keysOf(id, attributes);
     const earlier = this.expected.get(id);
-    const earlierTexts = earlier ? new Set(earlier.map(keyText)) : undefined;
-    const held = (key: ChangeKey) =>
-      earlierTexts
-        ? earlierTexts.has(keyText(key))
-        : this.knownTexts.has(keyText(key));
+    let held: boolean[];
+    if (earlier) {
+      const earlierTexts = new Set(earlier.map(keyText));
+      held = keys.map((key) => earlierTexts.has(keyText(key)));
+    } else if (loaded && keys === loaded.keys) {
+      held = loaded.known;
+    } else {
+      const known = this.knownTexts();
+      held = keys.map((key) => known.has(keyText(key)));
+    }
     this.expected.set(id, keys);
-    const unchangedKeys = keys.filter(held);
+    const unchangedKeys = keys.filter((_, index) => held[index]);
     // Only what the store already held, and this item does not change, stays true whatever happens to
     // this run's requests.
-    const texts = new Set(keys.map(keyText));
     const presence = this.presence ? [presenceKey(id)] : [];
-    this.kept.set(
-      id,
-      earlierTexts
-        ? (this.kept.get(id) ?? []).filter(
-            (key) => isPresence(key) || texts.has(keyText(key)),
-          )
-        : [...unchangedKeys, ...(this.isKnown(id) ? presence : [])],
-    );
-    const remember = [...keys, ...presence];
+    if (earlier) {
+      const texts = new Set(keys.map(keyText));
+      this.kept.set(
+        id,
+        (this.kept.get(id) ?? []).filter(
+          (key) => isPresence(key) || texts.has(keyText(key)),
+        ),
+      );
+    } else {
+      this.kept.set(
+        id,
+        this.isKnown(id) ? [...unchangedKeys, ...presence] : unchangedKeys,
+      );
+    }
+    const remember = this.presence ? [...keys, ...presence] : keys;
     if (this.granularity === "record") {
       const unchanged = unchangedKeys.length === 1 && !forceSend;
       return {
@@ -429,9 +473,10 @@ export class ChangeTracker {
         changedAttributes: unchanged ? [] : Object.keys(attributes),
       };
     }
-    const changedAttributes = keys
-      .filter((key) => !held(key))
-      .map((key) => key.attr as string);
+    const changedAttributes: string[] = [];
+    keys.forEach((key, index) => {
+      if (!held[index]) changedAttributes.push(key.attr as string);
+    });
     if (changedAttributes.length === 0 && !forceSend)
       return { remember, changedAttributes };
     const send: IDataObject = {};

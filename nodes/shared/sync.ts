@@ -248,7 +248,7 @@ interface StoredSnapshot {
 /**
  * The Missing From Source output: the keys of the last run's snapshot that this run's input lacks. The keys
  * themselves (not fingerprints) are needed to name what left, so they are kept in the node's workflow static
- * data, which n8n saves with the workflow after every production run (queue workers included). When an item
+ * data, which n8n saves with the workflow after every production run (but hands no queue-mode worker in n8n 2.41.1). When an item
  * has no readable key, nothing is reported (a key that only looks gone could start a delete): a warning names
  * the items, and the list keeps every key it had. A run that stops on an error never gets here, so its list is
  * left as it was. `save` is false for a dry run.
