@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { BulkEntry, BulkOptions, EntryOutcome } from './bulk';
+import type { BulkEntry, BulkOptions, BulkSending, ChoosingBulkOptions, EntryOutcome } from './bulk';
 import { runBulk } from './bulk';
 import type { ChangeKey, ChangeTracker } from './changes';
 import { forgetChanges, loadChanges } from './changes';
@@ -101,6 +101,11 @@ export interface SyncRecord {
 	id: string;
 	/** Flat field name → value, without the key itself; a field left out is one the vendor keeps. */
 	fields: IDataObject;
+	/**
+	 * The payload is sent whatever changed (it carries an action, such as events, not only state); Only Changed
+	 * Fields still narrows its fields, possibly to none.
+	 */
+	always?: boolean;
 }
 
 export interface SyncTracking<P> {
@@ -108,7 +113,10 @@ export interface SyncTracking<P> {
 	stateKey: string;
 	/** The payload's record; throwing fails the item (e.g. no usable key). */
 	record: (payload: P) => SyncRecord;
-	/** The payload with only these fields (its key fields kept); called with a non-empty list. */
+	/**
+	 * The payload with only these fields (its key fields kept); the list is empty only for a record sent
+	 * `always`. May return more (e.g. the whole payload) when the narrowed one would not be valid for the vendor.
+	 */
 	narrow: (payload: P, fields: string[]) => P;
 	/** The output of an item not sent because it is unchanged: its key, as a sent item would show it. */
 	unchanged: (payload: P) => IDataObject;
@@ -128,6 +136,8 @@ interface Group {
 	status?: SyncStatus;
 	changedFields: string[];
 	remember: ChangeKey[];
+	/** Whether an item of this record is sent whatever changed. */
+	always: boolean;
 	/** Items of this record still waiting for the vendor's answer. */
 	pending: number;
 	failed: boolean;
@@ -144,7 +154,7 @@ export async function runSync<P>(
 	ctx: IExecuteFunctions,
 	itemCount: number,
 	tracking: SyncTracking<P>,
-	options: BulkOptions<P>,
+	options: BulkOptions<P> | ChoosingBulkOptions<P>,
 ): Promise<INodeExecutionData[][]> {
 	const settings = readSyncSettings(ctx);
 	// Send: All needs no state, unless the input is a full snapshot: then the state tells a first run from a
@@ -166,11 +176,12 @@ export async function runSync<P>(
 		const { id, fields } = entry.record;
 		let group = groups.get(id);
 		if (!group) {
-			group = { id, items: [], fields: {}, changedFields: [], remember: [], pending: 0, failed: false };
+			group = { id, items: [], fields: {}, changedFields: [], remember: [], always: false, pending: 0, failed: false };
 			groups.set(id, group);
 		}
 		group.items.push(itemIndex);
 		Object.assign(group.fields, fields);
+		if (entry.record.always) group.always = true;
 	});
 	const tracker = await loadChanges(
 		ctx,
@@ -193,11 +204,11 @@ export async function runSync<P>(
 		if (!accepted) group.failed = true;
 		if (--group.pending === 0 && !group.failed) tracker.accept(group.id, group.remember);
 	};
-	const send = async (batch: Array<BulkEntry<P>>, batchNumber: number): Promise<EntryOutcome[]> => {
+	const tracked = (sendBatch: BulkSending<P>['send']) => async (batch: Array<BulkEntry<P>>, batchNumber: number): Promise<EntryOutcome[]> => {
 		const planned = batch.map((entry) => plan[entry.itemIndex] as Extract<Plan<P>, { send: P }>);
 		let outcomes: EntryOutcome[];
 		try {
-			outcomes = await options.send(batch, batchNumber);
+			outcomes = await sendBatch(batch, batchNumber);
 		} catch (error) {
 			// The whole request failed: every entry fails with it, as a failed bulk request does.
 			outcomes = batch.map(() => ({ error }));
@@ -211,8 +222,21 @@ export async function runSync<P>(
 			return { json: { ...json, syncStatus: json.syncStatus ?? 'sent', changedFields: item.changedFields } };
 		});
 	};
+	const sending: Pick<BulkOptions<P>, 'send'> | Pick<ChoosingBulkOptions<P>, 'choose'> =
+		'choose' in options
+			? {
+					choose: {
+						lookahead: options.choose.lookahead,
+						sending: (entries, complete) => {
+							const chosen = options.choose.sending(entries, complete);
+							return { ...chosen, send: tracked(chosen.send) };
+						},
+					},
+				}
+			: { send: tracked(options.send) };
 	const run = await runBulk<P>(ctx, itemCount, {
 		...options,
+		...sending,
 		prepare: (itemIndex) => {
 			const item = plan[itemIndex];
 			if ('fail' in item) throw item.fail;
@@ -223,8 +247,7 @@ export async function runSync<P>(
 			const item = plan[itemIndex];
 			return 'unchanged' in item ? item.unchanged : undefined;
 		},
-		send,
-	}).finally(async () => await tracker.save());
+	} as BulkOptions<P> | ChoosingBulkOptions<P>).finally(async () => await tracker.save());
 	const output = run.results.output();
 	return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), tracker, true)] : output;
 }
@@ -302,7 +325,7 @@ function decide<P>(
 	});
 	for (const group of groups.values()) {
 		const known = tracker.isKnown(group.id);
-		const decision = tracker.decide(group.id, group.fields, false);
+		const decision = tracker.decide(group.id, group.fields, group.always);
 		group.remember = decision.remember;
 		group.status = !known ? 'new' : decision.send ? 'changed' : 'unchanged';
 		group.changedFields = group.status === 'new' ? Object.keys(group.fields) : decision.changedAttributes;
@@ -312,6 +335,7 @@ function decide<P>(
 			const itemChanged = Object.keys(record.fields).filter((field) => changed.has(field));
 			if (
 				settings.changedOnly &&
+				!record.always &&
 				(group.status === 'unchanged' || (group.status === 'changed' && settings.changedFieldsOnly && itemChanged.length === 0))
 			) {
 				plan[itemIndex] = { unchanged: { ...tracking.unchanged(payload), syncStatus: 'unchanged' } };

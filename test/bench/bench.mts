@@ -390,7 +390,7 @@ async function scenario7(): Promise<void> {
 		}
 		const sent = run3.run.items('Sync').filter((item) => item.json.syncStatus === 'sent');
 		const expected = Math.ceil(SIZES.resync / 100);
-		const onlyPoints = sent.every((item) => JSON.stringify(item.json.changedFields) === '["points"]' && item.json.customId !== undefined && Number(String(item.json.customId).slice(5)) % 100 === 0);
+		const onlyPoints = sent.every((item) => JSON.stringify(item.json.changedFields) === '["attributes.points"]' && item.json.customId !== undefined && Number(String(item.json.customId).slice(5)) % 100 === 0);
 		if (sent.length !== expected || !onlyPoints) problems.push(`third run sent ${sent.length} (expected ${expected}), only points: ${onlyPoints}`);
 		if (r2 !== 0) problems.push(`identical rerun sent ${r2} requests`);
 	}
@@ -410,7 +410,7 @@ async function scenario7(): Promise<void> {
 		baseline: `first run ${seconds(f)}`,
 		ratio: `${((median(third) / f) * 100).toFixed(1)} %`,
 		target: 'exactly the 1 %, with only that field',
-		notes: problems.length ? problems.join('; ') : 'checked: only the changed profiles, changedFields = ["points"]',
+		notes: problems.length ? problems.join('; ') : 'checked: only the changed profiles, changedFields = ["attributes.points"]',
 	});
 }
 
