@@ -1,0 +1,92 @@
+// The Profile Sync engine on its own: a vendor-free payload, a `send` that records what it was given and
+// answers per entry as the test says, and both state stores.
+import type { IDataObject } from 'n8n-workflow';
+import { describe, expect, it } from 'vitest';
+
+import type { BulkEntry } from '../../../nodes/shared/bulk';
+import type { SyncTracking } from '../../../nodes/shared/sync';
+import { flatFields, pickFields, runSync } from '../../../nodes/shared/sync';
+import { fakeContext } from '../../helpers/fakeContext.mts';
+import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
+
+interface Payload {
+	key: string;
+	fields: IDataObject;
+	events?: string[];
+}
+
+const tracking: SyncTracking<Payload> = {
+	stateKey: 'engineSync',
+	record: (payload) => ({ id: payload.key, fields: payload.fields, always: payload.events !== undefined }),
+	narrow: (payload, fields) => ({ ...payload, fields: Object.fromEntries(fields.map((field) => [field, payload.fields[field]])) }),
+	unchanged: (payload) => ({ key: payload.key }),
+	missing: (id) => ({ key: id }),
+};
+
+type Store = 'database' | 'staticData';
+
+function workflow(kind: Store) {
+	const staticData: IDataObject = {};
+	const deduplication = new FakeDeduplication();
+	return async (items: Payload[], sync: IDataObject, refuse: (payload: Payload) => boolean = () => false) => {
+		const sent: Payload[][] = [];
+		const ctx = fakeContext({
+			items: items as unknown as IDataObject[],
+			params: { sync },
+			staticData,
+			deduplication: kind === 'database' ? deduplication : undefined,
+			mode: kind === 'database' ? 'trigger' : 'manual',
+			continueOnFail: true,
+		});
+		const outputs = await runSync<Payload>(ctx, items.length, tracking, {
+			prepare: (itemIndex) => {
+				const payload = items[itemIndex];
+				if (!payload.key) throw new Error(`Item ${itemIndex}: no key`);
+				return payload;
+			},
+			limits: { maxUnits: 2 },
+			send: async (batch: Array<BulkEntry<Payload>>) => {
+				sent.push(batch.map((entry) => entry.payload));
+				return batch.map((entry) => (refuse(entry.payload) ? { error: new Error('refused') } : { json: { key: entry.payload.key } }));
+			},
+		});
+		return { outputs, sent: sent.flat(), json: outputs[0].map((item) => item.json) };
+	};
+}
+
+const CHANGED = { send: 'changed', changedFieldsOnly: true };
+
+describe.each(['database', 'staticData'] as Store[])('runSync (%s store)', (kind) => {
+	it('sends a payload with events every run, narrowed to its changed fields (none when nothing changed)', async () => {
+		const run = workflow(kind);
+		await run([{ key: 'a', fields: { tier: 'gold', city: 'Oslo' }, events: ['login'] }], CHANGED);
+		const again = await run([{ key: 'a', fields: { tier: 'gold', city: 'Oslo' }, events: ['login'] }], CHANGED);
+		expect(again.sent).toEqual([{ key: 'a', fields: {}, events: ['login'] }]);
+		expect(again.json[0]).toMatchObject({ syncStatus: 'sent', changedFields: [] });
+		const changed = await run([{ key: 'a', fields: { tier: 'silver', city: 'Oslo' }, events: ['purchase'] }], CHANGED);
+		expect(changed.sent).toEqual([{ key: 'a', fields: { tier: 'silver' }, events: ['purchase'] }]);
+		// Without events the same record is unchanged again.
+		expect((await run([{ key: 'a', fields: { tier: 'silver', city: 'Oslo' } }], CHANGED)).sent).toEqual([]);
+	});
+
+	it('remembers a record only once every item sent for it was accepted', async () => {
+		const run = workflow(kind);
+		const items = [
+			{ key: 'a', fields: { tier: 'gold' } },
+			{ key: 'b', fields: { tier: 'gold' } },
+			{ key: 'a', fields: { city: 'Oslo' } },
+		];
+		// The second item of "a" is refused: "a" is not remembered, "b" is.
+		const first = await run(items, { send: 'changed' }, (payload) => payload.key === 'a' && 'city' in payload.fields);
+		expect(first.json.map((json) => json.syncStatus ?? json.error)).toEqual(['sent', 'sent', expect.stringContaining('refused')]);
+		const second = await run(items, { send: 'changed' });
+		expect(second.sent.map((payload) => payload.key)).toEqual(['a', 'a']);
+		expect((await run(items, { send: 'changed' })).sent).toEqual([]);
+	});
+
+	it('flatFields and pickFields name nested fields one level down and put them back', () => {
+		const payload = { email: 'a@example.com', attributes: { tier: 'gold', city: 'Oslo' }, tags: ['x'] };
+		expect(flatFields(payload, ['attributes'], ['email'])).toEqual({ 'attributes.tier': 'gold', 'attributes.city': 'Oslo', tags: ['x'] });
+		expect(pickFields(payload, ['attributes.city'], ['attributes'], ['email'])).toEqual({ email: 'a@example.com', attributes: { city: 'Oslo' } });
+	});
+});
