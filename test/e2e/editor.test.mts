@@ -201,7 +201,9 @@ describe.skipIf(major < 2)('the n8n editor in Chromium', () => {
 			for (const node of packageNodes(workflow)) {
 				for (const problem of await openPanel(node.name)) problems.push(`${node.name} panel: ${problem}`);
 				const vendor = node.type.slice(PACKAGE_NAME.length + 1);
-				const shot = `${slug(vendor)}-${slug(node.parameters.resource ?? '')}-${slug(node.parameters.operation ?? '')}.png`;
+				// A node with the Sync option set gets a picture of its own, for the docs' Sync section.
+				const sync = node.parameters.sync ? '-sync' : '';
+				const shot = `${slug(vendor)}-${slug(node.parameters.resource ?? '')}-${slug(node.parameters.operation ?? '')}${sync}.png`;
 				await page.locator('[data-test-id="ndv"]').screenshot({ path: join(IMAGES, shot) });
 				await closePanel();
 			}

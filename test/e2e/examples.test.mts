@@ -111,6 +111,33 @@ const CHECKS: Record<string, ExampleCheck> = {
 			expect(state.profiles.map((profile: any) => profile.email).sort()).toEqual(['alan@example.com', 'grace@example.com']);
 		},
 	},
+	'synerise-nightly-csv-sync.json': {
+		vendor: 'synerise',
+		check: async (run) => {
+			const out = run.items('Sync Profiles');
+			expect(out).toHaveLength(300);
+			expect(out.every((item) => item.json.syncStatus === 'sent')).toBe(true);
+			expect(run.items('Sync Profiles', 1)).toHaveLength(0);
+			expect(run.items('Sync Profiles', 2)).toHaveLength(0);
+			await eventually(async () => expect((await sandbox.control('synerise').state()).profiles).toHaveLength(300));
+		},
+		// The next night: cust-0 left the file and twelve customers changed tier.
+		again: async (run) => {
+			const sent = run.items('Sync Profiles').filter((item) => item.json.syncStatus === 'sent');
+			expect(sent.map((item) => item.json.customId).sort()).toEqual(
+				[1, 2, 51, 52, 101, 102, 151, 152, 201, 202, 251, 252].map((i) => `cust-${i}`).sort(),
+			);
+			expect(sent.every((item) => JSON.stringify(item.json.changedFields) === '["attributes.tier"]')).toBe(true);
+			expect(run.items('Sync Profiles', 1).map((item) => item.json)).toEqual([{ id: 'customId:cust-0', customId: 'cust-0', syncStatus: 'missing' }]);
+			expect(run.items('Delete Left Customers')).toHaveLength(1);
+			await eventually(async () => {
+				const profiles = (await sandbox.control('synerise').state()).profiles as any[];
+				expect(profiles.some((profile) => profile.customId === 'cust-0')).toBe(false);
+				expect(profiles.find((profile) => profile.customId === 'cust-2').attributes.tier).toBe('gold');
+				expect(profiles.find((profile) => profile.customId === 'cust-1').attributes.tier).toBe('silver');
+			});
+		},
+	},
 	'batch-scheduled-csv-sync.json': {
 		vendor: 'batch',
 		smoke: true,
