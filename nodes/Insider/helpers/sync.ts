@@ -24,9 +24,6 @@ export const KEY_ORDER = ['insider_id', 'uuid', 'custom', 'email', 'phone_number
  */
 export const EMAIL_MATCH_IGNORES_CASE = false;
 
-/** The record field that stands for an item's events (others are `attributes.…` and `identifiers.…`). */
-export const EVENTS_FIELD = 'events';
-
 const ATTRIBUTES = 'attributes.';
 const IDENTIFIERS = 'identifiers.';
 /** Inside `attributes` and `identifiers`, custom ones are compared one by one: `attributes.custom.tier`. */
@@ -75,7 +72,7 @@ export function addressOfKey(id: string): IDataObject {
  * replace the stored list is a different write from the same array appended, so Replace Array Attributes
  * is part of an array's value.
  */
-function userFields(user: UpsertUser, runToken: string): IDataObject {
+function userFields(user: UpsertUser): IDataObject {
 	const fields: IDataObject = {};
 	const [keyField] = keyIdentifier(user);
 	if (user.insider_id !== undefined && keyField !== 'iid') fields.insider_id = user.insider_id;
@@ -88,7 +85,6 @@ function userFields(user: UpsertUser, runToken: string): IDataObject {
 			fields[`${ATTRIBUTES}${name}`] = user.not_append === true && Array.isArray(value) ? { replace: value } : value;
 		}
 	}
-	if (user.events !== undefined && user.events.length > 0) fields[EVENTS_FIELD] = runToken;
 	return fields;
 }
 
@@ -100,12 +96,11 @@ function addressOf(user: UserAddress): IDataObject {
 	};
 }
 
-/** Change detection of Create or Update's users; one per run (the events token is the run's). */
+/** Change detection of Create or Update's users. */
 export function userTracking(): SyncTracking<UpsertUser> {
-	const runToken = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
 	return {
 		stateKey: SYNC_STATE_KEY,
-		record: (user) => ({ id: userKey(user), fields: userFields(user, runToken) }),
+		record: (user) => ({ id: userKey(user), fields: userFields(user), always: user.events !== undefined && user.events.length > 0 }),
 		narrow: (user, fields) => {
 			// The address always goes out whole: Insider matches by it and adds the identifiers it lacks.
 			const narrowed: UpsertUser = addressOf(user);
@@ -114,7 +109,7 @@ export function userTracking(): SyncTracking<UpsertUser> {
 				const attributes = pickFields(user.attributes, names, NESTED);
 				if (Object.keys(attributes).length > 0) narrowed.attributes = attributes;
 			}
-			if (fields.includes(EVENTS_FIELD) && user.events !== undefined) narrowed.events = user.events;
+			if (user.events !== undefined && user.events.length > 0) narrowed.events = user.events;
 			// Only an identifier changed: Insider wants attributes or events with it (§5.1), so the user goes whole.
 			if (narrowed.attributes === undefined && narrowed.events === undefined) return user;
 			if (user.not_append !== undefined) narrowed.not_append = user.not_append;
