@@ -204,6 +204,8 @@ describe.skipIf(major < 2)('the n8n editor in Chromium', () => {
 				// A node with the Sync option set gets a picture of its own, for the docs' Sync section.
 				const sync = node.parameters.sync ? '-sync' : '';
 				const shot = `${slug(vendor)}-${slug(node.parameters.resource ?? '')}-${slug(node.parameters.operation ?? '')}${sync}.png`;
+				// The Sync options sit at the bottom of the panel: bring them into the picture.
+				if (sync) await page.locator('[data-test-id="ndv"]').getByText('Send', { exact: true }).last().scrollIntoViewIfNeeded();
 				await page.locator('[data-test-id="ndv"]').screenshot({ path: join(IMAGES, shot) });
 				await closePanel();
 			}
