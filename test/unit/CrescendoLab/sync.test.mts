@@ -8,7 +8,8 @@ import { TASK_TAGS_FIELD } from '../../../nodes/CrescendoLab/helpers/sync';
 import type { Sandbox } from '../../../sandbox/index.mts';
 import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
-import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
+import type { SyncStore } from '../../helpers/syncState.mts';
+import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
 import { FAST, crescendoSandbox, resetSandbox, sandboxCall, sandboxState, uid } from './helpers.mts';
 
 let sandbox: Sandbox;
@@ -16,12 +17,10 @@ beforeAll(async () => (sandbox = await crescendoSandbox()));
 afterAll(async () => await sandbox.close());
 beforeEach(async () => await resetSandbox(sandbox));
 
-type Store = 'database' | 'staticData';
 
 /** A workflow's Crescendo Lab node across runs: the same state store every run, as n8n keeps it. */
-function node(kind: Store) {
-	const staticData: IDataObject = {};
-	const deduplication = new FakeDeduplication();
+function node(kind: SyncStore) {
+	const { staticData, deduplication, context } = nodeState(kind);
 	return {
 		staticData,
 		deduplication,
@@ -40,9 +39,7 @@ function node(kind: Store) {
 					...extra.params,
 				},
 				credentials: { crescendoLabApi: { ...credentials, baseUrl }, crescendoLabMaacApi: { ...maacCredentials, baseUrl } },
-				staticData,
-				deduplication: kind === 'database' ? deduplication : undefined,
-				mode: kind === 'database' ? 'trigger' : 'manual',
+				...context,
 				continueOnFail: extra.continueOnFail,
 				node: { name: 'Crescendo Lab', type: 'n8n-nodes-customer-profiles.crescendoLab' },
 			});
@@ -65,7 +62,7 @@ const contacts = (count: number, city = (_i: number) => 'Taipei') =>
 const stored = async (customerId: string) =>
 	((await sandboxState(sandbox)).contacts as IDataObject[]).find((contact) => contact.customer_id === customerId);
 
-describe.each(['database', 'staticData'] as Store[])('Crescendo Lab Sync (%s store)', (kind) => {
+describe.each(SYNC_STORES)('Crescendo Lab Sync (%s store)', (kind) => {
 	it('imports every contact once, starts no task on an identical rerun, then imports only the changed contact', async () => {
 		const workflow = node(kind);
 		const first = await workflow.run(contacts(5), CHANGED);

@@ -8,7 +8,8 @@ import type { RunningVendor } from '../../../sandbox/core.mts';
 import { startVendor } from '../../../sandbox/core.mts';
 import { create, credentials } from '../../../sandbox/insider.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
-import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
+import type { SyncStore } from '../../helpers/syncState.mts';
+import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
 
 let vendor: RunningVendor;
 beforeAll(async () => {
@@ -23,12 +24,10 @@ beforeEach(() => {
 const state = () => vendor.module.state() as { users: Array<IDataObject & { identifiers: IDataObject; attributes: IDataObject }> };
 const userOf = (uuid: string) => state().users.find((user) => user.identifiers.uuid === uuid);
 
-type Store = 'database' | 'staticData';
 
 /** A workflow's Insider node across runs: the same state store every run, as n8n keeps it. */
-function node(kind: Store) {
-	const staticData: IDataObject = {};
-	const deduplication = new FakeDeduplication();
+function node(kind: SyncStore) {
+	const { staticData, deduplication, context } = nodeState(kind);
 	return {
 		staticData,
 		deduplication,
@@ -39,9 +38,7 @@ function node(kind: Store) {
 				params: { resource: 'user', operation: extra.operation ?? 'upsert', mappingMode: 'autoMap', options: { useMetadata: false, ...extra.options }, sync },
 				credentials: { insiderApi: { ...credentials, baseUrl: vendor.url } },
 				node: { name: 'Insider', type: 'n8n-nodes-customer-profiles.insider', typeVersion: 3 },
-				staticData,
-				deduplication: kind === 'database' ? deduplication : undefined,
-				mode: kind === 'database' ? 'trigger' : 'manual',
+				...context,
 				continueOnFail: extra.continueOnFail,
 			});
 			const outputs = await new Insider().execute.call(ctx);
@@ -70,7 +67,7 @@ const built = (i: number, tier = 'silver') => ({
 const address = (i: number) => ({ identifiers: { email: `p${i}@example.com`, uuid: `u${i}` } });
 const purchase = { event_name: 'page_view', timestamp: '2024-05-01T10:00:00Z', event_params: { url: 'https://shop.example/a' } };
 
-describe.each(['database', 'staticData'] as Store[])('Insider Sync (%s store)', (kind) => {
+describe.each(SYNC_STORES)('Insider Sync (%s store)', (kind) => {
 	it('sends every user once, then nothing on an identical rerun, then only the changed user, whole', async () => {
 		const workflow = node(kind);
 		const first = await workflow.run(people(5), CHANGED);
@@ -258,7 +255,7 @@ describe.each(['database', 'staticData'] as Store[])('Insider Sync (%s store)', 
 	});
 });
 
-describe.each(['database', 'staticData'] as Store[])('Insider Sync: Input Is a Full Snapshot (%s store)', (kind) => {
+describe.each(SYNC_STORES)('Insider Sync: Input Is a Full Snapshot (%s store)', (kind) => {
 	const snapshot = { ...CHANGED, fullSnapshot: true };
 	const only = (indices: number[]) => people(5).filter((_, i) => indices.includes(i));
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningVendor } from '../../../sandbox/core.mts';
 import { startVendor } from '../../../sandbox/core.mts';
 import { create, KEYS } from '../../../sandbox/synerise.mts';
-import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
+import type { SyncStore } from '../../helpers/syncState.mts';
+import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
 import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
 import { MISSING_NOT_REPORTED } from '../../../nodes/shared/sync';
 import { autoMapped, runNodeOutputs, syneriseContext } from './context.mts';
@@ -25,12 +26,10 @@ beforeEach(() => {
 const state = () => vendor.module.state() as any;
 const jwt = () => ({ authMethod: 'jwt', apiKey: KEYS.full.apiKey, baseUrl: vendor.url });
 
-type Store = 'database' | 'staticData';
 
 /** A workflow's node across runs: the same state store every run, as n8n keeps it. */
-function node(kind: Store) {
-	const staticData: IDataObject = {};
-	const deduplication = new FakeDeduplication();
+function node(kind: SyncStore) {
+	const { staticData, deduplication, context } = nodeState(kind);
 	return {
 		staticData,
 		deduplication,
@@ -45,9 +44,7 @@ function node(kind: Store) {
 				items,
 				params: autoMapped(operation, { sync, ...extra.params }),
 				typeVersion: 2,
-				staticData,
-				deduplication: kind === 'database' ? deduplication : undefined,
-				mode: kind === 'database' ? 'trigger' : 'manual',
+				...context,
 				continueOnFail: extra.continueOnFail,
 				intercept: extra.intercept,
 			});
@@ -64,7 +61,7 @@ const people = (count: number, tier = (_i: number) => 'silver') =>
 	Array.from({ length: count }, (_, i) => ({ customId: `c${i}`, email: `P${i}@Example.com`, firstName: `F${i}`, attributes: { tier: tier(i), visits: i } }));
 const profileOf = (customId: string) => state().profiles.find((profile: IDataObject) => profile.customId === customId);
 
-describe.each(['database', 'staticData'] as Store[])('Synerise Sync (%s store)', (kind) => {
+describe.each(SYNC_STORES)('Synerise Sync (%s store)', (kind) => {
 	it('sends every profile once, then nothing on an identical rerun, then only the changed profile', async () => {
 		const workflow = node(kind);
 		const first = await workflow.run('upsert', people(5), CHANGED);
@@ -177,7 +174,7 @@ describe.each(['database', 'staticData'] as Store[])('Synerise Sync (%s store)',
 	});
 });
 
-describe.each(['database', 'staticData'] as Store[])('Synerise Sync: Input Is a Full Snapshot (%s store)', (kind) => {
+describe.each(SYNC_STORES)('Synerise Sync: Input Is a Full Snapshot (%s store)', (kind) => {
 	const snapshot = { ...CHANGED, fullSnapshot: true };
 	const only = (indices: number[]) => people(5).filter((_, i) => indices.includes(i));
 

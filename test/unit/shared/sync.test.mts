@@ -7,7 +7,8 @@ import type { BulkEntry } from '../../../nodes/shared/bulk';
 import type { SyncTracking } from '../../../nodes/shared/sync';
 import { flatFields, pickFields, runSync } from '../../../nodes/shared/sync';
 import { fakeContext } from '../../helpers/fakeContext.mts';
-import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
+import type { SyncStore } from '../../helpers/syncState.mts';
+import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
 
 interface Payload {
 	key: string;
@@ -23,19 +24,15 @@ const tracking: SyncTracking<Payload> = {
 	missing: (id) => ({ key: id }),
 };
 
-type Store = 'database' | 'staticData';
 
-function workflow(kind: Store) {
-	const staticData: IDataObject = {};
-	const deduplication = new FakeDeduplication();
+function workflow(kind: SyncStore) {
+	const { context } = nodeState(kind);
 	return async (items: Payload[], sync: IDataObject, refuse: (payload: Payload) => boolean = () => false) => {
 		const sent: Payload[][] = [];
 		const ctx = fakeContext({
 			items: items as unknown as IDataObject[],
 			params: { sync },
-			staticData,
-			deduplication: kind === 'database' ? deduplication : undefined,
-			mode: kind === 'database' ? 'trigger' : 'manual',
+			...context,
 			continueOnFail: true,
 		});
 		const outputs = await runSync<Payload>(ctx, items.length, tracking, {
@@ -56,7 +53,7 @@ function workflow(kind: Store) {
 
 const CHANGED = { send: 'changed', changedFieldsOnly: true };
 
-describe.each(['database', 'staticData'] as Store[])('runSync (%s store)', (kind) => {
+describe.each(SYNC_STORES)('runSync (%s store)', (kind) => {
 	it('sends a payload with events every run, narrowed to its changed fields (none when nothing changed)', async () => {
 		const run = workflow(kind);
 		await run([{ key: 'a', fields: { tier: 'gold', city: 'Oslo' }, events: ['login'] }], CHANGED);
