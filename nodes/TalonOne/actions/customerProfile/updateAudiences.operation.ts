@@ -1,13 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runBulk } from '../../../shared/bulk';
+import { runSync, syncOption } from '../../../shared/sync';
 import { audienceNumbers, audienceTexts } from '../../helpers/audienceIds';
 import type { AudienceRef, ProfileChange } from '../../helpers/membershipChanges';
 import { batchUnits, changeUnits } from '../../helpers/membershipChanges';
 import { MembershipRequests } from '../../helpers/membershipRequests';
 import { audienceListField, profileIdField } from '../../helpers/profileFields';
 import { requiredText } from '../../helpers/requiredText';
+import { membershipTracking } from '../../helpers/sync';
 import type { TalonOneApi } from '../../transport';
 import {
 	MAX_AUDIENCE_CHANGES_PER_REQUEST,
@@ -49,6 +50,7 @@ const properties: INodeProperties[] = [
 	},
 	audienceListField('audiencesToAdd', 'Audiences to Add', 'add the profile to'),
 	audienceListField('audiencesToRemove', 'Audiences to Remove', 'remove the profile from'),
+	syncOption(),
 ];
 
 export const description = updateDisplayOptions(
@@ -60,7 +62,7 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 	const external = (this.getNodeParameter('audienceIdType', 0, 'internal') as string) === 'external';
 	const memberships = new MembershipRequests(this, api, external ? MEMBERSHIPS_BY_EXTERNAL_ID_PATH : MEMBERSHIPS_PATH);
 
-	const { results } = await runBulk<ProfileChange>(this, this.getInputData().length, {
+	return await runSync<ProfileChange>(this, this.getInputData().length, membershipTracking(external), {
 		prepare: (itemIndex) => {
 			const list = (name: string, field: string): AudienceRef[] => {
 				const value = this.getNodeParameter(name, itemIndex, '');
@@ -104,5 +106,4 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 			});
 		},
 	});
-	return results.output();
 }
