@@ -290,8 +290,8 @@ describe.each(['database', 'staticData'] as Store[])('Talon.One Sync (%s store)'
 		// Per profile: a presence key and one key per attribute in the database; one record in static data.
 		expect(reset.json).toEqual([
 			kind === 'database'
-				? { syncStateReset: true, forgottenRecords: 0, forgottenDatabaseEntries: 3 * 4 }
-				: { syncStateReset: true, forgottenRecords: 3, forgottenDatabaseEntries: 0 },
+				? { syncStateReset: true, forgottenRecords: 0, forgottenDatabaseEntries: 3 * 4, forgottenMirroredAudiences: 0 }
+				: { syncStateReset: true, forgottenRecords: 3, forgottenDatabaseEntries: 0, forgottenMirroredAudiences: 0 },
 		]);
 		expect(reset.writes).toHaveLength(0);
 		const after = await workflow.run(UPDATE, people(3), CHANGED);
