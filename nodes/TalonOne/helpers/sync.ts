@@ -94,6 +94,7 @@ export function profileUpdateTracking<P extends ProfileUpdatePayload>(): SyncTra
 			return { ...payload, body };
 		},
 		unchanged: ({ customerProfileId }) => ({ customerProfileId }),
+		missing: (customerProfileId) => ({ customerProfileId }),
 	};
 }
 
@@ -108,5 +109,6 @@ export function membershipTracking(external: boolean): SyncTracking<ProfileChang
 		record: ({ customerProfileId, adds, deletes }) => ({ id: customerProfileId, fields: membershipFields(adds, deletes, external) }),
 		narrow: (change, fields) => ({ ...change, ...narrowMemberships(change.adds, change.deletes, fields, external) }),
 		unchanged: ({ customerProfileId }) => ({ customerProfileId, audienceIdType: external ? 'external' : 'internal' }),
+		missing: (customerProfileId) => ({ customerProfileId }),
 	};
 }

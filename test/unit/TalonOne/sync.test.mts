@@ -4,6 +4,7 @@
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { SYNC_OUTPUTS } from '../../../nodes/shared/sync';
 import { TalonOne } from '../../../nodes/TalonOne/TalonOne.node';
 import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
@@ -74,9 +75,10 @@ function node(kind: Store) {
 				continueOnFail: extra.continueOnFail,
 				intercept: extra.intercept,
 			});
-			const [out] = await new TalonOne().execute.call(ctx);
+			const outputs = await new TalonOne().execute.call(ctx);
+			const out = outputs[0];
 			const writes = ctx.calls.filter((call) => call.credentialType !== undefined && call.method === 'PUT');
-			return { out, writes, bodies: writes.map((call) => call.body as any), json: out.map((item) => item.json) };
+			return { out, outputs, writes, bodies: writes.map((call) => call.body as any), json: out.map((item) => item.json) };
 		},
 	};
 }
@@ -297,6 +299,25 @@ describe.each(['database', 'staticData'] as Store[])('Talon.One Sync (%s store)'
 		const after = await workflow.run(UPDATE, people(3), CHANGED);
 		expect(after.writes).toHaveLength(3);
 		expect(statuses(after.json)).toEqual(Array(3).fill('sent'));
+	});
+
+	it('with Input Is a Full Snapshot, lists on a second output the profiles the last run had and this one has not', async () => {
+		const workflow = node(kind);
+		const snapshot = { ...CHANGED, fullSnapshot: true };
+		const first = await workflow.run(UPDATE_AUDIENCES, people(4).map(({ id }) => ({ id, adds: [audiences[0]] })), snapshot);
+		expect(first.outputs).toHaveLength(2);
+		expect(first.outputs[1]).toEqual([]);
+		const second = await workflow.run(UPDATE_AUDIENCES, ['p0', 'p2'].map((id) => ({ id, adds: [audiences[0]] })), snapshot);
+		expect(second.writes).toHaveLength(0);
+		// Ready to wire into a second Update Audiences that removes them.
+		expect(second.outputs[1].map((item) => item.json)).toEqual([
+			{ id: 'p1', customerProfileId: 'p1', syncStatus: 'missing' },
+			{ id: 'p3', customerProfileId: 'p3', syncStatus: 'missing' },
+		]);
+		const update = await workflow.run(UPDATE, people(1), snapshot);
+		expect(update.outputs).toHaveLength(2);
+		expect((await workflow.run(UPDATE, people(1), CHANGED)).outputs).toHaveLength(1);
+		expect(new TalonOne().description.outputs).toBe(SYNC_OUTPUTS);
 	});
 
 	it('leaves workflows without the option exactly as before: no state is read or kept', async () => {
