@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { SYNC_OUTPUTS } from '../shared/sync';
 import * as audience from './actions/audience/Audience.resource';
 import * as customerProfile from './actions/customerProfile/CustomerProfile.resource';
 import { router } from './actions/router';
@@ -21,7 +22,8 @@ export class TalonOne implements INodeType {
 		defaults: { name: 'Talon.One' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		// A second output, Missing From Source, when a profile write's Sync option says the input is a full snapshot.
+		outputs: SYNC_OUTPUTS,
 		credentials: [{ name: 'talonOneCdpApi', required: true }],
 		properties: [
 			{

@@ -9,7 +9,11 @@ import * as customerProfile from './customerProfile/CustomerProfile.resource';
 
 export const operations = {
 	audience: { create: audience.create, update: audience.update, delete: audience.delete },
-	customerProfile: { update: customerProfile.update, updateAudiences: customerProfile.updateAudiences },
+	customerProfile: {
+		update: customerProfile.update,
+		updateAudiences: customerProfile.updateAudiences,
+		resetSyncState: customerProfile.resetSyncState,
+	},
 } satisfies Record<string, Record<string, Operation<TalonOneApi>>> & Operations<TalonOneApi>;
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -14,6 +14,7 @@ export interface TalonSandbox {
 
 export async function startTalon(): Promise<TalonSandbox> {
 	const module = talon.create();
+	const definedAttributes = [...module.knobs.definedAttributes];
 	const vendor = await startVendor(module);
 	const credentials = { ...talon.credentials, baseUrl: vendor.url };
 	return {
@@ -33,6 +34,7 @@ export async function startTalon(): Promise<TalonSandbox> {
 				profileOverlapStatus: null,
 				basicAuth: false,
 				undocumentedFields: 'refuse',
+				definedAttributes: [...definedAttributes],
 			});
 			vendor.setFaults({ error5xxRate: 0, rate429: 0, resetRate: 0, routes: [] });
 		},

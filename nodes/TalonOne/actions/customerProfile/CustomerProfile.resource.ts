@@ -1,9 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import * as resetSyncState from './resetSyncState.operation';
 import * as update from './update.operation';
 import * as updateAudiences from './updateAudiences.operation';
 
-export { update, updateAudiences };
+export { resetSyncState, update, updateAudiences };
 
 export const description: INodeProperties[] = [
 	{
@@ -20,6 +21,12 @@ export const description: INodeProperties[] = [
 				action: 'Create or update a customer profile',
 			},
 			{
+				name: 'Reset Sync State',
+				value: 'resetSyncState',
+				description: 'Forget what the Sync option remembered, so the next run sends every profile',
+				action: 'Reset the sync state',
+			},
+			{
 				name: 'Update Audiences',
 				value: 'updateAudiences',
 				description: 'Add many profiles to audiences and remove them, packed into few requests',
@@ -30,4 +37,5 @@ export const description: INodeProperties[] = [
 	},
 	...update.description,
 	...updateAudiences.description,
+	...resetSyncState.description,
 ];

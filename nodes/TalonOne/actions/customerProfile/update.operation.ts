@@ -1,15 +1,17 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { runEach } from '../../../shared/bulk';
+import { eachAsBulk } from '../../../shared/bulk';
 import { invalidField } from '../../../shared/errors';
 import { textList } from '../../../shared/lists';
 import type { EmptyValuesRule } from '../../../shared/emptyValues';
 import { applyEmptyValues, emptyValuesOption, readEmptyValues } from '../../../shared/emptyValues';
 import { parseJsonParameter } from '../../../shared/mapping';
+import { runSync, syncOption } from '../../../shared/sync';
 import { audienceNumbers } from '../../helpers/audienceIds';
 import { audienceListField, profileIdField } from '../../helpers/profileFields';
 import { requiredText } from '../../helpers/requiredText';
+import { profileUpdateTracking } from '../../helpers/sync';
 import type { TalonOneApi } from '../../transport';
 import {
 	CONCURRENT_REQUESTS,
@@ -140,6 +142,7 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	syncOption(),
 ];
 
 export const description = updateDisplayOptions(
@@ -188,7 +191,7 @@ function attributesOf(ctx: IExecuteFunctions, itemIndex: number): IDataObject {
 }
 
 export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promise<INodeExecutionData[][]> {
-	return await runEach<ProfileUpdate>(this, {
+	return await runSync(this, this.getInputData().length, profileUpdateTracking<ProfileUpdate>(), eachAsBulk<ProfileUpdate>({
 		requestName: 'Updating the customer profile',
 		concurrency: CONCURRENT_REQUESTS,
 		prepare: (itemIndex) => {
@@ -237,5 +240,5 @@ export async function execute(this: IExecuteFunctions, api: TalonOneApi): Promis
 			});
 			return response.body;
 		},
-	});
+	}));
 }
