@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { SYNC_OUTPUTS } from '../shared/sync';
 import * as profile from './actions/profile/Profile.resource';
 import { router } from './actions/router';
 
@@ -15,13 +16,17 @@ export class Batch implements INodeType {
 		name: 'batch',
 		icon: { light: 'file:batch.svg', dark: 'file:batch.dark.svg' },
 		group: ['output'],
-		version: 1,
+		// 2: Create or Update has the shared Sync option (sending only changes by default, as Only Send
+		// Changes did), outputs `syncStatus`, and gets a Missing From Source output for a full snapshot.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Create, update and delete customer profiles in Batch (batch.com), in bulk',
 		defaults: { name: 'Batch' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		// Version 1 has no Sync option, so it keeps its one output.
+		outputs: SYNC_OUTPUTS,
 		credentials: [{ name: 'batchApi', required: true }],
 		properties: [
 			{

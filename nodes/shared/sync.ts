@@ -35,8 +35,18 @@ export interface SyncSettings {
 	fullSnapshot: boolean;
 }
 
-/** The "Sync" option of every profile write operation; `records` names what is synced ("profiles"). */
-export function syncOption(records = 'profiles'): INodeProperties {
+/** What a node's Sync option does where the user left an option out (today only Send). */
+export interface SyncDefaults {
+	/** Send when the collection has no Send: 'all' unless the node says otherwise (Batch version 2: 'changed'). */
+	send?: 'all' | 'changed';
+}
+
+/**
+ * The "Sync" option of every profile write operation; `records` names what is synced ("profiles"). A node
+ * with `defaults` must pass the same ones to `runSync`, which reads the settings.
+ */
+export function syncOption(records = 'profiles', defaults: SyncDefaults = {}): INodeProperties {
+	const send = defaults.send ?? 'all';
 	return {
 		displayName: 'Sync',
 		name: 'sync',
@@ -70,7 +80,7 @@ export function syncOption(records = 'profiles'): INodeProperties {
 				displayName: 'Send',
 				name: 'send',
 				type: 'options',
-				default: 'all',
+				default: send,
 				options: [
 					{ name: 'All', value: 'all', description: `Send every ${records.replace(/s$/, '')}; no sync state is kept` },
 					{
@@ -85,10 +95,10 @@ export function syncOption(records = 'profiles'): INodeProperties {
 	};
 }
 
-export function readSyncSettings(ctx: IExecuteFunctions): SyncSettings {
+export function readSyncSettings(ctx: IExecuteFunctions, defaults: SyncDefaults = {}): SyncSettings {
 	const sync = ctx.getNodeParameter('sync', 0, {}) as IDataObject;
 	return {
-		changedOnly: sync.send === 'changed',
+		changedOnly: (sync.send ?? defaults.send ?? 'all') === 'changed',
 		changedFieldsOnly: sync.changedFieldsOnly === true,
 		dryRun: sync.dryRun === true,
 		fullSnapshot: sync.fullSnapshot === true,
@@ -155,8 +165,9 @@ export async function runSync<P>(
 	itemCount: number,
 	tracking: SyncTracking<P>,
 	options: BulkOptions<P> | ChoosingBulkOptions<P>,
+	defaults: SyncDefaults = {},
 ): Promise<INodeExecutionData[][]> {
-	const settings = readSyncSettings(ctx);
+	const settings = readSyncSettings(ctx, defaults);
 	// Send: All needs no state, unless the input is a full snapshot: then the state tells a first run from a
 	// run whose list of keys n8n did not hand over (see snapshotOutput).
 	if (!settings.changedOnly && !settings.dryRun && !settings.fullSnapshot) return (await runBulk(ctx, itemCount, options)).results.output();

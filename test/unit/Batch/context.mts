@@ -3,6 +3,7 @@
 // recorded with the status it got, so tests can count 429s and read what went over the wire.
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
+import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
 import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
 import { storedParameters } from '../../helpers/storedParameters.mts';
 import type { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
@@ -26,6 +27,10 @@ export interface FakeOptions {
 	deduplication?: FakeDeduplication;
 	/** The execution mode getMode() answers; 'manual' makes the node use static data. */
 	mode?: string;
+	/** The node's version in the workflow (1 when absent: the nodes saved before version 2). */
+	typeVersion?: number;
+	/** Answers a request instead of the sandbox (see test/helpers/fakeContext.mts). */
+	intercept?: FakeContextOptions['intercept'];
 }
 
 export interface FakeContext {
@@ -57,7 +62,8 @@ export function fakeContext(options: FakeOptions): FakeContext {
 		staticData,
 		deduplication: options.deduplication,
 		mode: options.mode,
-		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', parameters: storedParameters(options.parameters) },
+		intercept: options.intercept,
+		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', typeVersion: options.typeVersion ?? 1, parameters: storedParameters(options.parameters) },
 	});
 	const requests: SentRequest[] = [];
 	const send = ctx.helpers.httpRequestWithAuthentication as unknown as (type: string, request: IHttpRequestOptions) => Promise<{ statusCode: number }>;

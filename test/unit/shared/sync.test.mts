@@ -4,8 +4,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import type { BulkEntry } from '../../../nodes/shared/bulk';
-import type { SyncTracking } from '../../../nodes/shared/sync';
-import { flatFields, pickFields, runSync } from '../../../nodes/shared/sync';
+import type { SyncDefaults, SyncTracking } from '../../../nodes/shared/sync';
+import { flatFields, pickFields, runSync, syncOption } from '../../../nodes/shared/sync';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 import type { SyncStore } from '../../helpers/syncState.mts';
 import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
@@ -27,7 +27,7 @@ const tracking: SyncTracking<Payload> = {
 
 function workflow(kind: SyncStore) {
 	const { context } = nodeState(kind);
-	return async (items: Payload[], sync: IDataObject, refuse: (payload: Payload) => boolean = () => false) => {
+	return async (items: Payload[], sync: IDataObject, refuse: (payload: Payload) => boolean = () => false, defaults?: SyncDefaults) => {
 		const sent: Payload[][] = [];
 		const ctx = fakeContext({
 			items: items as unknown as IDataObject[],
@@ -46,7 +46,7 @@ function workflow(kind: SyncStore) {
 				sent.push(batch.map((entry) => entry.payload));
 				return batch.map((entry) => (refuse(entry.payload) ? { error: new Error('refused') } : { json: { key: entry.payload.key } }));
 			},
-		});
+		}, defaults);
 		return { outputs, sent: sent.flat(), json: outputs[0].map((item) => item.json) };
 	};
 }
@@ -81,9 +81,31 @@ describe.each(SYNC_STORES)('runSync (%s store)', (kind) => {
 		expect((await run(items, { send: 'changed' })).sent).toEqual([]);
 	});
 
+	it('takes a node\'s default Send when the Sync collection has none, and the collection\'s Send over it', async () => {
+		const run = workflow(kind);
+		const items = [{ key: 'a', fields: { tier: 'gold' } }];
+		const changedByDefault: SyncDefaults = { send: 'changed' };
+		await run(items, {}, undefined, changedByDefault);
+		const again = await run(items, {}, undefined, changedByDefault);
+		expect(again.sent).toEqual([]);
+		expect(again.json).toEqual([{ key: 'a', syncStatus: 'unchanged' }]);
+		expect((await run(items, { send: 'all' }, undefined, changedByDefault)).sent).toEqual(items);
+		// Without a node default, a collection without Send sends everything, as before.
+		expect((await run(items, {})).sent).toEqual(items);
+	});
+
 	it('flatFields and pickFields name nested fields one level down and put them back', () => {
 		const payload = { email: 'a@example.com', attributes: { tier: 'gold', city: 'Oslo' }, tags: ['x'] };
 		expect(flatFields(payload, ['attributes'], ['email'])).toEqual({ 'attributes.tier': 'gold', 'attributes.city': 'Oslo', tags: ['x'] });
 		expect(pickFields(payload, ['attributes.city'], ['attributes'], ['email'])).toEqual({ email: 'a@example.com', attributes: { city: 'Oslo' } });
+	});
+});
+
+describe('syncOption', () => {
+	const send = (option: ReturnType<typeof syncOption>) => (option.options as Array<{ name: string; default: unknown }>).find((entry) => entry.name === 'send')!.default;
+
+	it('defaults Send to All, or to the node\'s default', () => {
+		expect(send(syncOption())).toBe('all');
+		expect(send(syncOption('profiles', { send: 'changed' }))).toBe('changed');
 	});
 });

@@ -6,12 +6,15 @@ import { runBulk } from '../../../shared/bulk';
 import type { ChangeTracker } from '../../../shared/changes';
 import { jsonBytes } from '../../../shared/chunk';
 import { emptyValuesOption } from '../../../shared/emptyValues';
+import { runSync, syncOption } from '../../../shared/sync';
 import { MAX_ATTRIBUTE_NAME_LENGTH, MAX_EMAIL_LENGTH, MAX_EVENT_AGE_HOURS, MAX_EVENTS_PER_PROFILE, MAX_PHONE_DIGITS, MAX_URL_LENGTH } from '../../helpers/attributes';
 import type { ProfileOperation } from '../../helpers/operations';
 import { followPlan, planOperations, profileOperation } from '../../helpers/operations';
+import type { ProfileSettings } from '../../helpers/profiles';
 import { EMPTY_VALUES, profileReader, profileSettings, readProfiles } from '../../helpers/profiles';
 import { chooseRoute } from '../../helpers/route';
 import { profileSender } from '../../helpers/sendProfiles';
+import { profileTracking, SYNC_DEFAULTS, SYNC_NODE_VERSION } from '../../helpers/sync';
 import { loadSyncState } from '../../helpers/syncState';
 import type { BatchApi } from '../../transport';
 import { limitText, MASS_UPDATE_PROFILES_PER_SECOND, MASS_UPDATE_THRESHOLD, MAX_PROFILES_PER_MASS_UPDATE, MAX_PROFILES_PER_UPDATE, UPDATE_PROFILES_PER_SECOND } from '../../transport';
@@ -40,13 +43,26 @@ const subscription = (channel: 'Email' | 'SMS', name: string): INodeProperties =
 	description: `${channel} marketing subscription state; subscribe only with the person's consent`,
 });
 
+/** Shown to version 1 nodes only (their "Only Send Changes"), or to version 2 nodes only (the Sync option). */
+const onlyVersion1: INodeProperties['displayOptions'] = { show: { '@version': [{ _cnd: { lt: SYNC_NODE_VERSION } }] } };
+const fromSyncVersion: INodeProperties['displayOptions'] = { show: { '@version': [{ _cnd: { gte: SYNC_NODE_VERSION } }] } };
+
+const packing = `Sends up to ${limitText(MAX_PROFILES_PER_UPDATE)} profiles per call (update route) or up to ${limitText(MAX_PROFILES_PER_MASS_UPDATE)} (mass-update route), paced under Batch's ${limitText(UPDATE_PROFILES_PER_SECOND)} and ${limitText(MASS_UPDATE_PROFILES_PER_SECOND)} profiles per second.`;
+
 const properties: INodeProperties[] = [
 	{
-		displayName:
-			`Sends up to ${limitText(MAX_PROFILES_PER_UPDATE)} profiles per call (update route) or up to ${limitText(MAX_PROFILES_PER_MASS_UPDATE)} (mass-update route), paced under Batch's ${limitText(UPDATE_PROFILES_PER_SECOND)} and ${limitText(MASS_UPDATE_PROFILES_PER_SECOND)} profiles per second. Unchanged profiles are skipped when "Only Send Changes" is on; that state is kept in n8n's database and saved only for non-manual (scheduled, triggered or CLI) executions.`,
+		displayName: `${packing} Unchanged profiles are skipped when "Only Send Changes" is on; that state is kept in n8n's database and saved only for non-manual (scheduled, triggered or CLI) executions.`,
 		name: 'limitsNotice',
 		type: 'notice',
 		default: '',
+		displayOptions: onlyVersion1,
+	},
+	{
+		displayName: `${packing} By default only new and changed profiles are sent (Sync → Send: Only Changed Since Last Run); that state is kept in n8n's database for production (scheduled, triggered or CLI) executions.`,
+		name: 'limitsNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: fromSyncVersion,
 	},
 	{
 		displayName: 'Custom ID Field',
@@ -169,6 +185,7 @@ const properties: INodeProperties[] = [
 				default: true,
 				description:
 					'Whether to send only profiles that are new or changed since the last run in which Batch accepted them; unchanged ones are output as skipped',
+				displayOptions: onlyVersion1,
 			},
 			{
 				displayName: 'Profiles per Second',
@@ -197,6 +214,7 @@ const properties: INodeProperties[] = [
 				default: false,
 				description:
 					'Whether to send only the attributes that changed instead of all mapped attributes of a changed profile (applies with "Only Send Changes")',
+				displayOptions: onlyVersion1,
 			},
 			{
 				displayName: 'URL Attributes',
@@ -208,12 +226,14 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
+	{ ...syncOption('profiles', SYNC_DEFAULTS), displayOptions: fromSyncVersion },
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['createOrUpdate'] } }, properties);
 
 export async function execute(this: IExecuteFunctions, api: BatchApi): Promise<INodeExecutionData[][]> {
 	const settings = profileSettings(this.getNodeParameter('options', 0, {}) as IDataObject);
+	if (this.getNode().typeVersion >= SYNC_NODE_VERSION) return await executeWithSync.call(this, api, settings);
 	const itemCount = this.getInputData().length;
 	const read = profileReader(this, settings);
 	let sync: ChangeTracker | undefined;
@@ -243,4 +263,30 @@ export async function execute(this: IExecuteFunctions, api: BatchApi): Promise<I
 	}).finally(async () => await sync?.save());
 	// Saved before output(): a run that stops on an error still remembers what Batch accepted.
 	return run.results.output();
+}
+
+/**
+ * Version 2: the shared Sync option (helpers/sync.ts) instead of "Only Send Changes", sending only changes
+ * unless Sync says otherwise. The route is still chosen by volume, on the profiles left to send.
+ */
+async function executeWithSync(this: IExecuteFunctions, api: BatchApi, settings: ProfileSettings): Promise<INodeExecutionData[][]> {
+	const read = profileReader(this, settings);
+	return await runSync<ProfileOperation>(
+		this,
+		this.getInputData().length,
+		profileTracking(),
+		{
+			prepare: (itemIndex) => profileOperation(read(itemIndex)),
+			choose: {
+				lookahead: MASS_UPDATE_THRESHOLD + 1,
+				sending: (profiles) => {
+					const { route, limits, concurrency, requestName } = chooseRoute(settings.route, profiles);
+					return { limits, concurrency, requestName, send: profileSender(this, api, route, settings.profilesPerSecond, undefined) };
+				},
+			},
+			bytes: (operation) => jsonBytes(operation.body),
+			keys: (operation) => [operation.customId],
+		},
+		SYNC_DEFAULTS,
+	);
 }

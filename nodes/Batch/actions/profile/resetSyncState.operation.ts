@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { resetSyncStateDescription } from '../../../shared/sync';
+import { resetSync, SYNC_NODE_VERSION } from '../../helpers/sync';
 import { resetSyncState } from '../../helpers/syncState';
 
 const properties: INodeProperties[] = [
@@ -10,13 +12,16 @@ const properties: INodeProperties[] = [
 		name: 'resetNotice',
 		type: 'notice',
 		default: '',
+		displayOptions: { show: { '@version': [{ _cnd: { lt: SYNC_NODE_VERSION } }] } },
 	},
+	...resetSyncStateDescription({ show: { '@version': [{ _cnd: { gte: SYNC_NODE_VERSION } }] } }),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['resetSyncState'] } }, properties);
 
-/** Needs no API: the state is n8n's. */
+/** Needs no API: the state is n8n's. Version 1 keeps its own output (`forgottenProfiles`). */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	if (this.getNode().typeVersion >= SYNC_NODE_VERSION) return await resetSync(this);
 	const forgotten = await resetSyncState(this);
 	const items = this.getInputData();
 	return [
