@@ -24,6 +24,13 @@ export const SYNC_OUTPUTS =
 
 export type SyncStatus = 'new' | 'changed' | 'unchanged';
 
+/**
+ * The `syncStatus` a vendor's outcome may carry when the vendor took the entry without confirming it (e.g.
+ * an answer it does not document): the item is output as sent, but its record is not remembered, so it is
+ * sent again next run.
+ */
+export const UNCONFIRMED = 'unconfirmed';
+
 export interface SyncSettings {
 	/** Send only new and changed records. */
 	changedOnly: boolean;
@@ -227,7 +234,7 @@ export async function runSync<P>(
 		return planned.map((item, position) => {
 			const outcome = outcomes[position];
 			const accepted = outcome !== undefined && 'json' in outcome;
-			settleGroup(item.group, accepted);
+			settleGroup(item.group, accepted && outcome.json.syncStatus !== UNCONFIRMED);
 			if (!accepted) return outcome;
 			const json = outcome.json;
 			return { json: { ...json, syncStatus: json.syncStatus ?? 'sent', changedFields: item.changedFields } };

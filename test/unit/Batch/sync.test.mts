@@ -179,6 +179,19 @@ describe.each(['database', 'staticData'] as Store[])('Batch Sync, node version 2
 		expect(second.json.map((json) => json.syncStatus)).toEqual(['unchanged', 'sent', 'unchanged']);
 	});
 
+	it('does not remember a profile whose answer does not confirm it (an undocumented code): it says so and is sent again next run', async () => {
+		const workflow = node(kind);
+		const unknownAnswer: FakeOptions['intercept'] = (request, number) =>
+			number === 1 && request.path.endsWith('/profiles/update') ? { status: 202, body: { code: 'QUEUED' } } : undefined;
+		const first = await workflow.upsert(profiles(2), undefined, {}, { intercept: unknownAnswer });
+		expect(first.json.map((json) => json.syncStatus)).toEqual(['unconfirmed', 'unconfirmed']);
+		expect(first.json[0].warning).toMatch(/^Batch answered \{"code":"QUEUED"\}; this profile will be sent again next run/);
+		const second = await workflow.upsert(profiles(2));
+		expect(second.ids).toEqual(['u0', 'u1']);
+		expect(second.json.map((json) => json.syncStatus)).toEqual(['sent', 'sent']);
+		expect((await workflow.upsert(profiles(2))).requests).toHaveLength(0);
+	});
+
 	it('Input Is a Full Snapshot reports a Custom ID that left the source on Missing From Source', async () => {
 		const workflow = node(kind);
 		const sync = { fullSnapshot: true };

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { BulkEntry } from '../../../nodes/shared/bulk';
 import type { SyncDefaults, SyncTracking } from '../../../nodes/shared/sync';
-import { flatFields, pickFields, runSync, syncOption } from '../../../nodes/shared/sync';
+import { flatFields, pickFields, runSync, syncOption, UNCONFIRMED } from '../../../nodes/shared/sync';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 import type { SyncStore } from '../../helpers/syncState.mts';
 import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
@@ -27,7 +27,8 @@ const tracking: SyncTracking<Payload> = {
 
 function workflow(kind: SyncStore) {
 	const { context } = nodeState(kind);
-	return async (items: Payload[], sync: IDataObject, refuse: (payload: Payload) => boolean = () => false, defaults?: SyncDefaults) => {
+	/** `refuse`: true fails the entry; 'unconfirmed' accepts it without the vendor confirming it. */
+	return async (items: Payload[], sync: IDataObject, refuse: (payload: Payload) => boolean | 'unconfirmed' = () => false, defaults?: SyncDefaults) => {
 		const sent: Payload[][] = [];
 		const ctx = fakeContext({
 			items: items as unknown as IDataObject[],
@@ -44,7 +45,11 @@ function workflow(kind: SyncStore) {
 			limits: { maxUnits: 2 },
 			send: async (batch: Array<BulkEntry<Payload>>) => {
 				sent.push(batch.map((entry) => entry.payload));
-				return batch.map((entry) => (refuse(entry.payload) ? { error: new Error('refused') } : { json: { key: entry.payload.key } }));
+				return batch.map((entry) => {
+					const answer = refuse(entry.payload);
+					if (answer === 'unconfirmed') return { json: { key: entry.payload.key, syncStatus: UNCONFIRMED } };
+					return answer ? { error: new Error('refused') } : { json: { key: entry.payload.key } };
+				});
 			},
 		}, defaults);
 		return { outputs, sent: sent.flat(), json: outputs[0].map((item) => item.json) };
@@ -79,6 +84,14 @@ describe.each(SYNC_STORES)('runSync (%s store)', (kind) => {
 		const second = await run(items, { send: 'changed' });
 		expect(second.sent.map((payload) => payload.key)).toEqual(['a', 'a']);
 		expect((await run(items, { send: 'changed' })).sent).toEqual([]);
+	});
+
+	it('outputs an entry the vendor did not confirm as it is, and does not remember its record', async () => {
+		const run = workflow(kind);
+		const items = [{ key: 'a', fields: { tier: 'gold' } }, { key: 'b', fields: { tier: 'gold' } }];
+		const first = await run(items, { send: 'changed' }, (payload) => (payload.key === 'a' ? 'unconfirmed' : false));
+		expect(first.json.map((json) => json.syncStatus)).toEqual(['unconfirmed', 'sent']);
+		expect((await run(items, { send: 'changed' })).sent.map((payload) => payload.key)).toEqual(['a']);
 	});
 
 	it('takes a node\'s default Send when the Sync collection has none, and the collection\'s Send over it', async () => {

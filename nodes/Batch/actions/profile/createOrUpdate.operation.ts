@@ -281,7 +281,7 @@ async function executeWithSync(this: IExecuteFunctions, api: BatchApi, settings:
 				lookahead: MASS_UPDATE_THRESHOLD + 1,
 				sending: (profiles) => {
 					const { route, limits, concurrency, requestName } = chooseRoute(settings.route, profiles);
-					return { limits, concurrency, requestName, send: profileSender(this, api, route, settings.profilesPerSecond, undefined) };
+					return { limits, concurrency, requestName, send: profileSender(this, api, route, settings.profilesPerSecond, undefined, true) };
 				},
 			},
 			bytes: (operation) => jsonBytes(operation.body),
