@@ -11,7 +11,8 @@ import type { Sandbox } from '../../../sandbox/index.mts';
 import { startSandbox } from '../../../sandbox/index.mts';
 import type { FakeOptions } from './context.mts';
 import { fakeContext, upsertParameters } from './context.mts';
-import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
+import type { SyncStore } from '../../helpers/syncState.mts';
+import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
 
 let sandbox: Sandbox;
 let credentials: Record<string, unknown>;
@@ -44,24 +45,13 @@ beforeEach(async () => {
 	await configure({ timeScale: 1, knobs: { poisonCustomIds: [], visibilityDelayMs: 0 } });
 });
 
-type Store = 'database' | 'staticData';
 type Operation = { identifiers: { custom_id: string }; attributes?: IDataObject; events?: IDataObject[] };
 
 /** A workflow's Batch node across runs: the same state store every run, as n8n keeps it. */
-function node(kind: Store, typeVersion = 2) {
-	const staticData: IDataObject = {};
-	const deduplication = new FakeDeduplication();
+function node(kind: SyncStore, typeVersion = 2) {
+	const { staticData, deduplication, context } = nodeState(kind);
 	const run = async (items: IDataObject[], parameters: Record<string, unknown>, extra: Partial<FakeOptions> = {}) => {
-		const fake = fakeContext({
-			items,
-			credentials,
-			parameters,
-			staticData,
-			deduplication: kind === 'database' ? deduplication : undefined,
-			mode: kind === 'database' ? 'trigger' : 'manual',
-			typeVersion,
-			...extra,
-		});
+		const fake = fakeContext({ items, credentials, parameters, ...context, typeVersion, ...extra });
 		const outputs = (await new Batch().execute.call(fake.ctx)) as INodeExecutionData[][];
 		const sent = fake.requests.filter((request) => request.status === 202).flatMap((request) => request.body as Operation[]);
 		return { outputs, out: outputs[0], json: outputs[0].map((item) => item.json), requests: fake.requests, sent, ids: sent.map((op) => op.identifiers.custom_id) };
@@ -83,7 +73,7 @@ const profiles = (count: number, change: (i: number) => IDataObject = () => ({})
 	Array.from({ length: count }, (_, i) => ({ custom_id: `u${i}`, plan: 'basic', logins: i, ...change(i) }));
 const recentEvents = (name: string) => JSON.stringify([{ name, time: new Date(Date.now() - 60_000).toISOString() }]);
 
-describe.each(['database', 'staticData'] as Store[])('Batch Sync, node version 2 (%s store)', (kind) => {
+describe.each(SYNC_STORES)('Batch Sync, node version 2 (%s store)', (kind) => {
 	it('sends only changes by default: everything once, nothing on an identical rerun, then only the changed profile, whole', async () => {
 		const workflow = node(kind);
 		const first = await workflow.upsert(profiles(3));
@@ -218,7 +208,7 @@ describe.each(['database', 'staticData'] as Store[])('Batch Sync, node version 2
 });
 
 describe('Batch node version 1: saved workflows run as before', () => {
-	it.each(['database', 'staticData'] as Store[])('keeps Only Send Changes, its output and its state (%s store)', async (kind) => {
+	it.each(SYNC_STORES)('keeps Only Send Changes, its output and its state (%s store)', async (kind) => {
 		const workflow = node(kind, 1);
 		const first = await workflow.upsert(profiles(2));
 		expect(first.outputs).toHaveLength(1);
