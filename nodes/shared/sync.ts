@@ -393,6 +393,12 @@ function dryRunOutput<P>(
 	});
 }
 
+/** The two halves of a `field:value` record key (the value may itself hold colons). */
+export function splitRecordKey(id: string): [field: string, value: string] {
+	const colon = id.indexOf(':');
+	return [id.slice(0, colon), id.slice(colon + 1)];
+}
+
 /** A key → value object flattened one level for the named nested objects (`attributes.tier`). */
 export function flatFields(payload: IDataObject, nested: readonly string[], exclude: readonly string[] = []): IDataObject {
 	const fields: IDataObject = {};

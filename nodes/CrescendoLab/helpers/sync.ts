@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { SyncTracking } from '../../shared/sync';
-import { flatFields, pickFields } from '../../shared/sync';
+import { flatFields, pickFields, splitRecordKey } from '../../shared/sync';
 import type { Surface } from '../transport';
 import type { ContactRow } from './contactRow';
 
@@ -34,7 +34,7 @@ export function contactTracking(surface: Surface, importKey: string, taskTags: s
 			return { id: contactKey(importKey, contact.keyValue), fields };
 		},
 		narrow: (contact, fields) => ({ ...contact, row: pickFields(contact.row, fields, [], [importKey]) }),
-		missing: (id): IDataObject => ({ importKey, keyValue: id.slice(id.indexOf(':') + 1) }),
+		missing: (id): IDataObject => ({ importKey, keyValue: splitRecordKey(id)[1] }),
 		unchanged: (contact): IDataObject => ({
 			importKey,
 			keyValue: contact.keyValue,

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { SyncTracking } from '../../shared/sync';
-import { flatFields, pickFields } from '../../shared/sync';
+import { flatFields, pickFields, splitRecordKey } from '../../shared/sync';
 import type { Identifiers, UpsertUser, UserAddress } from './user';
 import { isPlainObject } from './user';
 
@@ -55,9 +55,7 @@ export function userKey(user: UserAddress): string {
 
 /** The address a key names (a Missing From Source item), as an accepted user's output shows it. */
 export function addressOfKey(id: string): IDataObject {
-	const colon = id.indexOf(':');
-	const field = id.slice(0, colon);
-	const value = id.slice(colon + 1);
+	const [field, value] = splitRecordKey(id);
 	if (field === 'iid') return { insider_id: value };
 	if (field.startsWith('custom.')) return { identifiers: { custom: { [decodeURIComponent(field.slice('custom.'.length))]: value } } };
 	return { identifiers: { [field]: value } };

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { SyncTracking } from '../../shared/sync';
-import { flatFields, pickFields } from '../../shared/sync';
+import { flatFields, pickFields, splitRecordKey } from '../../shared/sync';
 import { IDENTIFIER_FIELDS } from './profile';
 
 /** Where the Sync option's state of a Synerise node lives in its static data (the fallback store). */
@@ -23,8 +23,8 @@ export function profileKey(field: string, value: string): string {
 
 /** The identifier a key names, e.g. `{ customId: 'c5' }` for `customId:c5`. */
 export function identifierOfKey(id: string): IDataObject {
-	const colon = id.indexOf(':');
-	return { [id.slice(0, colon)]: id.slice(colon + 1) };
+	const [field, value] = splitRecordKey(id);
+	return { [field]: value };
 }
 
 /**
