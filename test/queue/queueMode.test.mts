@@ -8,6 +8,8 @@
 //   read directly: after a restart of both workers, the next run sends only the changed profiles.
 // - Profile Sync (Synerise): the same across a worker restart; Missing From Source says it cannot report, as
 //   workers get no workflow static data.
+// - Profile Sync on Talon.One, Insider, Crescendo Lab and Batch: the same story, each vendor's state in
+//   PostgreSQL across the restart.
 // - Both give the same items and the same vendor state as a regular-mode run of the same workflows.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,6 +20,8 @@ import { startSandbox } from '../../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n } from '../e2e/harness.mts';
 import { importAndPublish, N8nProcess, webhookWorkflow } from '../e2e/n8nProcess.mts';
+import { SYNC_CASES } from '../e2e/syncCases.mts';
+import { nodeType } from '../e2e/workflows.mts';
 
 const REDIS_PORT = process.env.CP_QUEUE_REDIS_PORT;
 const POSTGRES_PORT = process.env.CP_QUEUE_POSTGRES_PORT;
@@ -30,7 +34,43 @@ let regular: N8n;
 let regularServer: N8nProcess;
 
 
+/** Profile Sync of each vendor but Synerise: webhook body `{ tier, count }`, the first 10 rows get `tier`. */
+const SYNC_WORKFLOWS = () =>
+	Object.values(SYNC_CASES).map((vendor) =>
+		webhookWorkflow({
+			id: `queueSync-${vendor.vendor}`,
+			path: `queue-sync-${vendor.vendor.toLowerCase()}`,
+			inputCode: `const { tier, count } = $('Webhook').first().json.body;
+const row = ${vendor.row.toString()};
+return Array.from({ length: count }, (_, i) => ({ json: row(i, i < 10 ? tier : 'silver') }));`,
+			nodes: [
+				{
+					name: 'Sync',
+					type: nodeType(vendor.node.type),
+					typeVersion: vendor.node.typeVersion,
+					credentials: vendor.node.credentials,
+					parameters: { ...vendor.node.parameters, sync: { send: 'changed', changedFieldsOnly: true, fullSnapshot: true } },
+				},
+				{
+					name: 'Summary',
+					type: 'n8n-nodes-base.code',
+					typeVersion: 2,
+					parameters: {
+						jsCode: `const synced = $('Sync').all(0).map((item) => item.json);
+return [{ json: {
+  sent: synced.flatMap((json, i) => (json.syncStatus === 'unchanged' ? [] : [i])),
+  statuses: [...new Set(synced.map((json) => json.syncStatus))].sort(),
+  unchanged: synced.filter((json) => json.syncStatus === 'unchanged').length,
+  missing: $('Sync').all(1).map((item) => item.json.id ?? item.json.syncStatus),
+} }];`,
+					},
+				},
+			],
+		}),
+	);
+
 const WORKFLOWS = () => [
+	...SYNC_WORKFLOWS(),
 	webhookWorkflow({
 		id: 'queueSynerise',
 		path: 'queue-synerise',
@@ -166,8 +206,10 @@ async function startWorker(index: number): Promise<N8nProcess> {
 
 beforeAll(async () => {
 	if (!REDIS_PORT || !POSTGRES_PORT) throw new Error('Run queue-mode tests with `npm run test:queue` (it starts Redis and PostgreSQL).');
-	sandbox = await startSandbox({ only: ['synerise', 'batch'], ports: 'random' });
+	sandbox = await startSandbox({ only: ['synerise', 'batch', 'talonOne', 'insider', 'crescendoLab'], ports: 'random' });
 	await sandbox.control('synerise').configure({ knobs: { applyDelayMs: 0 } });
+	// Crescendo Lab's import tasks take seconds at the vendor's pace; a twentieth of it keeps the test short.
+	await sandbox.control('crescendoLab').configure({ timeScale: 0.05 });
 	const database = process.env.CP_QUEUE_DATABASE ?? 'n8n_queue';
 	for (let i = 0; i < 3; i++) {
 		const folder = N8n.create();
@@ -274,6 +316,38 @@ describe('queue mode: one main, two workers', () => {
 		const state = await syneriseSettled();
 		expect(state.profiles.find((profile: any) => profile.customId === 's-3').attributes.tier).toBe('gold');
 		console.info('[queue] Profile Sync: 1,000 sent; after a worker restart 10 changed sent, 985 unchanged, Missing From Source not reported (no static data on workers); identical rerun sent 0');
+	});
+
+	it('Profile Sync (Talon.One, Insider, Crescendo Lab, Batch): each state outlives a restart of the workers and the next run sends only the changes', async () => {
+		const cases = Object.values(SYNC_CASES);
+		const sync = async (vendor: (typeof cases)[number], body: { tier: string; count: number }) => {
+			const answer = await main.webhook(`queue-sync-${vendor.vendor.toLowerCase()}`, body);
+			expect(answer.status, `${vendor.vendor}: ${JSON.stringify(answer.body).slice(0, 500)}`).toBe(200);
+			return answer.body[0];
+		};
+		for (const vendor of cases) {
+			await sandbox.control(vendor.vendor).reset();
+			const first = await sync(vendor, { tier: 'silver', count: 200 });
+			expect(first.sent, vendor.vendor).toHaveLength(200);
+			expect(first.missing, vendor.vendor).toEqual([]);
+		}
+
+		await Promise.all(workers.map((worker) => worker.stop()));
+		workers = [await startWorker(0), await startWorker(1)];
+
+		for (const vendor of cases) {
+			const second = await sync(vendor, { tier: 'gold', count: 195 });
+			expect(second, vendor.vendor).toEqual({
+				sent: Array.from({ length: 10 }, (_, i) => i),
+				statuses: ['sent', 'unchanged'],
+				unchanged: 185,
+				missing: ['notReported'],
+			});
+			expect(await vendor.storedTier(sandbox, 3), vendor.vendor).toBe('gold');
+			const identical = await sync(vendor, { tier: 'gold', count: 195 });
+			expect(identical, vendor.vendor).toEqual({ sent: [], statuses: ['unchanged'], unchanged: 195, missing: ['notReported'] });
+		}
+		console.info('[queue] Profile Sync on Talon.One, Insider, Crescendo Lab, Batch: 200 sent each; after a worker restart 10 changed sent, 185 unchanged; identical rerun sent 0');
 	});
 
 	it('gives the same items and vendor state as regular mode', async () => {
