@@ -198,7 +198,7 @@ export class StaticDataChangeStore implements ChangeStore {
 export interface DeduplicationHelpers {
   checkProcessedAndRecord(
     items: string[],
-    scope: "node",
+    scope: "node" | "workflow",
     options: { mode: "entries" },
   ): Promise<{ new: unknown[]; processed: unknown[] }>;
   clearAllProcessedItems(
@@ -211,7 +211,7 @@ export interface DeduplicationHelpers {
   ): Promise<number>;
   removeProcessed(
     items: string[],
-    scope: "node",
+    scope: "node" | "workflow",
     options: { mode: "entries" },
   ): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { ChangeKey, ChangeTracker } from './changes';
 import { forgetChanges, loadChanges } from './changes';
 import { errorJson, itemRanges } from './results';
 import { requestFailed } from './errors';
+import { acquireSyncLock, clearSyncLock } from './syncLock';
 
 /**
  * Profile Sync, the same in every node: with "Send: Only Changed Since Last Run" a record is sent only when it
@@ -178,7 +179,22 @@ export async function runSync<P>(
 	// Send: All needs no state, unless the input is a full snapshot: then the state tells a first run from a
 	// run whose list of keys n8n did not hand over (see snapshotOutput).
 	if (!settings.changedOnly && !settings.dryRun && !settings.fullSnapshot) return (await runBulk(ctx, itemCount, options)).results.output();
+	// One run of this node's sync at a time: an overlapping one is refused before anything is sent.
+	const lock = await acquireSyncLock(ctx, tracking.stateKey);
+	try {
+		return await syncRun(ctx, itemCount, tracking, options, settings);
+	} finally {
+		await lock.release();
+	}
+}
 
+async function syncRun<P>(
+	ctx: IExecuteFunctions,
+	itemCount: number,
+	tracking: SyncTracking<P>,
+	options: BulkOptions<P> | ChoosingBulkOptions<P>,
+	settings: SyncSettings,
+): Promise<INodeExecutionData[][]> {
 	const prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }> = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
@@ -445,6 +461,8 @@ export function resetSyncStateDescription(displayOptions: INodeProperties['displ
 
 export async function resetSyncState(ctx: IExecuteFunctions, stateKey: string): Promise<INodeExecutionData[][]> {
 	const forgotten = await forgetChanges(ctx, stateKey);
+	// Frees the node from a sync that never ended (n8n stopped mid-run), which would refuse runs for hours.
+	await clearSyncLock(ctx, stateKey);
 	delete ctx.getWorkflowStaticData('node')[snapshotKey(stateKey)];
 	return [
 		ctx.getInputData().map((_, itemIndex) => ({

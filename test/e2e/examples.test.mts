@@ -45,6 +45,45 @@ interface ExampleCheck {
 	again?: (run: N8nRun) => Promise<void>;
 }
 
+/**
+ * The checks of a nightly CSV sync example (100 customers; the next night cust-0 left the file and four
+ * changed tier): every customer sent the first night, then only the four with only the tier field, and
+ * cust-0 on Missing From Source. `stored` reads a customer's tier at the vendor (undefined: not held).
+ */
+function nightlySync(spec: {
+	vendor: VendorName;
+	key: (json: Record<string, any>) => string;
+	tierField: string;
+	missing: Record<string, unknown>;
+	stored: (customer: string) => Promise<unknown>;
+	/** The node the Missing From Source output is wired to, and whether it deletes the customer. */
+	leavers: { node: string; deletes: boolean };
+}): ExampleCheck {
+	return {
+		vendor: spec.vendor,
+		check: async (run) => {
+			const out = run.items('Sync Profiles');
+			expect(out).toHaveLength(100);
+			expect(out.every((item) => item.json.syncStatus === 'sent'), JSON.stringify(out[0]?.json)).toBe(true);
+			expect(run.items('Sync Profiles', 1)).toHaveLength(0);
+			expect(run.items('Sync Profiles', 2)).toHaveLength(0);
+			await eventually(async () => expect(await spec.stored('cust-2')).toBe('silver'));
+		},
+		again: async (run) => {
+			const sent = run.items('Sync Profiles').filter((item) => item.json.syncStatus !== 'unchanged');
+			expect(sent.map((item) => spec.key(item.json)).sort()).toEqual(['cust-1', 'cust-2', 'cust-51', 'cust-52']);
+			expect(sent.map((item) => item.json.changedFields)).toEqual(sent.map(() => [spec.tierField]));
+			expect(run.items('Sync Profiles', 1).map((item) => item.json)).toEqual([{ id: expect.stringContaining('cust-0'), ...spec.missing, syncStatus: 'missing' }]);
+			expect(run.items(spec.leavers.node)).toHaveLength(1);
+			await eventually(async () => {
+				expect(await spec.stored('cust-2')).toBe('gold');
+				expect(await spec.stored('cust-1')).toBe('silver');
+				if (spec.leavers.deletes) expect(await spec.stored('cust-0')).toBeUndefined();
+			});
+		},
+	};
+}
+
 const CHECKS: Record<string, ExampleCheck> = {
 	'talon-one-signup-webhook.json': {
 		vendor: 'talonOne',
@@ -138,6 +177,44 @@ const CHECKS: Record<string, ExampleCheck> = {
 			});
 		},
 	},
+	'talon-one-nightly-csv-sync.json': nightlySync({
+		vendor: 'talonOne',
+		key: (json) => json.customerProfileId ?? json.customerProfile?.integrationId,
+		tierField: 'attributes.Tier',
+		missing: { customerProfileId: 'cust-0' },
+		stored: async (customer) => {
+			const talon = await sandbox.control('talonOne').state();
+			const profiles = (Object.values(talon.deployments ?? talon) as any[]).flatMap((deployment) => deployment.profiles ?? []);
+			return profiles.find((profile: any) => profile.integrationId === customer)?.attributes?.Tier;
+		},
+		leavers: { node: 'Customers Who Left', deletes: false },
+	}),
+	'insider-nightly-csv-sync.json': nightlySync({
+		vendor: 'insider',
+		key: (json) => json.identifiers.uuid,
+		tierField: 'attributes.custom.tier',
+		missing: { identifiers: { uuid: 'cust-0' } },
+		stored: async (customer) =>
+			((await sandbox.control('insider').state()).users as any[]).find((user) => user.identifiers?.uuid === customer)?.attributes?.custom?.tier,
+		leavers: { node: 'Delete Left Customers', deletes: true },
+	}),
+	'crescendo-lab-nightly-csv-sync.json': nightlySync({
+		vendor: 'crescendoLab',
+		key: (json) => json.keyValue,
+		tierField: 'cl_custom_tier',
+		missing: { importKey: 'customer_id', keyValue: 'cust-0' },
+		stored: async (customer) =>
+			((await sandbox.control('crescendoLab').state()).contacts as any[]).find((contact) => contact.customer_id === customer)?.cl_custom_tier,
+		leavers: { node: 'Customers Who Left', deletes: false },
+	}),
+	'batch-nightly-csv-sync.json': nightlySync({
+		vendor: 'batch',
+		key: (json) => json.customId,
+		tierField: 'plan',
+		missing: { customId: 'cust-0' },
+		stored: async (customer) => (await sandbox.control('batch').state()).profiles[customer]?.attributes?.plan?.value,
+		leavers: { node: 'Delete Left Customers', deletes: false },
+	}),
 	'batch-scheduled-csv-sync.json': {
 		vendor: 'batch',
 		smoke: true,

@@ -7,6 +7,8 @@ const hash = (value: string | number) => createHash('md5').update(value.toString
 
 export class FakeDeduplication {
 	readonly hashes = new Set<string>();
+	/** The workflow scope (the sync lock), apart from the node's state in `hashes`. */
+	readonly workflowHashes = new Set<string>();
 	calls: string[] = [];
 	failWith?: Error;
 
@@ -17,15 +19,16 @@ export class FakeDeduplication {
 		return {
 			checkProcessedAndRecord: async (items: Array<string | number>, scope: string, options: { mode: string }) => {
 				fail();
-				if (scope !== 'node' || options.mode !== 'entries') throw new Error(`unexpected ${scope}/${options.mode}`);
-				this.calls.push(`check ${items.length}`);
+				if ((scope !== 'node' && scope !== 'workflow') || options.mode !== 'entries') throw new Error(`unexpected ${scope}/${options.mode}`);
+				const hashes = scope === 'node' ? this.hashes : this.workflowHashes;
+				if (scope === 'node') this.calls.push(`check ${items.length}`);
 				const answer = { new: [] as Array<string | number>, processed: [] as Array<string | number> };
 				for (const item of items) {
 					const h = hash(item);
-					if (this.hashes.has(h)) answer.processed.push(item);
+					if (hashes.has(h)) answer.processed.push(item);
 					else {
 						answer.new.push(item);
-						this.hashes.add(h);
+						hashes.add(h);
 					}
 				}
 				return answer;
@@ -37,9 +40,10 @@ export class FakeDeduplication {
 			},
 			removeProcessed: async (items: Array<string | number>, scope: string, options: { mode: string }) => {
 				fail();
-				if (scope !== 'node' || options.mode !== 'entries') throw new Error(`unexpected ${scope}/${options.mode}`);
-				this.calls.push(`remove ${items.length}`);
-				for (const item of items) this.hashes.delete(hash(item));
+				if ((scope !== 'node' && scope !== 'workflow') || options.mode !== 'entries') throw new Error(`unexpected ${scope}/${options.mode}`);
+				const hashes = scope === 'node' ? this.hashes : this.workflowHashes;
+				if (scope === 'node') this.calls.push(`remove ${items.length}`);
+				for (const item of items) hashes.delete(hash(item));
 			},
 			getProcessedDataCount: async () => {
 				fail();
