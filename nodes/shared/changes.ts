@@ -177,6 +177,7 @@ export class StaticDataChangeStore implements ChangeStore {
 
   async retain(_kept: Map<string, ChangeKey[]>, added: ChangeKey[]): Promise<void> {
     // Nothing to drop: a record's entry is replaced as a whole when the vendor accepts it again.
+    if (added.length === 0) return;
     for (const key of added) {
       const previous = this.remembered.get(key.id);
       if (typeof previous !== "object" || key.attr === undefined) continue;
