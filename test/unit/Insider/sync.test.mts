@@ -7,6 +7,7 @@ import { Insider } from '../../../nodes/Insider/Insider.node';
 import type { RunningVendor } from '../../../sandbox/core.mts';
 import { startVendor } from '../../../sandbox/core.mts';
 import { create, credentials } from '../../../sandbox/insider.mts';
+import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 import type { SyncStore } from '../../helpers/syncState.mts';
 import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
@@ -31,7 +32,7 @@ function node(kind: SyncStore) {
 	return {
 		staticData,
 		deduplication,
-		run: async (items: IDataObject[], sync: IDataObject, extra: { operation?: string; options?: IDataObject; continueOnFail?: boolean } = {}) => {
+		run: async (items: IDataObject[], sync: IDataObject, extra: { operation?: string; options?: IDataObject; continueOnFail?: boolean; intercept?: FakeContextOptions['intercept'] } = {}) => {
 			const ctx = fakeContext({
 				items,
 				// Metadata off: every request of a run is then a write.
@@ -40,6 +41,7 @@ function node(kind: SyncStore) {
 				node: { name: 'Insider', type: 'n8n-nodes-customer-profiles.insider', typeVersion: 3 },
 				...context,
 				continueOnFail: extra.continueOnFail,
+				intercept: extra.intercept,
 			});
 			const outputs = await new Insider().execute.call(ctx);
 			const out = outputs[0];
@@ -343,6 +345,25 @@ describe.each(SYNC_STORES)('Insider Sync: Clear Removed Fields (%s store)', (kin
 		vendor.module.configure({ identifierAttributes: [] });
 		const again = await workflow.run(withoutFields(), CLEAR);
 		expect(deletes(again.calls)).toEqual([{ users: [{ ...address(1), whole: ['name'], custom: { whole: ['visits'] } }] }]);
+		expect(again.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['attributes.name', 'attributes.custom.visits'] });
+		expect(userOf('u1')!.attributes).not.toHaveProperty('name');
+	});
+
+	it('fails the users of a failed Attribute Delete request, and clears them next run; a refused upsert deletes nothing', async () => {
+		const workflow = node(kind);
+		await workflow.run(people(3), CLEAR);
+		const deleteFails: FakeContextOptions['intercept'] = (request) =>
+			request.path.endsWith('/attribute/delete') ? { status: 400, body: { error: 'bad request' } } : undefined;
+		const failed = await workflow.run(withoutFields(), CLEAR, { continueOnFail: true, intercept: deleteFails });
+		expect(failed.json.map((json) => json.syncStatus ?? 'error')).toEqual(['unchanged', 'error', 'unchanged']);
+		expect(userOf('u1')!.attributes).toMatchObject({ name: 'P1' });
+
+		const upsertFails: FakeContextOptions['intercept'] = (request) =>
+			request.path.endsWith('/upsert') ? { status: 400, body: { error: 'bad request' } } : undefined;
+		const refused = await workflow.run(withoutFields(), CLEAR, { continueOnFail: true, intercept: upsertFails });
+		expect(deletes(refused.calls)).toEqual([]);
+
+		const again = await workflow.run(withoutFields(), CLEAR);
 		expect(again.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['attributes.name', 'attributes.custom.visits'] });
 		expect(userOf('u1')!.attributes).not.toHaveProperty('name');
 	});
