@@ -75,7 +75,8 @@ const isPresence = (key: ChangeKey) => key.attr === PRESENCE_ATTR;
 
 /**
  * Marks the attribute name of a field presence key: "the vendor holds this field of this record", whatever
- * its value, kept only by runs that clear removed fields. No real field name starts with this control character.
+ * its value, kept only by runs that clear removed fields. No real field name starts with this control
+ * character.
  */
 const FIELD_MARK = "\u001e";
 
@@ -629,12 +630,12 @@ export class ChangeTracker {
   }
 
   /**
-   * The vendor accepted this record: remember what it now holds. `clearedAll` says whether its removed fields
-   * were cleared with it (they are then forgotten; otherwise they are cleared again next run).
+   * The vendor accepted this record: remember what it now holds. Its removed fields were cleared with it, so
+   * their presence is forgotten (a record never accepted keeps it, and is cleared again next run).
    */
-  accept(id: string, remember: ChangeKey[], clearedAll = true): void {
+  accept(id: string, remember: ChangeKey[]): void {
     this.accepted.set(id, remember);
-    if (clearedAll) this.cleared.push(...(this.removedKeys.get(id) ?? []));
+    this.cleared.push(...(this.removedKeys.get(id) ?? []));
   }
 
   /** For a run that only looks: leaves the store as it was before `load`. */

@@ -156,7 +156,8 @@ export interface SyncTracking<P> {
 	record: (payload: P) => SyncRecord;
 	/**
 	 * The payload with only these fields (its key fields kept); the list is empty only for a record sent
-	 * `always` or one that only lost fields (then `clear` follows). May return more (e.g. the whole payload) when the narrowed one would not be valid for the vendor.
+	 * `always` or one that only lost fields (then `clear` follows). May return more (e.g. the whole payload)
+	 * when the narrowed one would not be valid for the vendor.
 	 */
 	narrow: (payload: P, fields: string[]) => P;
 	/** The output of an item not sent because it is unchanged: its key, as a sent item would show it. */
