@@ -74,6 +74,17 @@ export function presenceKey(id: string): ChangeKey {
 const isPresence = (key: ChangeKey) => key.attr === PRESENCE_ATTR;
 
 /**
+ * Marks the attribute name of a field presence key: "the vendor holds this field of this record", whatever
+ * its value, kept only by runs that clear removed fields. No real field name starts with this control
+ * character.
+ */
+const FIELD_MARK = "\u001e";
+
+export function fieldPresenceKey(id: string, field: string): ChangeKey {
+  return { id, attr: `${FIELD_MARK}${field}`, print: "" };
+}
+
+/**
  * A place that remembers which fingerprints the vendor accepted.
  * - `known` says which of the given keys are remembered;
  * - `retain` is called once the run's decisions are made, with the keys of this run that are still true
@@ -83,8 +94,16 @@ const isPresence = (key: ChangeKey) => key.attr === PRESENCE_ATTR;
 export interface ChangeStore {
   readonly location: "database" | "staticData";
   known(keys: ChangeKey[]): Promise<boolean[]>;
-  retain(kept: Map<string, ChangeKey[]>): Promise<void>;
+  /** Like `known`, but leaves no trace in the store (asked after `known`, about field presence keys). */
+  probe(keys: ChangeKey[]): Promise<boolean[]>;
+  /**
+   * `added`: keys of `kept` the store may not hold yet (field presence learnt from held fingerprints);
+   * `dropUnkept`: some record lost fields, whose fingerprints must go even if every key of the run was held.
+   */
+  retain(kept: Map<string, ChangeKey[]>, added: ChangeKey[], dropUnkept: boolean): Promise<void>;
   record(accepted: Map<string, ChangeKey[]>): Promise<void>;
+  /** Drops these keys (the presence of fields the vendor cleared). */
+  forget(keys: ChangeKey[]): Promise<void>;
   /** Undoes whatever `known` wrote, for a run that only looks (a dry run). */
   forgetLookup(): Promise<void>;
 }
@@ -153,8 +172,32 @@ export class StaticDataChangeStore implements ChangeStore {
     });
   }
 
-  async retain(): Promise<void> {
+  async probe(keys: ChangeKey[]): Promise<boolean[]> {
+    return await this.known(keys);
+  }
+
+  async retain(_kept: Map<string, ChangeKey[]>, added: ChangeKey[]): Promise<void> {
     // Nothing to drop: a record's entry is replaced as a whole when the vendor accepts it again.
+    if (added.length === 0) return;
+    for (const key of added) {
+      const previous = this.remembered.get(key.id);
+      if (typeof previous !== "object" || key.attr === undefined) continue;
+      this.remembered.set(key.id, { ...previous, [key.attr]: key.print });
+      this.changed = true;
+    }
+    this.save();
+  }
+
+  async forget(keys: ChangeKey[]): Promise<void> {
+    for (const key of keys) {
+      const previous = this.remembered.get(key.id);
+      if (typeof previous !== "object" || key.attr === undefined || !(key.attr in previous)) continue;
+      const rest = { ...previous };
+      delete rest[key.attr];
+      this.remembered.set(key.id, rest);
+      this.changed = true;
+    }
+    this.save();
   }
 
   async forgetLookup(): Promise<void> {
@@ -264,10 +307,32 @@ export class DeduplicationChangeStore implements ChangeStore {
     return texts.map((text) => processed.has(text));
   }
 
-  async retain(kept: Map<string, ChangeKey[]>): Promise<void> {
+  async probe(keys: ChangeKey[]): Promise<boolean[]> {
+    const texts = keys.map(keyText);
+    const unique = [...new Set(texts)];
+    if (unique.length === 0) return [];
+    const answer = await this.helpers.checkProcessedAndRecord(
+      unique,
+      "node",
+      ENTRIES,
+    );
+    // The helper records what it is asked about: a probe takes that back at once.
+    if (answer.new.length > 0)
+      await this.helpers.removeProcessed(answer.new as string[], "node", ENTRIES);
+    const processed = new Set(answer.processed.map(String));
+    return texts.map((text) => processed.has(text));
+  }
+
+  async retain(kept: Map<string, ChangeKey[]>, added: ChangeKey[], dropUnkept: boolean): Promise<void> {
     // When the set held every key of the run, step 1 recorded nothing and no record changed, so there is
-    // nothing to drop: skipping the rewrite makes an unchanged re-sync cheap.
-    if (!this.recordedUnknownKeys) return;
+    // nothing to drop: skipping the rewrite makes an unchanged re-sync cheap. A removed field's fingerprint
+    // is not a key of the run, so it goes only with a rewrite (else the same value sent back would look held).
+    if (!this.recordedUnknownKeys && !dropUnkept) {
+      const texts = [...new Set(added.map(keyText))];
+      if (texts.length > 0)
+        await this.helpers.checkProcessedAndRecord(texts, "node", ENTRIES);
+      return;
+    }
     await this.helpers.clearAllProcessedItems("node", ENTRIES);
     const texts = [...new Set([...kept.values()].flat().map(keyText))];
     if (texts.length > 0)
@@ -285,6 +350,12 @@ export class DeduplicationChangeStore implements ChangeStore {
     const texts = [...new Set([...accepted.values()].flat().map(keyText))];
     if (texts.length > 0)
       await this.helpers.checkProcessedAndRecord(texts, "node", ENTRIES);
+  }
+
+  async forget(keys: ChangeKey[]): Promise<void> {
+    const texts = [...new Set(keys.map(keyText))];
+    if (texts.length > 0)
+      await this.helpers.removeProcessed(texts, "node", ENTRIES);
   }
 }
 
@@ -340,6 +411,11 @@ export interface ChangeDecision {
   /** What to remember once the vendor accepted the record: every key of the record as sent now. */
   remember: ChangeKey[];
   changedAttributes: string[];
+  /**
+   * Fields the vendor held for this known record (their presence was remembered) that this run left out;
+   * only when the tracker keeps field presence. The record then counts as changed.
+   */
+  removedAttributes: string[];
 }
 
 /** A record of this run, as the node built it. */
@@ -358,17 +434,29 @@ export class ChangeTracker {
   /** What `load` learnt per record: its keys, and which of them the store held. */
   private readonly loaded = new Map<
     string,
-    { attributes: IDataObject; keys: ChangeKey[]; known: boolean[]; presenceKnown: boolean }
+    { attributes: IDataObject; keys: ChangeKey[]; known: boolean[]; presenceKnown: boolean; fieldsHeld?: Set<string> }
   >();
   private knownTextSet?: Set<string>;
   private readonly kept = new Map<string, ChangeKey[]>();
   private readonly accepted = new Map<string, ChangeKey[]>();
+  /** Field presence keys this run learnt from held fingerprints (records accepted before fields were tracked). */
+  private readonly added: ChangeKey[] = [];
+  /** Per record decided: the presence keys of its removed fields, dropped once the vendor accepts it. */
+  private readonly removedKeys = new Map<string, ChangeKey[]>();
+  private readonly cleared: ChangeKey[] = [];
 
   constructor(
     readonly store: ChangeStore,
     readonly granularity: ChangeGranularity,
     /** Whether records carry a presence key, so `isKnown` can tell a new record from a changed one. */
     readonly presence = false,
+    /**
+     * Whether to keep one presence key per field (attribute granularity, with `presence`), so that a field
+     * the vendor holds and a later run leaves out can be told (`removedAttributes`).
+     */
+    readonly fieldPresence = false,
+    /** With field presence: which fields it is kept for (those the vendor can clear). */
+    readonly tracksField: (field: string) => boolean = () => true,
   ) {}
 
   /** Whether the store holds this record at all (always false without presence keys). */
@@ -407,6 +495,25 @@ export class ChangeTracker {
         presenceKnown: this.presence && known[start + own.length] === true,
       });
     }
+  }
+
+  /**
+   * Asks the store, for every known record, whether it remembers these fields as held: its own fields and
+   * the candidate names it lacks. Only for a tracker with field presence, after `load`.
+   */
+  async probeFields(candidates: readonly string[]): Promise<void> {
+    if (!this.fieldPresence) return;
+    const keys: ChangeKey[] = [];
+    const spans: Array<{ entry: { fieldsHeld?: Set<string> }; names: string[]; start: number }> = [];
+    for (const [id, entry] of this.loaded) {
+      if (!entry.presenceKnown) continue;
+      const names = [...new Set([...Object.keys(entry.attributes), ...candidates])].filter(this.tracksField);
+      spans.push({ entry, names, start: keys.length });
+      for (const name of names) keys.push(fieldPresenceKey(id, name));
+    }
+    const held = keys.length > 0 ? await this.store.probe(keys) : [];
+    for (const { entry, names, start } of spans)
+      entry.fieldsHeld = new Set(names.filter((_, index) => held[start + index]));
   }
 
   /** Every key the store held, as text: built only when a record is decided on other attributes than it was loaded with. */
@@ -471,29 +578,64 @@ export class ChangeTracker {
         send: unchanged ? undefined : attributes,
         remember,
         changedAttributes: unchanged ? [] : Object.keys(attributes),
+        removedAttributes: [],
       };
     }
     const changedAttributes: string[] = [];
     keys.forEach((key, index) => {
       if (!held[index]) changedAttributes.push(key.attr as string);
     });
-    if (changedAttributes.length === 0 && !forceSend)
-      return { remember, changedAttributes };
+    const removedAttributes = this.fieldPresence && !earlier ? this.trackFields(id, attributes, changedAttributes, remember) : [];
+    if (changedAttributes.length === 0 && removedAttributes.length === 0 && !forceSend)
+      return { remember, changedAttributes, removedAttributes };
     const send: IDataObject = {};
     for (const key of changedAttributes) send[key] = attributes[key];
-    return { send, remember, changedAttributes };
+    return { send, remember, changedAttributes, removedAttributes };
+  }
+
+  /**
+   * Field presence of one record: what to remember (every field it has now, but a null, which clears), what
+   * stays true whatever this run's requests do (held fields, a field whose fingerprint is held, and a removed
+   * field until its clear is accepted), and the removed fields.
+   */
+  private trackFields(id: string, attributes: IDataObject, changed: string[], remember: ChangeKey[]): string[] {
+    const present = Object.keys(attributes).filter((name) => attributes[name] !== null && this.tracksField(name));
+    for (const name of present) remember.push(fieldPresenceKey(id, name));
+    const held = this.loaded.get(id)?.fieldsHeld;
+    if (!held) return [];
+    const changedSet = new Set(changed);
+    const kept = this.kept.get(id) ?? [];
+    for (const name of present) {
+      if (held.has(name)) kept.push(fieldPresenceKey(id, name));
+      else if (!changedSet.has(name)) {
+        // Its fingerprint is held, so the vendor holds the field: a record accepted before fields were tracked.
+        const key = fieldPresenceKey(id, name);
+        kept.push(key);
+        this.added.push(key);
+      }
+    }
+    const removed = [...held].filter((name) => !(name in attributes));
+    const removedKeys = removed.map((name) => fieldPresenceKey(id, name));
+    kept.push(...removedKeys);
+    this.kept.set(id, kept);
+    if (removedKeys.length > 0) this.removedKeys.set(id, removedKeys);
+    return removed;
   }
 
   /** Called once every decision is made, before anything is sent. */
   async retain(): Promise<void> {
     // A run without a single valid record leaves the state as it is.
     if (this.kept.size === 0) return;
-    await this.store.retain(this.kept);
+    await this.store.retain(this.kept, this.added, this.removedKeys.size > 0);
   }
 
-  /** The vendor accepted this record: remember what it now holds. */
+  /**
+   * The vendor accepted this record: remember what it now holds. Its removed fields were cleared with it, so
+   * their presence is forgotten (a record never accepted keeps it, and is cleared again next run).
+   */
   accept(id: string, remember: ChangeKey[]): void {
     this.accepted.set(id, remember);
+    this.cleared.push(...(this.removedKeys.get(id) ?? []));
   }
 
   /** For a run that only looks: leaves the store as it was before `load`. */
@@ -507,6 +649,8 @@ export class ChangeTracker {
     const accepted = new Map(this.accepted);
     this.accepted.clear();
     await this.store.record(accepted);
+    const cleared = this.cleared.splice(0);
+    if (cleared.length > 0) await this.store.forget(cleared);
   }
 }
 
@@ -521,14 +665,23 @@ export async function loadChanges(
   granularity: ChangeGranularity,
   candidates: ChangeCandidate[],
   presence = false,
+  /**
+   * With field presence (see `ChangeTracker.fieldPresence`): the names a known record may have lost, and
+   * which fields presence is kept for.
+   */
+  fields?: { names: readonly string[]; tracks: (field: string) => boolean },
 ): Promise<ChangeTracker> {
+  const fieldPresence = fields !== undefined;
   const tracker = new ChangeTracker(
     changeStoreFor(ctx, stateKey, granularity),
     granularity,
     presence,
+    fieldPresence,
+    fields?.tracks,
   );
   try {
     await tracker.load(candidates);
+    if (fields) await tracker.probeFields(fields.names);
     return tracker;
   } catch {
     const fallback = new ChangeTracker(
@@ -539,8 +692,11 @@ export async function loadChanges(
       ),
       granularity,
       presence,
+      fieldPresence,
+      fields?.tracks,
     );
     await fallback.load(candidates);
+    if (fields) await fallback.probeFields(fields.names);
     return fallback;
   }
 }

@@ -11,9 +11,11 @@ import { acquireSyncLock, clearSyncLock } from './syncLock';
 /**
  * Profile Sync, the same in every node: with "Send: Only Changed Since Last Run" a record is sent only when it
  * is new or one of its fields changed since the last run in which the vendor accepted it; "Only Changed
- * Fields" narrows a known record to the fields that changed; "Dry Run" sends nothing, changes no state and
- * says per item what would happen. The state is one fingerprint per field (and one presence key) per record,
- * kept by the change-detection module (n8n's database, or static data where the run has no database store).
+ * Fields" narrows a known record to the fields that changed; "Clear Removed Fields" clears, in the vendor's
+ * way, the fields a known record had and has no more; "Dry Run" sends nothing, changes no state and says per
+ * item what would happen. The state is one fingerprint per field (and one presence key) per record, plus one
+ * presence key per field with Clear Removed Fields, kept by the change-detection module (n8n's database, or
+ * static data where the run has no database store).
  */
 
 /**
@@ -41,6 +43,8 @@ export interface SyncSettings {
 	dryRun: boolean;
 	/** The input holds every record of the source: a second output lists the keys that left it. */
 	fullSnapshot: boolean;
+	/** For a known record, clear the fields its last accepted run had and this run lacks. */
+	clearRemovedFields: boolean;
 }
 
 /** What a node's Sync option does where the user left an option out (today only Send). */
@@ -49,12 +53,30 @@ export interface SyncDefaults {
 	send?: 'all' | 'changed';
 }
 
+/** Which optional parts of the Sync option an operation offers. */
+export interface SyncFeatures {
+	/** Clear Removed Fields: only where the operation's tracking has a `clear` form. */
+	clearRemovedFields?: boolean;
+}
+
 /**
  * The "Sync" option of every profile write operation; `records` names what is synced ("profiles"). A node
  * with `defaults` must pass the same ones to `runSync`, which reads the settings.
  */
-export function syncOption(records = 'profiles', defaults: SyncDefaults = {}): INodeProperties {
+export function syncOption(records = 'profiles', defaults: SyncDefaults = {}, features: SyncFeatures = {}): INodeProperties {
 	const send = defaults.send ?? 'all';
+	const record = records.replace(/s$/, '');
+	const clearOption: INodeProperties[] = features.clearRemovedFields
+		? [
+				{
+					displayName: 'Clear Removed Fields',
+					name: 'clearRemovedFields',
+					type: 'boolean',
+					default: false,
+					description: `Whether to clear, for a ${record} synced before, the fields its last accepted run sent and this run leaves out (the key is never cleared). Fields are known from the first run with this option on. Applies with Send: Only Changed Since Last Run.`,
+				},
+			]
+		: [];
 	return {
 		displayName: 'Sync',
 		name: 'sync',
@@ -63,6 +85,7 @@ export function syncOption(records = 'profiles', defaults: SyncDefaults = {}): I
 		default: {},
 		description: `Send only the ${records} that changed since the last run, or preview what would be sent`,
 		options: [
+			...clearOption,
 			{
 				displayName: 'Dry Run',
 				name: 'dryRun',
@@ -110,6 +133,7 @@ export function readSyncSettings(ctx: IExecuteFunctions, defaults: SyncDefaults 
 		changedFieldsOnly: sync.changedFieldsOnly === true,
 		dryRun: sync.dryRun === true,
 		fullSnapshot: sync.fullSnapshot === true,
+		clearRemovedFields: sync.clearRemovedFields === true,
 	};
 }
 
@@ -133,19 +157,27 @@ export interface SyncTracking<P> {
 	record: (payload: P) => SyncRecord;
 	/**
 	 * The payload with only these fields (its key fields kept); the list is empty only for a record sent
-	 * `always`. May return more (e.g. the whole payload) when the narrowed one would not be valid for the vendor.
+	 * `always` or one that only lost fields (then `clear` follows). May return more (e.g. the whole payload)
+	 * when the narrowed one would not be valid for the vendor.
 	 */
 	narrow: (payload: P, fields: string[]) => P;
 	/** The output of an item not sent because it is unchanged: its key, as a sent item would show it. */
 	unchanged: (payload: P) => IDataObject;
 	/** The Missing From Source item of a key (e.g. `{ customId: 'c5' }` for `customId:c5`), besides `id`. */
 	missing?: (id: string) => IDataObject;
+	/**
+	 * Clear Removed Fields: the payload that also clears these fields (named as `record` names them) in the
+	 * vendor's documented way, e.g. each sent as null. Without it the operation cannot clear removed fields.
+	 */
+	clear?: (payload: P, fields: string[]) => P;
+	/** Whether a field can be cleared at all (an identifier may not be); every field when left out. */
+	clearable?: (field: string) => boolean;
 }
 
 type Plan<P> =
 	| { fail: unknown }
 	| { unchanged: IDataObject }
-	| { send: P; group: Group; changedFields: string[] };
+	| { send: P; group: Group; changedFields: string[]; clearedFields: string[] };
 
 interface Group {
 	id: string;
@@ -153,6 +185,8 @@ interface Group {
 	fields: IDataObject;
 	status?: SyncStatus;
 	changedFields: string[];
+	/** Fields the vendor held that this run lacks, cleared with the record's last item. */
+	removedFields: string[];
 	remember: ChangeKey[];
 	/** Whether an item of this record is sent whatever changed. */
 	always: boolean;
@@ -210,29 +244,40 @@ async function syncRun<P>(
 		const { id, fields } = entry.record;
 		let group = groups.get(id);
 		if (!group) {
-			group = { id, items: [], fields: {}, changedFields: [], remember: [], always: false, pending: 0, failed: false };
+			group = { id, items: [], fields: {}, changedFields: [], removedFields: [], remember: [], always: false, pending: 0, failed: false };
 			groups.set(id, group);
 		}
 		group.items.push(itemIndex);
 		Object.assign(group.fields, fields);
 		if (entry.record.always) group.always = true;
 	});
+	const clearing = settings.changedOnly && settings.clearRemovedFields && tracking.clear !== undefined;
+	if (settings.changedOnly && settings.clearRemovedFields && !clearing) {
+		ctx.addExecutionHints?.({
+			message: 'Clear Removed Fields has no effect here: this API has no documented way to clear a field, so nothing is cleared.',
+			type: 'warning',
+			location: 'outputPane',
+		});
+	}
+	const clearable = tracking.clearable ?? (() => true);
 	const tracker = await loadChanges(
 		ctx,
 		tracking.stateKey,
 		'attribute',
 		[...groups.values()].map((group) => ({ id: group.id, attributes: group.fields })),
 		true,
+		clearing ? { names: clearCandidates(ctx, tracking, groups, clearable), tracks: clearable } : undefined,
 	);
-	const plan = decide(prepared, groups, tracker, tracking, settings);
+	const plan = decide(prepared, groups, tracker, tracking, settings, clearing);
 
 	if (settings.dryRun) {
 		// Looking at the database store records what it did not know; a dry run takes that back.
 		await tracker.forgetLookup();
-		const output = [dryRunOutput(ctx, prepared, plan)];
+		const output = [dryRunOutput(ctx, prepared, plan, clearing)];
 		return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), tracker, false)] : output;
 	}
 	await tracker.retain();
+	if (clearing) saveClearCandidates(ctx, tracking, groups, clearable);
 
 	const settleGroup = (group: Group, accepted: boolean) => {
 		if (!accepted) group.failed = true;
@@ -253,7 +298,14 @@ async function syncRun<P>(
 			settleGroup(item.group, accepted && outcome.json.syncStatus !== UNCONFIRMED);
 			if (!accepted) return outcome;
 			const json = outcome.json;
-			return { json: { ...json, syncStatus: json.syncStatus ?? 'sent', changedFields: item.changedFields } };
+			return {
+				json: {
+					...json,
+					syncStatus: json.syncStatus ?? 'sent',
+					changedFields: item.changedFields,
+					...(clearing ? { clearedFields: item.clearedFields } : {}),
+				},
+			};
 		});
 	};
 	const sending: Pick<BulkOptions<P>, 'send'> | Pick<ChoosingBulkOptions<P>, 'choose'> =
@@ -352,6 +404,7 @@ function decide<P>(
 	tracker: ChangeTracker,
 	tracking: SyncTracking<P>,
 	settings: SyncSettings,
+	clearing: boolean,
 ): Array<Plan<P>> {
 	const plan = new Array<Plan<P>>(prepared.length);
 	prepared.forEach((entry, itemIndex) => {
@@ -363,23 +416,30 @@ function decide<P>(
 		group.remember = decision.remember;
 		group.status = !known ? 'new' : decision.send ? 'changed' : 'unchanged';
 		group.changedFields = group.status === 'new' ? Object.keys(group.fields) : decision.changedAttributes;
+		group.removedFields = clearing ? decision.removedAttributes : [];
 		const changed = new Set(group.changedFields);
+		// The record's last item clears its removed fields, once every item of the record is applied.
+		const clearer = group.removedFields.length > 0 ? group.items[group.items.length - 1] : undefined;
 		for (const itemIndex of group.items) {
 			const { payload, record } = prepared[itemIndex] as { payload: P; record: SyncRecord };
 			const itemChanged = Object.keys(record.fields).filter((field) => changed.has(field));
+			const clearedFields = itemIndex === clearer ? group.removedFields : [];
 			if (
 				settings.changedOnly &&
 				!record.always &&
-				(group.status === 'unchanged' || (group.status === 'changed' && settings.changedFieldsOnly && itemChanged.length === 0))
+				(group.status === 'unchanged' ||
+					(group.status === 'changed' && settings.changedFieldsOnly && itemChanged.length === 0 && clearedFields.length === 0))
 			) {
 				plan[itemIndex] = { unchanged: { ...tracking.unchanged(payload), syncStatus: 'unchanged' } };
 				continue;
 			}
 			const narrowed = settings.changedOnly && group.status === 'changed' && settings.changedFieldsOnly;
+			const send = narrowed ? tracking.narrow(payload, itemChanged) : payload;
 			plan[itemIndex] = {
-				send: narrowed ? tracking.narrow(payload, itemChanged) : payload,
+				send: clearedFields.length > 0 ? tracking.clear!(send, clearedFields) : send,
 				group,
 				changedFields: group.status === 'new' ? Object.keys(record.fields) : itemChanged,
+				clearedFields,
 			};
 			group.pending++;
 		}
@@ -392,7 +452,9 @@ function dryRunOutput<P>(
 	ctx: IExecuteFunctions,
 	prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }>,
 	plan: Array<Plan<P>>,
+	clearing: boolean,
 ): INodeExecutionData[] {
+	const cleared = (fields: string[]) => (clearing ? { clearedFields: fields } : {});
 	return prepared.map((entry, itemIndex) => {
 		const item = plan[itemIndex];
 		let json: IDataObject;
@@ -400,13 +462,64 @@ function dryRunOutput<P>(
 			// A preview shows every invalid item on the main output (with its own status), whatever Continue On Fail says.
 			json = { syncStatus: 'invalid', ...errorJson(requestFailed(ctx.getNode(), entry.error, itemIndex), itemIndex) };
 		} else if ('unchanged' in item) {
-			json = { id: entry.record.id, syncStatus: 'unchanged', changedFields: [] };
+			json = { id: entry.record.id, syncStatus: 'unchanged', changedFields: [], ...cleared([]) };
 		} else {
-			const { group, changedFields, send } = item as Extract<Plan<P>, { send: P }>;
-			json = { id: entry.record.id, syncStatus: group.status, changedFields, payload: send as IDataObject };
+			const { group, changedFields, clearedFields, send } = item as Extract<Plan<P>, { send: P }>;
+			json = { id: entry.record.id, syncStatus: group.status, changedFields, ...cleared(clearedFields), payload: send as IDataObject };
 		}
 		return { json, pairedItem: { item: itemIndex } };
 	});
+}
+
+/**
+ * How many field names Clear Removed Fields keeps from one run to the next in the node's static data, so a
+ * field that every record of a run lacks (a mapping removed) is still looked for. Bounds the look-ups: each
+ * known record is asked about every name.
+ */
+export const MAX_CLEAR_CANDIDATES = 200;
+
+/** Where a node keeps the field names of its last run with Clear Removed Fields, in its workflow static data. */
+export const clearCandidatesKey = (stateKey: string) => `${stateKey}Fields`;
+
+interface StoredFieldNames {
+	v: 1;
+	names: string[];
+}
+
+/**
+ * The names a known record may have lost: every field of this run's records and the names the last run
+ * kept in static data. n8n hands queue-mode workers no static data (n8n 2.41.1), so there only this run's
+ * names are looked for.
+ */
+function clearCandidates<P>(
+	ctx: IExecuteFunctions,
+	tracking: SyncTracking<P>,
+	groups: Map<string, Group>,
+	clearable: (field: string) => boolean,
+): string[] {
+	const stored = ctx.getWorkflowStaticData('node')[clearCandidatesKey(tracking.stateKey)] as StoredFieldNames | undefined;
+	const previous = stored?.v === 1 && Array.isArray(stored.names) ? stored.names : [];
+	const names = new Set<string>();
+	for (const group of groups.values()) for (const name of Object.keys(group.fields)) names.add(name);
+	for (const name of previous) names.add(name);
+	return [...names].filter(clearable);
+}
+
+/** Keeps this run's field names, and the removed ones (cleared again if their clear fails), for the next run. */
+function saveClearCandidates<P>(
+	ctx: IExecuteFunctions,
+	tracking: SyncTracking<P>,
+	groups: Map<string, Group>,
+	clearable: (field: string) => boolean,
+): void {
+	const names = new Set<string>();
+	for (const group of groups.values()) for (const name of [...Object.keys(group.fields), ...group.removedFields]) if (clearable(name)) names.add(name);
+	const stored: StoredFieldNames = { v: 1, names: [...names].slice(0, MAX_CLEAR_CANDIDATES) };
+	const staticData = ctx.getWorkflowStaticData('node');
+	const key = clearCandidatesKey(tracking.stateKey);
+	const previous = staticData[key] as StoredFieldNames | undefined;
+	if (previous?.v === 1 && JSON.stringify(previous.names) === JSON.stringify(stored.names)) return;
+	staticData[key] = stored as unknown as IDataObject;
 }
 
 /** The two halves of a `field:value` record key (the value may itself hold colons). */
@@ -446,6 +559,27 @@ export function pickFields(payload: IDataObject, fields: readonly string[], nest
 	return picked;
 }
 
+/**
+ * The payload with each given flat field (as `flatFields` names them) set to null, the clear form of the
+ * vendors where null clears a field.
+ */
+export function nullFields(payload: IDataObject, fields: readonly string[], nested: readonly string[]): IDataObject {
+	const result: IDataObject = { ...payload };
+	for (const field of fields) {
+		const dot = field.indexOf('.');
+		const outer = dot > 0 ? field.slice(0, dot) : undefined;
+		if (outer !== undefined && nested.includes(outer)) {
+			const inner = result[outer];
+			const copy = inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? { ...(inner as IDataObject) } : {};
+			copy[field.slice(dot + 1)] = null;
+			result[outer] = copy;
+		} else {
+			result[field] = null;
+		}
+	}
+	return result;
+}
+
 /** The Reset Sync State operation of a node: forgets the state of this node, so its next run sends everything. */
 export function resetSyncStateDescription(displayOptions: INodeProperties['displayOptions'], records = 'profiles'): INodeProperties[] {
 	return [
@@ -464,6 +598,7 @@ export async function resetSyncState(ctx: IExecuteFunctions, stateKey: string): 
 	// Frees the node from a sync that never ended (n8n stopped mid-run), which would refuse runs for hours.
 	await clearSyncLock(ctx, stateKey);
 	delete ctx.getWorkflowStaticData('node')[snapshotKey(stateKey)];
+	delete ctx.getWorkflowStaticData('node')[clearCandidatesKey(stateKey)];
 	return [
 		ctx.getInputData().map((_, itemIndex) => ({
 			json: { syncStateReset: true, forgottenRecords: forgotten.records, forgottenDatabaseEntries: forgotten.databaseEntries },

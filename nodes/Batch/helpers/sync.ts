@@ -42,6 +42,13 @@ export function profileTracking(): SyncTracking<ProfileOperation> {
 			const kept = Object.fromEntries(fields.filter((field) => field in attributes).map((field) => [field, attributes[field]]));
 			return profileOperation({ customId: operation.customId, attributes: kept, events: eventsOf(operation) });
 		},
+		// Clear Removed Fields: `null` deletes an attribute (reference §3.4, §4.4).
+		clear: (operation, fields) =>
+			profileOperation({
+				customId: operation.customId,
+				attributes: { ...attributesOf(operation), ...Object.fromEntries(fields.map((field) => [field, null])) },
+				events: eventsOf(operation),
+			}),
 		unchanged: (operation) => ({ customId: operation.customId }),
 		missing: (id) => ({ customId: id }),
 	};

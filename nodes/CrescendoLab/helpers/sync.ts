@@ -1,8 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { SyncTracking } from '../../shared/sync';
-import { flatFields, pickFields, splitRecordKey } from '../../shared/sync';
+import { flatFields, nullFields, pickFields, splitRecordKey } from '../../shared/sync';
 import type { Surface } from '../transport';
+import { MAAC_IMPORT_KEYS, PROFILE_IMPORT_KEYS } from '../transport';
 import type { ContactRow } from './contactRow';
 
 /** Where the Sync option's state of a Crescendo Lab node lives in its static data (the fallback store). */
@@ -34,6 +35,14 @@ export function contactTracking(surface: Surface, importKey: string, taskTags: s
 			return { id: contactKey(importKey, contact.keyValue), fields };
 		},
 		narrow: (contact, fields) => ({ ...contact, row: pickFields(contact.row, fields, [], [importKey]) }),
+		// Clear Removed Fields: the Profile API clears a field sent as null; MAAC v1 ignores empty values
+		// (§5A and §9.8), so it cannot clear one. Import keys are identifiers and are never cleared.
+		...(surface === 'profileApi'
+			? {
+					clear: (contact: ContactRow, fields: string[]): ContactRow => ({ ...contact, row: nullFields(contact.row, fields, []) }),
+					clearable: (field: string) => field !== TASK_TAGS_FIELD && !PROFILE_IMPORT_KEYS.includes(field) && !MAAC_IMPORT_KEYS.includes(field),
+				}
+			: {}),
 		missing: (id): IDataObject => ({ importKey, keyValue: splitRecordKey(id)[1] }),
 		unchanged: (contact): IDataObject => ({
 			importKey,

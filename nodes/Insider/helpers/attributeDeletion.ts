@@ -14,6 +14,19 @@ export interface AttributeDeletion extends UserAddress {
 	custom?: { whole?: string[]; partial?: IDataObject };
 }
 
+/**
+ * The deletion of whole attributes of one user (§5.4): default ones under `whole`, custom ones (named
+ * without `c_`) under `custom.whole`.
+ */
+export function wholeDeletion(address: UserAddress, names: Array<{ custom: boolean; key: string }>): AttributeDeletion {
+	const deletion: AttributeDeletion = { ...address };
+	const whole = names.filter((name) => !name.custom).map((name) => name.key);
+	const customWhole = names.filter((name) => name.custom).map((name) => name.key);
+	if (whole.length > 0) deletion.whole = whole;
+	if (customWhole.length > 0) deletion.custom = { whole: customWhole };
+	return deletion;
+}
+
 /** The values to remove from an array attribute: a JSON list, or comma-separated text. */
 function readValues(ctx: IExecuteFunctions, itemIndex: number): unknown[] {
 	const raw = ctx.getNodeParameter('values', itemIndex, '') as unknown;
@@ -35,9 +48,10 @@ function readValues(ctx: IExecuteFunctions, itemIndex: number): unknown[] {
 
 /** What one item deletes for its user, each name placed as a default or a custom attribute. */
 export function readDeletion(ctx: IExecuteFunctions, itemIndex: number, catalogue?: AttributeCatalogue): AttributeDeletion {
-	const deletion: AttributeDeletion = { ...readAddress(ctx, itemIndex) };
+	const address = readAddress(ctx, itemIndex);
 	const mode = ctx.getNodeParameter('mode', itemIndex) as string;
 	if (mode === 'partial') {
+		const deletion: AttributeDeletion = { ...address };
 		const name = String(ctx.getNodeParameter('attributeName', itemIndex, '')).trim();
 		if (!name) throw invalidField(ctx.getNode(), itemIndex, 'attributeName', 'choose the array attribute');
 		const { custom, key } = classifyAttribute(name, catalogue);
@@ -48,13 +62,5 @@ export function readDeletion(ctx: IExecuteFunctions, itemIndex: number, catalogu
 	}
 	const names = textList(ctx.getNodeParameter('attributeNames', itemIndex, []));
 	if (names.length === 0) throw invalidField(ctx.getNode(), itemIndex, 'attributeNames', 'choose at least one attribute');
-	const whole: string[] = [];
-	const customWhole: string[] = [];
-	for (const name of names) {
-		const { custom, key } = classifyAttribute(name, catalogue);
-		(custom ? customWhole : whole).push(key);
-	}
-	if (whole.length > 0) deletion.whole = whole;
-	if (customWhole.length > 0) deletion.custom = { whole: customWhole };
-	return deletion;
+	return wholeDeletion(address, names.map((name) => classifyAttribute(name, catalogue)));
 }

@@ -1,7 +1,13 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
+import type { BulkEntry, EntryOutcome } from '../../shared/bulk';
 import type { SyncTracking } from '../../shared/sync';
 import { flatFields, pickFields, splitRecordKey } from '../../shared/sync';
+import type { InsiderApi } from '../transport';
+import { ATTRIBUTE_DELETE_PATH } from '../transport';
+import type { AttributeDeletion } from './attributeDeletion';
+import { wholeDeletion } from './attributeDeletion';
+import { mapBatchResponse } from './responses';
 import type { Identifiers, UpsertUser, UserAddress } from './user';
 import { isPlainObject } from './user';
 
@@ -94,8 +100,73 @@ function addressOf(user: UserAddress): IDataObject {
 	};
 }
 
+/**
+ * Clear Removed Fields: the attributes a user lost, deleted through Attribute Delete (§5.4) right after
+ * its upsert. Kept on the payload under a symbol, which the upsert body (JSON) never carries.
+ */
+export const ATTRIBUTE_CLEARS = Symbol('attributeClears');
+
+export type SyncedUser = UpsertUser & { [ATTRIBUTE_CLEARS]?: AttributeDeletion };
+
+/**
+ * The user with the deletion of these fields attached: `attributes.name` is the default attribute `name`
+ * (`whole`), `attributes.custom.tier` the custom attribute `tier` (`custom.whole`). Identifiers are never
+ * cleared (Attribute Delete cannot delete them, §5.4).
+ */
+function withClears(user: UpsertUser, fields: string[]): SyncedUser {
+	const names = fields
+		.filter((field) => field.startsWith(ATTRIBUTES))
+		.map((field) => field.slice(ATTRIBUTES.length))
+		.map((name) => (name.startsWith('custom.') ? { custom: true, key: name.slice('custom.'.length) } : { custom: false, key: name }));
+	return { ...user, [ATTRIBUTE_CLEARS]: wholeDeletion(addressOf(user) as UserAddress, names) };
+}
+
+/** An entry as the upsert sends it, without its deletion. */
+export function withoutClears(entry: BulkEntry<SyncedUser>): BulkEntry<SyncedUser> {
+	if (entry.payload[ATTRIBUTE_CLEARS] === undefined) return entry;
+	const user: SyncedUser = { ...entry.payload };
+	delete user[ATTRIBUTE_CLEARS];
+	return { ...entry, payload: user };
+}
+
+/**
+ * After an upsert request: one Attribute Delete request for the accepted users that lost attributes, paced
+ * by the same user-write limiter (Insider's 25,000 requests a minute cover both, §0). A user whose deletion
+ * fails (its own error, or the whole request) fails its item, so it is not remembered and is cleared again.
+ */
+export async function sendAttributeClears(
+	ctx: IExecuteFunctions,
+	api: InsiderApi,
+	batch: Array<BulkEntry<SyncedUser>>,
+	outcomes: EntryOutcome[],
+): Promise<EntryOutcome[]> {
+	const clearing = batch.flatMap((entry, position) => {
+		const deletion = entry.payload[ATTRIBUTE_CLEARS];
+		const outcome = outcomes[position];
+		return deletion && outcome !== undefined && 'json' in outcome ? [{ position, entry: { itemIndex: entry.itemIndex, payload: deletion } }] : [];
+	});
+	if (clearing.length === 0) return outcomes;
+	let answers: EntryOutcome[];
+	try {
+		const response = await api.transport.request({
+			method: 'POST',
+			path: ATTRIBUTE_DELETE_PATH,
+			body: { users: clearing.map(({ entry }) => entry.payload) },
+			limiter: api.limiters.userWrite,
+		});
+		answers = mapBatchResponse(ctx.getNode(), clearing.map(({ entry }) => entry), response.body, () => ({}));
+	} catch (error) {
+		answers = clearing.map(() => ({ error }));
+	}
+	const result = [...outcomes];
+	clearing.forEach(({ position }, index) => {
+		if ('error' in answers[index]) result[position] = answers[index];
+	});
+	return result;
+}
+
 /** Change detection of Create or Update's users. */
-export function userTracking(): SyncTracking<UpsertUser> {
+export function userTracking(): SyncTracking<SyncedUser> {
 	return {
 		stateKey: SYNC_STATE_KEY,
 		record: (user) => ({ id: userKey(user), fields: userFields(user), always: user.events !== undefined && user.events.length > 0 }),
@@ -113,6 +184,8 @@ export function userTracking(): SyncTracking<UpsertUser> {
 			if (user.not_append !== undefined) narrowed.not_append = user.not_append;
 			return narrowed;
 		},
+		clear: withClears,
+		clearable: (field) => field.startsWith(ATTRIBUTES),
 		unchanged: addressOf,
 		missing: addressOfKey,
 	};

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { SyncTracking } from '../../shared/sync';
-import { flatFields, pickFields, splitRecordKey } from '../../shared/sync';
+import { flatFields, nullFields, pickFields, splitRecordKey } from '../../shared/sync';
 import { IDENTIFIER_FIELDS } from './profile';
 
 /** Where the Sync option's state of a Synerise node lives in its static data (the fallback store). */
@@ -15,6 +15,12 @@ export const MATCH_ORDER = ['customId', 'email', 'uuid', 'phone'] as const;
 
 /** Nested objects whose keys are compared (and sent) one by one. */
 const NESTED_FIELDS = ['attributes', 'agreements'];
+
+/**
+ * Clear Removed Fields: null resets a Synerise field and removes a custom attribute (reference §5.2). An
+ * identifier is never cleared (it matches the profile), nor an agreement, for which §5.2 documents no null.
+ */
+const clearable = (field: string) => !(IDENTIFIER_FIELDS as readonly string[]).includes(field) && !field.startsWith('agreements.');
 
 /** A profile's key for the Sync option: `email:ann@example.com` (emails compared without case). */
 export function profileKey(field: string, value: string): string {
@@ -41,6 +47,8 @@ export function profileTracking<P>(of: (payload: P) => IDataObject, withProfile:
 			return { id: profileKey(field, profile[field] as string), fields: flatFields(profile, NESTED_FIELDS, [field]) };
 		},
 		narrow: (payload, fields) => withProfile(payload, pickFields(of(payload), fields, NESTED_FIELDS, IDENTIFIER_FIELDS)),
+		clear: (payload, fields) => withProfile(payload, nullFields(of(payload), fields, NESTED_FIELDS)),
+		clearable,
 		missing: identifierOfKey,
 		unchanged: (payload) => {
 			const profile = of(payload);
@@ -57,6 +65,8 @@ export function updateTracking<P extends { type: string; raw: string; profile: I
 		stateKey: SYNC_STATE_KEY,
 		record: ({ type, raw, profile }) => ({ id: profileKey(type, raw), fields: flatFields(profile, NESTED_FIELDS) }),
 		narrow: (payload, fields) => ({ ...payload, profile: pickFields(payload.profile, fields, NESTED_FIELDS) }),
+		clear: (payload, fields) => ({ ...payload, profile: nullFields(payload.profile, fields, NESTED_FIELDS) }),
+		clearable,
 		unchanged: ({ type, raw }) => ({ [type]: raw }),
 		missing: identifierOfKey,
 	};

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { SyncTracking } from '../../shared/sync';
-import { flatFields, pickFields } from '../../shared/sync';
+import { flatFields, nullFields, pickFields } from '../../shared/sync';
 import type { AudienceRef, ProfileChange } from './membershipChanges';
 
 /**
@@ -93,6 +93,10 @@ export function profileUpdateTracking<P extends ProfileUpdatePayload>(): SyncTra
 			}
 			return { ...payload, body };
 		},
+		// Clear Removed Fields: a null attribute deletes it (reference §0 and §5). A membership left out is no
+		// ask at all, not a removal, so only attributes are cleared.
+		clear: (payload, fields) => ({ ...payload, body: nullFields(payload.body, fields, NESTED_FIELDS) }),
+		clearable: (field) => field.startsWith('attributes.'),
 		unchanged: ({ customerProfileId }) => ({ customerProfileId }),
 		missing: (customerProfileId) => ({ customerProfileId }),
 	};

@@ -248,3 +248,45 @@ describe('Batch node description', () => {
 		}
 	});
 });
+
+describe.each(SYNC_STORES)('Batch Sync, node version 2: Clear Removed Fields (%s store)', (kind) => {
+	const CLEAR = { clearRemovedFields: true };
+	/** profiles(3), with profile u1 lacking its logins. */
+	const withoutLogins = () => profiles(3).map(({ logins, ...profile }) => (profile.custom_id === 'u1' ? profile : { ...profile, logins }));
+
+	it('deletes at Batch the attribute a known profile lost (null), once; not without the option', async () => {
+		const workflow = node(kind);
+		await workflow.upsert(profiles(3), CLEAR);
+		expect((await batchProfiles()).u1.attributes).toMatchObject({ logins: { value: 1 } });
+		const run = await workflow.upsert(withoutLogins(), CLEAR);
+		expect(run.sent).toEqual([{ identifiers: { custom_id: 'u1' }, attributes: { plan: 'basic', logins: null } }]);
+		expect(run.json[1]).toMatchObject({ syncStatus: 'sent', changedFields: [], clearedFields: ['logins'] });
+		expect((await batchProfiles()).u1.attributes).not.toHaveProperty('logins');
+		expect((await workflow.upsert(withoutLogins(), CLEAR)).requests).toHaveLength(0);
+
+		const other = node(kind);
+		await other.upsert(profiles(3, () => ({ custom_id: 'w' })).slice(0, 1));
+		const off = await other.upsert([{ custom_id: 'w', plan: 'basic' }]);
+		expect(off.requests).toHaveLength(0);
+		expect((await batchProfiles()).w.attributes).toMatchObject({ logins: { value: 0 } });
+	});
+
+	it('a dry run previews the clear and changes nothing; a refused profile is cleared again next run', async () => {
+		const workflow = node(kind);
+		await workflow.upsert(profiles(3), CLEAR);
+		const before = workflow.snapshot();
+		const dry = await workflow.upsert(withoutLogins(), { ...CLEAR, dryRun: true });
+		expect(dry.requests).toHaveLength(0);
+		expect(dry.json[1]).toMatchObject({ syncStatus: 'changed', clearedFields: ['logins'] });
+		expect(workflow.snapshot()).toBe(before);
+
+		await configure({ knobs: { poisonCustomIds: ['u1'] } });
+		const refused = await workflow.upsert(withoutLogins(), CLEAR, {}, { continueOnFail: true });
+		expect(refused.json[1].error).toBeDefined();
+		await configure({ knobs: { poisonCustomIds: [] } });
+		expect((await batchProfiles()).u1.attributes).toMatchObject({ logins: { value: 1 } });
+		const again = await workflow.upsert(withoutLogins(), CLEAR);
+		expect(again.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['logins'] });
+		expect((await batchProfiles()).u1.attributes).not.toHaveProperty('logins');
+	});
+});

@@ -241,3 +241,41 @@ describe('Crescendo Lab Sync: keys, tags and settings', () => {
 		expect(workflow.deduplication.calls).toEqual([]);
 	});
 });
+
+describe.each(SYNC_STORES)('Crescendo Lab Sync: Clear Removed Fields (%s store)', (kind) => {
+	const CLEAR = { ...CHANGED, clearRemovedFields: true };
+	/** contacts(3), with contact c1 lacking its city. */
+	const withoutCity = () => contacts(3).map(({ city, ...contact }) => (contact.customer_id === 'c1' ? contact : { ...contact, city }));
+
+	it('clears on the Profile API the field a known contact lost (null), once; not without the option', async () => {
+		const workflow = node(kind);
+		await workflow.run(contacts(3), CLEAR);
+		expect(await stored('c1')).toMatchObject({ city: 'Taipei' });
+		expect((await workflow.run(withoutCity(), CHANGED)).tasks).toHaveLength(0);
+		const run = await workflow.run(withoutCity(), CLEAR);
+		expect(run.rows).toEqual([[{ customer_id: 'c1', display_name: 'Name 1', cl_custom_points: 1, city: null }]]);
+		expect(run.json[1]).toMatchObject({ outcome: 'imported', syncStatus: 'sent', changedFields: [], clearedFields: ['city'] });
+		expect(await stored('c1')).not.toHaveProperty('city');
+		expect((await workflow.run(withoutCity(), CLEAR)).tasks).toHaveLength(0);
+	});
+
+	it('a dry run previews the clear; a contact of a failed task is cleared again next run', async () => {
+		const workflow = node(kind);
+		await workflow.run(contacts(3), CLEAR);
+		const before = JSON.stringify({ hashes: [...workflow.deduplication.hashes], staticData: workflow.staticData });
+		const dry = await workflow.run(withoutCity(), { ...CLEAR, dryRun: true });
+		expect(dry.tasks).toHaveLength(0);
+		expect(dry.json[1]).toMatchObject({ syncStatus: 'changed', clearedFields: ['city'], payload: { row: { city: null } } });
+		expect(JSON.stringify({ hashes: [...workflow.deduplication.hashes], staticData: workflow.staticData })).toBe(before);
+
+		// This account has no `company` field: the whole task fails validation, c1's clear with it.
+		await sandboxCall(sandbox, 'POST', '/__sandbox/config', { knobs: { disabledFields: ['company'] } });
+		const failed = await workflow.run([...withoutCity(), { customer_id: 'x', company: 'ACME' }], CLEAR, { continueOnFail: true });
+		expect(failed.json[1].error).toBeDefined();
+		expect(await stored('c1')).toMatchObject({ city: 'Taipei' });
+		await sandboxCall(sandbox, 'POST', '/__sandbox/config', { knobs: { disabledFields: [] } });
+		const again = await workflow.run(withoutCity(), CLEAR);
+		expect(again.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['city'] });
+		expect(await stored('c1')).not.toHaveProperty('city');
+	});
+});

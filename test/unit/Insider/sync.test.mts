@@ -7,6 +7,7 @@ import { Insider } from '../../../nodes/Insider/Insider.node';
 import type { RunningVendor } from '../../../sandbox/core.mts';
 import { startVendor } from '../../../sandbox/core.mts';
 import { create, credentials } from '../../../sandbox/insider.mts';
+import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 import type { SyncStore } from '../../helpers/syncState.mts';
 import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
@@ -31,7 +32,7 @@ function node(kind: SyncStore) {
 	return {
 		staticData,
 		deduplication,
-		run: async (items: IDataObject[], sync: IDataObject, extra: { operation?: string; options?: IDataObject; continueOnFail?: boolean } = {}) => {
+		run: async (items: IDataObject[], sync: IDataObject, extra: { operation?: string; options?: IDataObject; continueOnFail?: boolean; intercept?: FakeContextOptions['intercept'] } = {}) => {
 			const ctx = fakeContext({
 				items,
 				// Metadata off: every request of a run is then a write.
@@ -40,6 +41,7 @@ function node(kind: SyncStore) {
 				node: { name: 'Insider', type: 'n8n-nodes-customer-profiles.insider', typeVersion: 3 },
 				...context,
 				continueOnFail: extra.continueOnFail,
+				intercept: extra.intercept,
 			});
 			const outputs = await new Insider().execute.call(ctx);
 			const out = outputs[0];
@@ -299,5 +301,70 @@ describe('Insider Sync: the operation list', () => {
 		});
 		const sync = properties.filter((property) => property.name === 'sync');
 		expect(sync.map((property) => property.displayOptions?.show)).toEqual([{ resource: ['user'], operation: ['upsert'] }]);
+	});
+});
+
+describe.each(SYNC_STORES)('Insider Sync: Clear Removed Fields (%s store)', (kind) => {
+	const CLEAR = { ...CHANGED, clearRemovedFields: true };
+	/** people(3), with user u1 lacking its name (a default attribute) and its visits (a custom one). */
+	const withoutFields = () => people(3).map(({ name, visits, ...person }) => (person.uuid === 'u1' ? person : { ...person, name, visits }));
+	const deletes = (calls: Array<{ url: string; body?: unknown }>) => calls.filter((call) => call.url.endsWith('/api/user/v1/attribute/delete')).map((call) => call.body);
+
+	it('deletes through Attribute Delete the attributes a known user lost, once; not without the option', async () => {
+		const workflow = node(kind);
+		await workflow.run(people(3), CLEAR);
+		expect(userOf('u1')!.attributes).toMatchObject({ name: 'P1' });
+		expect(JSON.stringify(userOf('u1')!.attributes)).toContain('visits');
+		expect(deletes((await workflow.run(withoutFields(), CHANGED)).calls)).toEqual([]);
+
+		const run = await workflow.run(withoutFields(), CLEAR);
+		expect(run.users).toEqual([[{ ...address(1), attributes: { custom: { tier: 'silver' } } }]]);
+		expect(deletes(run.calls)).toEqual([{ users: [{ ...address(1), whole: ['name'], custom: { whole: ['visits'] } }] }]);
+		expect(run.json[1]).toMatchObject({ status: 'accepted', syncStatus: 'sent', changedFields: [], clearedFields: ['attributes.name', 'attributes.custom.visits'] });
+		expect(userOf('u1')!.attributes).not.toHaveProperty('name');
+		expect(JSON.stringify(userOf('u1')!.attributes)).not.toContain('visits');
+
+		const rerun = await workflow.run(withoutFields(), CLEAR);
+		expect(rerun.calls).toHaveLength(0);
+	});
+
+	it('a dry run previews the clears and changes nothing; a user whose deletion fails is cleared again next run', async () => {
+		const workflow = node(kind);
+		await workflow.run(people(3), CLEAR);
+		const before = JSON.stringify({ hashes: [...workflow.deduplication.hashes], staticData: workflow.staticData });
+		const dry = await workflow.run(withoutFields(), { ...CLEAR, dryRun: true });
+		expect(dry.calls).toHaveLength(0);
+		expect(dry.json[1]).toMatchObject({ syncStatus: 'changed', clearedFields: ['attributes.name', 'attributes.custom.visits'] });
+		expect(JSON.stringify({ hashes: [...workflow.deduplication.hashes], staticData: workflow.staticData })).toBe(before);
+
+		// The account refuses to delete `name` (as it refuses an identifier): the item fails, nothing is remembered.
+		vendor.module.configure({ identifierAttributes: ['name'] });
+		const refused = await workflow.run(withoutFields(), CLEAR, { continueOnFail: true });
+		expect(String(refused.json[1].error)).toMatch(/^Item 1/);
+		expect(userOf('u1')!.attributes).toMatchObject({ name: 'P1' });
+		vendor.module.configure({ identifierAttributes: [] });
+		const again = await workflow.run(withoutFields(), CLEAR);
+		expect(deletes(again.calls)).toEqual([{ users: [{ ...address(1), whole: ['name'], custom: { whole: ['visits'] } }] }]);
+		expect(again.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['attributes.name', 'attributes.custom.visits'] });
+		expect(userOf('u1')!.attributes).not.toHaveProperty('name');
+	});
+
+	it('fails the users of a failed Attribute Delete request, and clears them next run; a refused upsert deletes nothing', async () => {
+		const workflow = node(kind);
+		await workflow.run(people(3), CLEAR);
+		const deleteFails: FakeContextOptions['intercept'] = (request) =>
+			request.path.endsWith('/attribute/delete') ? { status: 400, body: { error: 'bad request' } } : undefined;
+		const failed = await workflow.run(withoutFields(), CLEAR, { continueOnFail: true, intercept: deleteFails });
+		expect(failed.json.map((json) => json.syncStatus ?? 'error')).toEqual(['unchanged', 'error', 'unchanged']);
+		expect(userOf('u1')!.attributes).toMatchObject({ name: 'P1' });
+
+		const upsertFails: FakeContextOptions['intercept'] = (request) =>
+			request.path.endsWith('/upsert') ? { status: 400, body: { error: 'bad request' } } : undefined;
+		const refused = await workflow.run(withoutFields(), CLEAR, { continueOnFail: true, intercept: upsertFails });
+		expect(deletes(refused.calls)).toEqual([]);
+
+		const again = await workflow.run(withoutFields(), CLEAR);
+		expect(again.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['attributes.name', 'attributes.custom.visits'] });
+		expect(userOf('u1')!.attributes).not.toHaveProperty('name');
 	});
 });

@@ -257,3 +257,127 @@ describe('Synerise Sync: Reset Sync State', () => {
 		expect(workflow.staticData).toEqual({});
 	});
 });
+
+describe.each(SYNC_STORES)('Synerise Sync: Clear Removed Fields (%s store)', (kind) => {
+	const CLEAR = { ...CHANGED, clearRemovedFields: true };
+	/** people(3), with profile c1 lacking its first name and its visits. */
+	const withoutFields = () =>
+		people(3).map((person) => (person.customId === 'c1' ? { customId: 'c1', email: person.email, attributes: { tier: 'silver' } } : person));
+
+	it('clears at Synerise the fields a known profile lost (null), once', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), CLEAR);
+		expect(profileOf('c1')).toMatchObject({ firstName: 'F1', attributes: { tier: 'silver', visits: 1 } });
+
+		const run = await workflow.run('upsert', withoutFields(), CLEAR);
+		expect(run.writes.map((call) => call.body)).toEqual([
+			[{ customId: 'c1', email: 'P1@Example.com', firstName: null, attributes: { tier: 'silver', visits: null } }],
+		]);
+		expect(run.json.map(({ syncStatus, changedFields, clearedFields }) => ({ syncStatus, changedFields, clearedFields }))).toEqual([
+			{ syncStatus: 'unchanged', changedFields: undefined, clearedFields: undefined },
+			{ syncStatus: 'sent', changedFields: [], clearedFields: ['firstName', 'attributes.visits'] },
+			{ syncStatus: 'unchanged', changedFields: undefined, clearedFields: undefined },
+		]);
+		expect(profileOf('c1').firstName).toBeNull();
+		expect(profileOf('c1').attributes).toEqual({ tier: 'silver' });
+
+		// Accepted: the next identical run clears nothing again.
+		const rerun = await workflow.run('upsert', withoutFields(), CLEAR);
+		expect(rerun.writes).toHaveLength(0);
+		expect(rerun.json.map((json) => json.syncStatus)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+
+		// A field that comes back with its old value is sent again: the vendor no longer holds it.
+		const back = await workflow.run('upsert', people(3), CLEAR);
+		expect(back.writes.map((call) => (call.body as IDataObject[]).map((profile) => profile.customId))).toEqual([['c1']]);
+		expect(profileOf('c1')).toMatchObject({ firstName: 'F1', attributes: { tier: 'silver', visits: 1 } });
+	});
+
+	it('clears nothing without the option', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), CHANGED);
+		const run = await workflow.run('upsert', withoutFields(), CHANGED);
+		expect(run.writes).toHaveLength(0);
+		expect(run.json[1]).toEqual({ customId: 'c1', email: 'P1@Example.com', syncStatus: 'unchanged' });
+		expect(profileOf('c1')).toMatchObject({ firstName: 'F1', attributes: { tier: 'silver', visits: 1 } });
+	});
+
+	it('with Only Changed Fields sends the changed fields and the clears alone', async () => {
+		const workflow = node(kind);
+		const sync = { ...CLEAR, changedFieldsOnly: true };
+		await workflow.run('upsert', people(3), sync);
+		const input = withoutFields();
+		(input[2].attributes as IDataObject).tier = 'gold';
+		const run = await workflow.run('upsert', input, sync);
+		expect(run.writes.map((call) => call.body)).toEqual([
+			[
+				{ customId: 'c1', email: 'P1@Example.com', firstName: null, attributes: { visits: null } },
+				{ customId: 'c2', email: 'P2@Example.com', attributes: { tier: 'gold' } },
+			],
+		]);
+		expect(run.json[1]).toMatchObject({ syncStatus: 'sent', changedFields: [], clearedFields: ['firstName', 'attributes.visits'] });
+		expect(run.json[2]).toMatchObject({ syncStatus: 'sent', changedFields: ['attributes.tier'], clearedFields: [] });
+		expect(profileOf('c1')).toMatchObject({ firstName: null, attributes: { tier: 'silver' } });
+	});
+
+	it('Dry Run previews the clears and changes nothing', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), CLEAR);
+		const before = { hashes: [...workflow.deduplication.hashes], staticData: JSON.stringify(workflow.staticData) };
+		const dry = await workflow.run('upsert', withoutFields(), { ...CLEAR, dryRun: true });
+		expect(dry.writes).toHaveLength(0);
+		expect(dry.json[1]).toEqual({
+			id: 'customId:c1',
+			syncStatus: 'changed',
+			changedFields: [],
+			clearedFields: ['firstName', 'attributes.visits'],
+			payload: { customId: 'c1', email: 'P1@Example.com', firstName: null, attributes: { tier: 'silver', visits: null } },
+		});
+		expect(dry.json[0]).toMatchObject({ syncStatus: 'unchanged', clearedFields: [] });
+		expect({ hashes: [...workflow.deduplication.hashes], staticData: JSON.stringify(workflow.staticData) }).toEqual(before);
+		expect(profileOf('c1')).toMatchObject({ firstName: 'F1', attributes: { visits: 1 } });
+
+		const real = await workflow.run('upsert', withoutFields(), CLEAR);
+		expect(real.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['firstName', 'attributes.visits'] });
+	});
+
+	it('remembers nothing of a refused profile: its fields are cleared again next run', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), CLEAR);
+		const intercept: FakeContextOptions['intercept'] = (request) =>
+			request.path.endsWith('/v4/clients/batch') ? { status: 400, body: { status: 400, error: 'Bad Request', errors: [{ field: '[0].firstName', message: 'refused' }] } } : undefined;
+		const refused = await workflow.run('upsert', withoutFields(), CLEAR, { continueOnFail: true, intercept });
+		expect(refused.json[1].error).toBeDefined();
+		expect(profileOf('c1')).toMatchObject({ firstName: 'F1', attributes: { visits: 1 } });
+
+		const again = await workflow.run('upsert', withoutFields(), CLEAR);
+		expect(again.writes.map((call) => call.body)).toEqual([
+			[{ customId: 'c1', email: 'P1@Example.com', firstName: null, attributes: { tier: 'silver', visits: null } }],
+		]);
+		expect(profileOf('c1').attributes).toEqual({ tier: 'silver' });
+		expect((await workflow.run('upsert', withoutFields(), CLEAR)).writes).toHaveLength(0);
+	});
+
+	it('finds a field every profile of the run lost, by the names the last run kept', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(2), CLEAR);
+		const noVisits = people(2).map(({ attributes, ...person }) => ({ ...person, attributes: { tier: attributes.tier } }));
+		const run = await workflow.run('upsert', noVisits, CLEAR);
+		expect(run.json.map((json) => json.clearedFields)).toEqual([['attributes.visits'], ['attributes.visits']]);
+		expect(profileOf('c0').attributes).toEqual({ tier: 'silver' });
+		expect(profileOf('c1').attributes).toEqual({ tier: 'silver' });
+	});
+
+	it('knows fields from the first run with the option on, even for profiles synced before', async () => {
+		const workflow = node(kind);
+		await workflow.run('upsert', people(3), CHANGED);
+		const keysWithout = workflow.deduplication.hashes.size;
+		// Turned on: nothing changed, nothing is sent, but the fields the profiles hold are now known (one key per
+		// field that can be cleared: firstName and two attributes, not the email, an identifier).
+		const on = await workflow.run('upsert', people(3), CLEAR);
+		expect(on.writes).toHaveLength(0);
+		if (kind === 'database') expect(workflow.deduplication.hashes.size).toBe(keysWithout + 3 * 3);
+		const run = await workflow.run('upsert', withoutFields(), CLEAR);
+		expect(run.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['firstName', 'attributes.visits'] });
+		expect(profileOf('c1').attributes).toEqual({ tier: 'silver' });
+	});
+});

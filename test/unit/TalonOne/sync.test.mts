@@ -335,3 +335,46 @@ describe.each(['database', 'staticData'] as Store[])('Talon.One Sync (%s store)'
 		expect(workflow.staticData).toEqual({});
 	});
 });
+
+describe.each(['database', 'staticData'] as Store[])('Talon.One Sync: Clear Removed Fields (%s store)', (kind) => {
+	const CLEAR = { ...CHANGED, clearRemovedFields: true };
+	/** people(3), with profile p1 lacking its Score. */
+	const withoutScore = () => people(3).map((person) => (person.id === 'p1' ? { id: 'p1', attributes: { Language: 'english', Tier: 'silver' } } : person));
+
+	it('deletes at Talon.One the attribute a known profile lost (null), once', async () => {
+		const workflow = node(kind);
+		await workflow.run(UPDATE, people(3), CLEAR);
+		expect(profileOf('p1').attributes).toEqual({ Language: 'english', Tier: 'silver', Score: 1 });
+		const run = await workflow.run(UPDATE, withoutScore(), CLEAR);
+		expect(run.writes.map((call) => new URL(call.url).pathname)).toEqual(['/cdp/customer_profile/p1']);
+		expect(run.bodies).toEqual([{ attributes: { Language: 'english', Tier: 'silver', Score: null }, runRuleEngine: false }]);
+		expect(run.json[1]).toMatchObject({ syncStatus: 'sent', changedFields: [], clearedFields: ['attributes.Score'] });
+		expect(profileOf('p1').attributes).toEqual({ Language: 'english', Tier: 'silver' });
+		expect((await workflow.run(UPDATE, withoutScore(), CLEAR)).writes).toHaveLength(0);
+	});
+
+	it('clears nothing without the option, and a dry run only previews', async () => {
+		const workflow = node(kind);
+		await workflow.run(UPDATE, people(3), CLEAR);
+		expect((await workflow.run(UPDATE, withoutScore(), CHANGED)).writes).toHaveLength(0);
+		const before = workflow.snapshot();
+		const dry = await workflow.run(UPDATE, withoutScore(), { ...CLEAR, dryRun: true });
+		expect(dry.writes).toHaveLength(0);
+		expect(dry.json[1]).toMatchObject({ syncStatus: 'changed', clearedFields: ['attributes.Score'], payload: { body: { attributes: { Score: null } } } });
+		expect(workflow.snapshot()).toEqual(before);
+		expect(profileOf('p1').attributes).toEqual({ Language: 'english', Tier: 'silver', Score: 1 });
+	});
+
+	it('clears a refused profile again next run', async () => {
+		const workflow = node(kind);
+		await workflow.run(UPDATE, people(3), CLEAR);
+		const intercept: FakeContextOptions['intercept'] = (request) =>
+			request.method === 'PUT' ? { status: 400, body: { message: 'refused', errors: [{ title: 'refused' }] } } : undefined;
+		const refused = await workflow.run(UPDATE, withoutScore(), CLEAR, { continueOnFail: true, intercept });
+		expect(refused.json[1].error).toBeDefined();
+		expect(profileOf('p1').attributes.Score).toBe(1);
+		const again = await workflow.run(UPDATE, withoutScore(), CLEAR);
+		expect(again.json[1]).toMatchObject({ syncStatus: 'sent', clearedFields: ['attributes.Score'] });
+		expect(profileOf('p1').attributes).toEqual({ Language: 'english', Tier: 'silver' });
+	});
+});

@@ -167,6 +167,29 @@ describe('store choice and fallback', () => {
 		expect(dedup.calls).toEqual(['check 1', 'clear']);
 		expect(keyText({ id: 'u1', print: 'x' })).not.toBe(keyText({ id: 'u1', attr: 'x', print: '' }));
 	});
+	it('with field presence, an unchanged rerun only asks (one look-up, one probe) and a clear is forgotten once accepted', async () => {
+		const dedup = new FakeDeduplication();
+		const run = async (attributes: Record<string, string>, accepted = true) => {
+			const state = new ChangeTracker(new DeduplicationChangeStore(dedup.helpers()), 'attribute', true, true);
+			await state.load([{ id: 'u1', attributes }]);
+			await state.probeFields(['plan', 'city']);
+			const decision = state.decide('u1', attributes, false);
+			await state.retain();
+			if (decision.send && accepted) state.accept('u1', decision.remember);
+			await state.save();
+			return decision;
+		};
+		await run({ plan: 'a', city: 'Oslo' });
+		expect(dedup.hashes.size, 'two fingerprints, two field presence keys, one record presence key').toBe(5);
+		dedup.calls = [];
+		expect((await run({ plan: 'a', city: 'Oslo' })).send).toBeUndefined();
+		expect(dedup.calls).toEqual(['check 3', 'check 2']);
+		expect((await run({ plan: 'a' }, false)).removedAttributes).toEqual(['city']);
+		expect((await run({ plan: 'a' })).removedAttributes, 'refused: cleared again').toEqual(['city']);
+		expect((await run({ plan: 'a' })).send, 'accepted: not again').toBeUndefined();
+		expect((await run({ plan: 'a', city: 'Oslo' })).changedAttributes, 'the old value is no longer held').toEqual(['city']);
+	});
+
 	it('the database store skips the rewrite when the set held every key, and still catches A → B → A', async () => {
 		const dedup = new FakeDeduplication();
 		const run = async (plan: string) => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { BulkEntry } from '../../../nodes/shared/bulk';
 import type { SyncDefaults, SyncTracking } from '../../../nodes/shared/sync';
-import { flatFields, pickFields, runSync, syncOption, UNCONFIRMED } from '../../../nodes/shared/sync';
+import { clearCandidatesKey, flatFields, nullFields, pickFields, runSync, syncOption, UNCONFIRMED } from '../../../nodes/shared/sync';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 import type { SyncStore } from '../../helpers/syncState.mts';
 import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
@@ -25,8 +25,15 @@ const tracking: SyncTracking<Payload> = {
 };
 
 
-function workflow(kind: SyncStore) {
-	const { context } = nodeState(kind);
+/** The engine's tracking with Clear Removed Fields: a cleared field is sent as null; `locked` never is. */
+const clearing: SyncTracking<Payload> = {
+	...tracking,
+	clear: (payload, fields) => ({ ...payload, fields: { ...payload.fields, ...Object.fromEntries(fields.map((field) => [field, null])) } }),
+	clearable: (field) => field !== 'locked',
+};
+
+function workflow(kind: SyncStore, state = nodeState(kind), engineTracking = tracking) {
+	const { context } = state;
 	/** `refuse`: true fails the entry; 'unconfirmed' accepts it without the vendor confirming it. */
 	return async (items: Payload[], sync: IDataObject, refuse: (payload: Payload) => boolean | 'unconfirmed' = () => false, defaults?: SyncDefaults) => {
 		const sent: Payload[][] = [];
@@ -36,7 +43,7 @@ function workflow(kind: SyncStore) {
 			...context,
 			continueOnFail: true,
 		});
-		const outputs = await runSync<Payload>(ctx, items.length, tracking, {
+		const outputs = await runSync<Payload>(ctx, items.length, engineTracking, {
 			prepare: (itemIndex) => {
 				const payload = items[itemIndex];
 				if (!payload.key) throw new Error(`Item ${itemIndex}: no key`);
@@ -52,7 +59,7 @@ function workflow(kind: SyncStore) {
 				});
 			},
 		}, defaults);
-		return { outputs, sent: sent.flat(), json: outputs[0].map((item) => item.json) };
+		return { outputs, sent: sent.flat(), json: outputs[0].map((item) => item.json), hints: ctx.hints };
 	};
 }
 
@@ -114,11 +121,77 @@ describe.each(SYNC_STORES)('runSync (%s store)', (kind) => {
 	});
 });
 
+describe.each(SYNC_STORES)('runSync: Clear Removed Fields (%s store)', (kind) => {
+	const CLEAR = { send: 'changed', clearRemovedFields: true };
+	const setup = () => {
+		const state = nodeState(kind);
+		return { state, run: workflow(kind, state, clearing) };
+	};
+
+	it('costs nothing more with the option off: the same look-ups and the same keys as without it', async () => {
+		const off = nodeState(kind);
+		const plain = nodeState(kind);
+		const items = [{ key: 'a', fields: { tier: 'gold', city: 'Oslo' } }];
+		for (const fields of [{ tier: 'gold', city: 'Oslo' }, { tier: 'gold' }]) {
+			await workflow(kind, off, clearing)([{ key: 'a', fields }], { send: 'changed', clearRemovedFields: false });
+			await workflow(kind, plain, clearing)([{ key: 'a', fields }], { send: 'changed' });
+		}
+		expect(off.deduplication.calls).toEqual(plain.deduplication.calls);
+		expect([...off.deduplication.hashes]).toEqual([...plain.deduplication.hashes]);
+		expect(off.staticData).toEqual(plain.staticData);
+		expect(off.staticData[clearCandidatesKey('engineSync')]).toBeUndefined();
+		// With Send: All the option keeps no state at all.
+		const all = nodeState(kind);
+		await workflow(kind, all, clearing)(items, { send: 'all', clearRemovedFields: true });
+		expect(all.deduplication.calls).toEqual([]);
+		expect(all.staticData).toEqual({});
+	});
+
+	it('clears a removed field with the record\'s last item, and never a field that cannot be cleared', async () => {
+		const { run } = setup();
+		await run([{ key: 'a', fields: { tier: 'gold', locked: 'x' } }, { key: 'a', fields: { city: 'Oslo' } }], CLEAR);
+		const second = await run([{ key: 'a', fields: { city: 'Oslo' } }, { key: 'a', fields: {} }], CLEAR);
+		expect(second.sent).toEqual([{ key: 'a', fields: { city: 'Oslo' } }, { key: 'a', fields: { tier: null } }]);
+		expect(second.json.map((json) => json.clearedFields)).toEqual([[], ['tier']]);
+		expect((await run([{ key: 'a', fields: { city: 'Oslo' } }], CLEAR)).sent).toEqual([]);
+	});
+
+	it('a new record clears nothing, and a field sent as null is not cleared again', async () => {
+		const { run } = setup();
+		const first = await run([{ key: 'a', fields: { tier: 'gold', city: null } }], CLEAR);
+		expect(first.json[0]).toMatchObject({ syncStatus: 'sent', clearedFields: [] });
+		const second = await run([{ key: 'a', fields: { tier: 'gold' } }], CLEAR);
+		expect(second.sent).toEqual([]);
+	});
+
+	it('warns that nothing is cleared where the operation has no clear form', async () => {
+		const run = workflow(kind);
+		await run([{ key: 'a', fields: { tier: 'gold' } }], CLEAR);
+		const second = await run([{ key: 'a', fields: {} }], CLEAR);
+		expect(second.sent).toEqual([]);
+		expect(second.hints.map((hint) => hint.message)).toEqual([expect.stringMatching(/^Clear Removed Fields has no effect here/)]);
+	});
+
+	it('nullFields sets flat fields to null, nested ones one level down', () => {
+		expect(nullFields({ email: 'a@x.io', attributes: { tier: 'gold' } }, ['firstName', 'attributes.city'], ['attributes'])).toEqual({
+			email: 'a@x.io',
+			firstName: null,
+			attributes: { tier: 'gold', city: null },
+		});
+	});
+});
+
 describe('syncOption', () => {
 	const send = (option: ReturnType<typeof syncOption>) => (option.options as Array<{ name: string; default: unknown }>).find((entry) => entry.name === 'send')!.default;
 
 	it('defaults Send to All, or to the node\'s default', () => {
 		expect(send(syncOption())).toBe('all');
 		expect(send(syncOption('profiles', { send: 'changed' }))).toBe('changed');
+	});
+
+	it('offers Clear Removed Fields only where asked, and keeps every other option as it was', () => {
+		const names = (option: ReturnType<typeof syncOption>) => (option.options as Array<{ name: string }>).map((entry) => entry.name);
+		expect(names(syncOption())).toEqual(['dryRun', 'fullSnapshot', 'changedFieldsOnly', 'send']);
+		expect(names(syncOption('profiles', {}, { clearRemovedFields: true }))).toEqual(['clearRemovedFields', 'dryRun', 'fullSnapshot', 'changedFieldsOnly', 'send']);
 	});
 });

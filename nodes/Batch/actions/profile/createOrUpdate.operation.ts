@@ -226,7 +226,7 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
-	{ ...syncOption('profiles', SYNC_DEFAULTS), displayOptions: fromSyncVersion },
+	{ ...syncOption('profiles', SYNC_DEFAULTS, { clearRemovedFields: true }), displayOptions: fromSyncVersion },
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['createOrUpdate'] } }, properties);

@@ -130,7 +130,7 @@ const properties: INodeProperties[] = [
 		],
 	},
 	{
-		...syncOption('contacts'),
+		...syncOption('contacts', {}, { clearRemovedFields: true }),
 		description: `Send only the contacts that are new or changed since the last run, or preview what would be sent. Every contact skipped saves room in the ${CONTACTS} contacts of a task and in the ${DEFAULT_REQUESTS_PER_MINUTE} task starts a minute. A contact is remembered once its task has finished and imported it (so this needs Wait for Completion); a contact of MAAC's mismatch file (key LINE UID) fails its item and is sent again next run. When a task counts mismatches without naming them (other keys), its contacts are remembered as sent.`,
 	},
 ];

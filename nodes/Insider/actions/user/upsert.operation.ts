@@ -7,7 +7,8 @@ import { EMPTY_VALUES, EMPTY_VALUES_NODE_VERSION } from '../../helpers/attribute
 import { concurrencyOption } from '../../helpers/concurrency';
 import { count, USER_BATCH_TEXT } from '../../helpers/limitTexts';
 import { catalogueIfAsked, metadataOption } from '../../helpers/metadata';
-import { userTracking } from '../../helpers/sync';
+import type { SyncedUser } from '../../helpers/sync';
+import { sendAttributeClears, userTracking, withoutClears } from '../../helpers/sync';
 import { acceptedUser, upsertEnvelope, userReader } from '../../helpers/upsertUsers';
 import { userBatchOptions } from '../../helpers/userBatches';
 import type { InsiderApi } from '../../transport';
@@ -225,7 +226,7 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
-	syncOption('users'),
+	syncOption('users', {}, { clearRemovedFields: true }),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['user'], operation: ['upsert'] } }, properties);
@@ -237,16 +238,16 @@ export const description = updateDisplayOptions({ show: { resource: ['user'], op
 export async function execute(this: IExecuteFunctions, api: InsiderApi): Promise<INodeExecutionData[][]> {
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const catalogue = await catalogueIfAsked(this, api.transport);
-	return await runSync(
-		this,
-		this.getInputData().length,
-		userTracking(),
-		userBatchOptions(this, api, {
-			path: UPSERT_PATH,
-			envelope: upsertEnvelope(options),
-			prepare: userReader(this, options, catalogue),
-			requestName: 'The upsert request',
-			accepted: acceptedUser,
-		}),
-	);
+	const upsert = userBatchOptions<SyncedUser>(this, api, {
+		path: UPSERT_PATH,
+		envelope: upsertEnvelope(options),
+		prepare: userReader(this, options, catalogue),
+		requestName: 'The upsert request',
+		accepted: acceptedUser,
+	});
+	return await runSync(this, this.getInputData().length, userTracking(), {
+		...upsert,
+		// Clear Removed Fields: the users of this request that lost attributes get them deleted right after.
+		send: async (batch, batchNumber) => await sendAttributeClears(this, api, batch, await upsert.send(batch.map(withoutClears), batchNumber)),
+	});
 }

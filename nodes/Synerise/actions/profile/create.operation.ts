@@ -30,7 +30,7 @@ const properties: INodeProperties[] = [
 				'Whether to use the instant route, which stores the profile before answering, and return the stored profile. Otherwise Synerise queues the profile and it appears after a few seconds.',
 		},
 	]),
-	syncOption(),
+	syncOption('profiles', {}, { clearRemovedFields: true }),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['create'] } }, properties);

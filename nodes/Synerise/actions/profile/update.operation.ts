@@ -43,7 +43,7 @@ const properties: INodeProperties[] = [
 	profileFields,
 	additionalFields,
 	profileOptions(),
-	syncOption(),
+	syncOption('profiles', {}, { clearRemovedFields: true }),
 ];
 
 export const description = updateDisplayOptions({ show: { resource: ['profile'], operation: ['update'] } }, properties);

@@ -142,7 +142,7 @@ const properties: INodeProperties[] = [
 			},
 		],
 	},
-	syncOption(),
+	syncOption('profiles', {}, { clearRemovedFields: true }),
 ];
 
 export const description = updateDisplayOptions(
