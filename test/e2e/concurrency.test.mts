@@ -1,6 +1,8 @@
 // Concurrency (issue #9): two executions at once in one running n8n, started through a production webhook.
 // - Crescendo Lab runs one import at a time per account: the second execution's task start is refused as
 //   busy (429) and waited out; both finish with every contact imported.
+// - Profile Sync (Batch node version 2) runs one sync of a node at a time: an execution that starts while
+//   another is syncing is refused before it sends anything, and the next run sends what it carried.
 // - Batch "Only Send Changes" keeps its fingerprints in the workflow's static data, which concurrent
 //   executions overwrite (last writer wins). Whatever survives must never claim a profile Batch did not
 //   accept: a later run sends every refused profile again and skips only profiles Batch holds as sent.
@@ -67,6 +69,22 @@ return Array.from({ length: to - from }, (_, i) => ({ json: { custom_id: 'p-' + 
 				},
 			],
 		}),
+		webhookWorkflow({
+			id: 'concBatchSync',
+			path: 'conc-batch-sync',
+			inputCode: `const { plan } = $('Webhook').first().json.body;
+return Array.from({ length: 1000 }, (_, i) => ({ json: { custom_id: 's-' + i, plan } }));`,
+			nodes: [
+				{
+					name: 'Sync',
+					type: 'n8n-nodes-customer-profiles.batch',
+					typeVersion: 2,
+					credentials: sandboxCredentialRef('batchApi'),
+					onError: 'continueRegularOutput',
+					parameters: { resource: 'profile', operation: 'createOrUpdate', customIdField: 'custom_id', attributesToSend: 'allFields', sync: {} },
+				},
+			],
+		}),
 	]);
 	server = await N8nProcess.start(n8n);
 });
@@ -108,6 +126,34 @@ describe('two executions at the same time, in a running n8n', () => {
 			`[concurrency] Crescendo Lab: 2 × 3,000 contacts, ${stats.byRoute['POST /cdh/v1/member/import/']} task starts ` +
 				`(${stats.byStatus['429'] ?? 0} busy answers waited out), answers after ${a.ms} and ${b.ms} ms`,
 		);
+	});
+
+	it('Profile Sync (Batch v2): an overlapping run of the same node is refused before it sends anything, and the next run sends its change', async () => {
+		await sandbox.control('batch').reset();
+		// Each write takes two seconds, so the second execution starts while the first is sending.
+		await sandbox.control('batch').configure({ faults: { latencyMs: [2000, 2000], routes: ['/profiles/'] } });
+		let first, second;
+		try {
+			const running = server.webhook('conc-batch-sync', { plan: 'gold' });
+			await new Promise((resolve) => setTimeout(resolve, 1000));
+			second = await server.webhook('conc-batch-sync', { plan: 'platinum' });
+			first = await running;
+		} finally {
+			await sandbox.control('batch').configure({ faults: { latencyMs: [0, 0], routes: [] } });
+		}
+		expect(first.status).toBe(200);
+		expect(first.body).toHaveLength(1000);
+		expect(first.body.every((item: any) => item.syncStatus === 'sent')).toBe(true);
+		expect(second.status).toBe(200);
+		expect(second.body).toEqual([{ error: expect.stringMatching(/^Another execution of this workflow is running this node's sync .* so this run sent nothing$/) }]);
+		const calls = (await sandbox.control('batch').state()).calls as any[];
+		expect(calls.flatMap((call) => call.customIds).length, 'only the first execution sent').toBe(1000);
+
+		// The refused run's change was not lost: the next run sends it.
+		const third = await server.webhook('conc-batch-sync', { plan: 'platinum' });
+		expect(third.body.filter((item: any) => item.syncStatus === 'sent')).toHaveLength(1000);
+		expect((await sandbox.control('batch').state()).profiles['s-5'].attributes.plan.value).toBe('platinum');
+		console.info(`[concurrency] Profile Sync: the overlapping execution was refused after ${second.ms} ms; the next run sent its 1,000 changes`);
 	});
 
 	it('Batch: two overlapping "Only Send Changes" syncs never leave a refused profile marked as synced', async () => {
