@@ -36,7 +36,7 @@ describe('Crescendo Lab import: mapping and validation', () => {
 		const [start] = importStarts(run);
 		expect(start.url).toMatch(/\/cdh\/v1\/member\/import\/$/);
 		expect(run.fake.sent[0].headers).toMatchObject({ apikey: credentials.apiKey });
-		expect(run.fake.sent[0].headers).not.toHaveProperty('Authorization');
+		expect(run.fake.sent[0].headers).not.toHaveProperty('authorization');
 		expect(run.fake.sent[0].body).toEqual({
 			import_key: 'customer_id',
 			data: [
@@ -259,7 +259,7 @@ describe('Crescendo Lab import: MAAC OpenAPI v1', () => {
 		expect(run.error).toBeUndefined();
 		const [start] = run.fake.sent;
 		expect(start.url).toMatch(/\/openapi\/v1\/member\/import\/$/);
-		expect(start.headers).toMatchObject({ Authorization: `Bearer ${maacCredentials.accessToken}` });
+		expect(start.headers).toMatchObject({ authorization: `Bearer ${maacCredentials.accessToken}` });
 		expect(start.headers).not.toHaveProperty('apikey');
 		expect(start.body).toEqual({
 			import_key: 'line_uid',

@@ -33,7 +33,8 @@ describe('Insider upsert: request shape and mapping', () => {
 		expect(requests).toHaveLength(1);
 		expect(requests[0].method).toBe('POST');
 		expect(requests[0].url).toBe(`${baseUrl}/api/user/v1/upsert`);
-		expect(requests[0].headers['X-PARTNER-NAME']).toBe('sandboxpartner');
+		expect(requests[0].headers['x-partner-name']).toBe('sandboxpartner');
+		expect(requests[0].headers['x-request-token']).toBe(credentials.requestToken);
 		expect(requests[0].headers['content-type']).toBe('application/json');
 		expect(requests[0].body).toEqual({
 			users: [

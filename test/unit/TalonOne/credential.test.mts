@@ -1,23 +1,12 @@
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { TalonOneCdpApi } from '../../../credentials/TalonOneCdpApi.credentials';
 import { talonErrorMessage } from '../../../nodes/TalonOne/transport';
 import { fakeContext, runNode } from './context.mts';
-import type { TalonSandbox } from './sandbox.mts';
-import { startTalon, talon } from './sandbox.mts';
+import { talon, useTalon } from './sandbox.mts';
 
-let sandbox: TalonSandbox;
-
-beforeAll(async () => {
-	sandbox = await startTalon();
-});
-afterAll(async () => {
-	await sandbox.vendor.close();
-});
-beforeEach(async () => {
-	await sandbox.reset();
-});
+const { sandbox } = await useTalon();
 
 const credential = new TalonOneCdpApi();
 
