@@ -69,8 +69,8 @@ describe('Create or Update: request shape and packing', () => {
 		expect(requests.map((r) => (r.body as unknown[]).length)).toEqual([200, 200, 1]);
 		const first = requests[0];
 		expect(first.url).toBe(`${credentials.baseUrl}/2.11/profiles/update`);
-		expect(first.headers.Authorization).toBe(`Bearer ${credentials.restApiKey}`);
-		expect(first.headers['X-Batch-Project']).toBe(credentials.projectKey);
+		expect(first.headers.authorization).toBe(`Bearer ${credentials.restApiKey}`);
+		expect(first.headers['x-batch-project']).toBe(credentials.projectKey);
 		expect((first.body as unknown[])[3]).toEqual({
 			identifiers: { custom_id: 'u3' },
 			attributes: { plan: 'basic', logins: 3, $email_address: 'u3@example.com', $email_marketing: 'subscribed' },
@@ -324,7 +324,7 @@ describe('Delete', () => {
 			parameters: { resource: 'profile', operation: 'delete', customId: (i: number) => ['u0', 'nobody', ''][i], options: { requestsPerSecond: 50 } },
 		});
 		const output = (await new Batch().execute.call(fake.ctx))[0];
-		expect(fake.requests.map((r) => [r.url.replace(String(credentials.baseUrl), ''), r.body, r.headers['X-Authorization']])).toEqual([
+		expect(fake.requests.map((r) => [r.url.replace(String(credentials.baseUrl), ''), r.body, r.headers['x-authorization']])).toEqual([
 			[`/1.0/${credentials.appApiKey}/gdpr/request`, { request_type: 'remove', id: { type: 'custom_id', value: 'u0' } }, credentials.restApiKey],
 			[`/1.0/${credentials.appApiKey}/gdpr/request`, { request_type: 'remove', id: { type: 'custom_id', value: 'nobody' } }, credentials.restApiKey],
 		]);
