@@ -1,4 +1,5 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { afterAll, beforeEach } from 'vitest';
 
 import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
 import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
@@ -15,6 +16,25 @@ export const FAST = { pollIntervalSeconds: 0.02, firstCheckSeconds: 0.01, maxWai
 export async function crescendoSandbox(): Promise<Sandbox> {
 	return await startSandbox({ only: ['crescendoLab'], ports: 'random', timeScale: SCALE });
 }
+
+/** The set-up of a Crescendo Lab test file: the sandbox for the file (closed after it), reset before each test. */
+export async function useCrescendo(): Promise<Sandbox> {
+	const sandbox = await crescendoSandbox();
+	afterAll(async () => await sandbox.close());
+	beforeEach(async () => await resetSandbox(sandbox));
+	return sandbox;
+}
+
+const auto = { mappingMode: 'autoMapInputData', value: null };
+
+/** Import (Create or Update) by customer ID with fields mapped from the item, at the scaled pace. */
+export const importParams = (extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}) => ({
+	operation: 'import',
+	importKey: 'customer_id',
+	columns: auto,
+	options: { ...FAST, ...options },
+	...extra,
+});
 
 export async function sandboxCall(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<any> {
 	const response = await fetch(`${sandbox.vendor('crescendoLab').url}${path}`, {
