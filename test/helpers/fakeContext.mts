@@ -74,9 +74,9 @@ export interface FakeContextOptions {
 	strictParameters?: boolean;
 	/**
 	 * Per authenticated request (numbered from 1): `'lose'` sends it and then drops the answer as a reset
-	 * connection would; an answer object is returned without sending anything.
+	 * connection would; an answer object (status, body, headers) is returned without sending anything.
 	 */
-	intercept?: (request: Interception, number: number) => 'lose' | { status: number; body?: unknown } | undefined;
+	intercept?: (request: Interception, number: number) => 'lose' | { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
 }
 
 export interface HttpCall {
@@ -249,6 +249,7 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
 		if (interception && interception !== 'lose') {
 			status = interception.status;
 			answer = interception.body;
+			responseHeaders = { ...interception.headers };
 		} else {
 			inFlight++;
 			extras.maxInFlight = Math.max(extras.maxInFlight, inFlight);
