@@ -67,13 +67,16 @@ export interface FakeContextOptions {
 	deduplication?: FakeDeduplication;
 	/** What getMode() answers (absent: no getMode, as in an older n8n). */
 	mode?: string;
-	/** A missing parameter without a fallback throws, as n8n does (otherwise it reads as undefined). */
+	/**
+	 * A missing parameter without a fallback throws, as n8n does (otherwise it reads as undefined); an
+	 * expression (a function) that gives undefined still reads as undefined.
+	 */
 	strictParameters?: boolean;
 	/**
 	 * Per authenticated request (numbered from 1): `'lose'` sends it and then drops the answer as a reset
-	 * connection would; an answer object is returned without sending anything.
+	 * connection would; an answer object (status, body, headers) is returned without sending anything.
 	 */
-	intercept?: (request: Interception, number: number) => 'lose' | { status: number; body?: unknown } | undefined;
+	intercept?: (request: Interception, number: number) => 'lose' | { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
 }
 
 export interface HttpCall {
@@ -91,6 +94,8 @@ export interface HttpCall {
 	at: number;
 	/** The answer's status; undefined while in flight or when the connection failed. */
 	status?: number;
+	/** An `intercept` 'lose': the vendor answered `status`, and the fake dropped that answer. */
+	lost?: boolean;
 }
 
 export interface FakeExtras {
@@ -244,6 +249,7 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
 		if (interception && interception !== 'lose') {
 			status = interception.status;
 			answer = interception.body;
+			responseHeaders = { ...interception.headers };
 		} else {
 			inFlight++;
 			extras.maxInFlight = Math.max(extras.maxInFlight, inFlight);
@@ -267,6 +273,8 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
 			}
 			if (interception === 'lose') {
 				responseHeaders = {};
+				call.status = status;
+				call.lost = true;
 				throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 			}
 		}
@@ -337,10 +345,12 @@ export function fakeContext(options: FakeContextOptions = {}): FakeContext {
 		},
 		getNodeParameter: (name: string, itemIndex: number, ...fallback: unknown[]) => {
 			const params = options.params ?? {};
-			const value = typeof params === 'function' ? params(name, itemIndex) : perItem(lookup(params, name), itemIndex, items[itemIndex]?.json ?? {});
+			const stored = typeof params === 'function' ? undefined : lookup(params, name);
+			const value = typeof params === 'function' ? params(name, itemIndex) : perItem(stored, itemIndex, items[itemIndex]?.json ?? {});
 			if (value !== undefined) return value;
 			if (fallback.length > 0) return fallback[0];
-			if (options.strictParameters) throw new Error(`Could not get parameter "${name}"`);
+			// A set parameter whose expression resolves to nothing reads as undefined, as in n8n.
+			if (options.strictParameters && typeof stored !== 'function') throw new Error(`Could not get parameter "${name}"`);
 			return undefined;
 		},
 		helpers: {

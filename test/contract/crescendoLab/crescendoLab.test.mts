@@ -11,7 +11,7 @@ import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
 import { MAAC_FIELDS } from '../../../nodes/CrescendoLab/transport';
 import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
 import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
-import { FakeContext } from '../../unit/CrescendoLab/fakeContext.mts';
+import { crescendoContext } from '../../unit/CrescendoLab/helpers.mts';
 import { assertSchema, violations } from '../schema.mts';
 import {
 	maacExampleUids,
@@ -51,7 +51,7 @@ async function control(method: string, path: string, body?: unknown): Promise<an
 const captured = () => sandbox.vendor('crescendoLab').captured();
 
 async function run(baseUrl: string, items: IDataObject[], parameters: Record<string, unknown>, extra: IDataObject = {}) {
-	const fake = new FakeContext({
+	const fake = crescendoContext({
 		items,
 		parameters: { authentication: 'profileApi', resource: 'contact', operation: 'import', columns: auto, ...parameters, options: { ...FAST, ...(parameters.options as object) } },
 		credentials: { crescendoLabApi: { ...credentials, baseUrl, ...extra }, crescendoLabMaacApi: { ...maacCredentials, baseUrl, ...extra } },

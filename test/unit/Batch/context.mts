@@ -1,16 +1,16 @@
 // The Batch preset of the one fake n8n context (test/helpers/fakeContext.mts), which signs with the Batch
 // API credential's real `authenticate`; requests really go to the sandbox; each one is
 // recorded with the status it got, so tests can count 429s and read what went over the wire.
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
+import type { FakeContextOptions, FakeContext as SharedContext } from '../../helpers/fakeContext.mts';
 import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
-import { storedParameters } from '../../helpers/storedParameters.mts';
 import type { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
 
 export interface SentRequest {
 	method: string;
 	url: string;
+	/** As sent, names in lowercase. */
 	headers: Record<string, string>;
 	body: unknown;
 	status: number;
@@ -34,52 +34,34 @@ export interface FakeOptions {
 }
 
 export interface FakeContext {
-	ctx: IExecuteFunctions;
-	requests: SentRequest[];
+	ctx: SharedContext;
+	/** The requests the credential signed that got an answer (read live). */
+	readonly requests: SentRequest[];
 	staticData: IDataObject;
-}
-
-function parameter(parameters: Record<string, unknown>, path: string, itemIndex: number): unknown {
-	let value: unknown = parameters;
-	for (const part of path.split('.')) {
-		if (value === null || typeof value !== 'object') return undefined;
-		value = (value as Record<string, unknown>)[part];
-	}
-	const resolve = (v: unknown) => (typeof v === 'function' ? (v as (i: number) => unknown)(itemIndex) : v);
-	if (value && typeof value === 'object' && !Array.isArray(value)) {
-		return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, resolve(v)]));
-	}
-	return resolve(value);
 }
 
 export function fakeContext(options: FakeOptions): FakeContext {
 	const staticData = options.staticData ?? {};
 	const ctx = sharedFakeContext({
 		items: options.items,
-		params: (name, itemIndex) => parameter(options.parameters, name, itemIndex),
+		params: options.parameters,
 		credentials: { batchApi: options.credentials as IDataObject },
 		continueOnFail: options.continueOnFail,
 		staticData,
 		deduplication: options.deduplication,
 		mode: options.mode,
 		intercept: options.intercept,
-		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', typeVersion: options.typeVersion ?? 1, parameters: storedParameters(options.parameters) },
+		node: { name: 'Batch', type: 'n8n-nodes-customer-profiles.batch', typeVersion: options.typeVersion ?? 1 },
 	});
-	const requests: SentRequest[] = [];
-	const send = ctx.helpers.httpRequestWithAuthentication as unknown as (type: string, request: IHttpRequestOptions) => Promise<{ statusCode: number }>;
-	(ctx.helpers as { httpRequestWithAuthentication: unknown }).httpRequestWithAuthentication = async function (type: string, request: IHttpRequestOptions) {
-		const response = await send(type, request);
-		// The credential's generic `authenticate` has signed `request` in place, as n8n does.
-		requests.push({
-			method: request.method ?? 'GET',
-			url: request.url,
-			headers: request.headers as Record<string, string>,
-			body: request.body,
-			status: response.statusCode,
-		});
-		return response;
+	return {
+		ctx,
+		get requests() {
+			return ctx.calls
+				.filter((call) => call.credentialType !== undefined && call.status !== undefined && !call.lost)
+				.map((call) => ({ method: call.method, url: call.url, headers: call.headers, body: call.body, status: call.status! }));
+		},
+		staticData,
 	};
-	return { ctx, requests, staticData };
 }
 
 /** Node parameters of Create or Update with the defaults the UI would give. */

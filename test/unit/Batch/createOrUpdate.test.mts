@@ -1,19 +1,16 @@
 // Create or Update, run through the real node `execute` with a context whose HTTP helper talks to the
 // in-process Batch sandbox, so request shapes, chunking, pacing, partial errors and sync state are
 // checked against the fake's answers rather than against mocks.
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { IDataObject } from 'n8n-workflow';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { Batch } from '../../../nodes/Batch/Batch.node';
 import { MAX_PROFILES_PER_MASS_UPDATE, MAX_PROFILES_PER_UPDATE } from '../../../nodes/Batch/transport';
-import type { Sandbox } from '../../../sandbox/index.mts';
-import { startSandbox } from '../../../sandbox/index.mts';
-import type { FakeOptions } from './context.mts';
 import { fakeContext, upsertParameters } from './context.mts';
+import { useBatch } from './sandbox.mts';
 import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
 
-let sandbox: Sandbox;
-let credentials: Record<string, unknown>;
+const { credentials, configure, execute, state: sandboxState } = await useBatch();
 
 interface BatchState {
 	profiles: Record<string, { attributes: Record<string, { type: string; value: unknown }>; native: Record<string, unknown> }>;
@@ -22,34 +19,12 @@ interface BatchState {
 	gdprRequests: Array<{ request_id: string; status: string; id: { value: string } }>;
 }
 
-async function state(): Promise<BatchState> {
-	return (await (await fetch(`${sandbox.vendor('batch').url}/__sandbox/state`)).json()) as BatchState;
-}
-
-async function configure(body: IDataObject): Promise<void> {
-	await fetch(`${sandbox.vendor('batch').url}/__sandbox/config`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body),
-	});
-}
-
-async function execute(options: Partial<FakeOptions> & { items: IDataObject[] }) {
-	const fake = fakeContext({ parameters: upsertParameters(), credentials, ...options });
-	const output = (await new Batch().execute.call(fake.ctx)) as INodeExecutionData[][];
-	return { ...fake, output: output[0] };
-}
+const state = sandboxState<BatchState>;
 
 const profiles = (count: number, from = 0, extra: (i: number) => IDataObject = () => ({})) =>
 	Array.from({ length: count }, (_, k) => ({ custom_id: `u${from + k}`, plan: 'basic', logins: from + k, ...extra(from + k) }));
 
-beforeAll(async () => {
-	sandbox = await startSandbox({ only: ['batch'], ports: 'random' });
-	credentials = { ...sandbox.credentials.batch, baseUrl: sandbox.vendor('batch').url };
-});
-afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await fetch(`${sandbox.vendor('batch').url}/__sandbox/reset`, { method: 'POST' });
 	await configure({
 		timeScale: 1,
 		knobs: { updatePerSecond: 300, updateBurst: 1000, massUpdatePerSecond: 10_000, massUpdateBurst: 10_000, poisonCustomIds: [] },
@@ -69,8 +44,8 @@ describe('Create or Update: request shape and packing', () => {
 		expect(requests.map((r) => (r.body as unknown[]).length)).toEqual([200, 200, 1]);
 		const first = requests[0];
 		expect(first.url).toBe(`${credentials.baseUrl}/2.11/profiles/update`);
-		expect(first.headers.Authorization).toBe(`Bearer ${credentials.restApiKey}`);
-		expect(first.headers['X-Batch-Project']).toBe(credentials.projectKey);
+		expect(first.headers.authorization).toBe(`Bearer ${credentials.restApiKey}`);
+		expect(first.headers['x-batch-project']).toBe(credentials.projectKey);
 		expect((first.body as unknown[])[3]).toEqual({
 			identifiers: { custom_id: 'u3' },
 			attributes: { plan: 'basic', logins: 3, $email_address: 'u3@example.com', $email_marketing: 'subscribed' },
@@ -324,7 +299,7 @@ describe('Delete', () => {
 			parameters: { resource: 'profile', operation: 'delete', customId: (i: number) => ['u0', 'nobody', ''][i], options: { requestsPerSecond: 50 } },
 		});
 		const output = (await new Batch().execute.call(fake.ctx))[0];
-		expect(fake.requests.map((r) => [r.url.replace(String(credentials.baseUrl), ''), r.body, r.headers['X-Authorization']])).toEqual([
+		expect(fake.requests.map((r) => [r.url.replace(String(credentials.baseUrl), ''), r.body, r.headers['x-authorization']])).toEqual([
 			[`/1.0/${credentials.appApiKey}/gdpr/request`, { request_type: 'remove', id: { type: 'custom_id', value: 'u0' } }, credentials.restApiKey],
 			[`/1.0/${credentials.appApiKey}/gdpr/request`, { request_type: 'remove', id: { type: 'custom_id', value: 'nobody' } }, credentials.restApiKey],
 		]);

@@ -1,50 +1,23 @@
 // Create or Update with awkward input (#18.6, #18.8) and requests carrying events (#14), run through the
 // real node `execute` against the in-process Batch sandbox.
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { IDataObject } from 'n8n-workflow';
+import { beforeEach, describe, expect, it } from 'vitest';
 
-import { Batch } from '../../../nodes/Batch/Batch.node';
-import type { Sandbox } from '../../../sandbox/index.mts';
-import { startSandbox } from '../../../sandbox/index.mts';
-import type { FakeOptions } from './context.mts';
-import { fakeContext, upsertParameters } from './context.mts';
+import { upsertParameters } from './context.mts';
+import { useBatch } from './sandbox.mts';
 
-let sandbox: Sandbox;
-let credentials: Record<string, unknown>;
+const { sandbox, configure, execute, state: sandboxState } = await useBatch();
 
 interface StoredProfile {
 	attributes: Record<string, { type: string; value: unknown }>;
 	events: Array<{ name: string }>;
 }
 
-async function state(): Promise<{ profiles: Record<string, StoredProfile>; calls: Array<{ customIds: string[] }> }> {
-	return (await (await fetch(`${sandbox.vendor('batch').url}/__sandbox/state`)).json()) as never;
-}
-
-async function configure(body: IDataObject): Promise<void> {
-	await fetch(`${sandbox.vendor('batch').url}/__sandbox/config`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body),
-	});
-}
-
-async function execute(options: Partial<FakeOptions> & { items: IDataObject[] }) {
-	const fake = fakeContext({ parameters: upsertParameters(), credentials, ...options });
-	const output = (await new Batch().execute.call(fake.ctx)) as INodeExecutionData[][];
-	return { ...fake, output: output[0] };
-}
+const state = sandboxState<{ profiles: Record<string, StoredProfile>; calls: Array<{ customIds: string[] }> }>;
 
 const received = () => sandbox.vendor('batch').stats().byRoute['POST /:version/profiles/update'] ?? 0;
 
-beforeAll(async () => {
-	sandbox = await startSandbox({ only: ['batch'], ports: 'random' });
-	credentials = { ...sandbox.credentials.batch, baseUrl: sandbox.vendor('batch').url };
-});
-afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await fetch(`${sandbox.vendor('batch').url}/__sandbox/reset`, { method: 'POST' });
-	sandbox.vendor('batch').setFaults({ error5xxRate: 0, resetRate: 0, rate429: 0, routes: [] });
 	await configure({ timeScale: 1, knobs: { refuseNextProfileCalls: [], poisonCustomIds: [] } });
 });
 

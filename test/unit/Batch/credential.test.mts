@@ -5,19 +5,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { IAuthenticateRuleResponseCode, IAuthenticateRuleResponseSuccessBody, IgnoreStatusErrorConfig } from 'n8n-workflow';
+import type { IAuthenticateRuleResponseCode, IAuthenticateRuleResponseSuccessBody, IDataObject, IgnoreStatusErrorConfig } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BatchApi } from '../../../credentials/BatchApi.credentials';
 import type { Sandbox } from '../../../sandbox/index.mts';
 import { startSandbox } from '../../../sandbox/index.mts';
+import { resolveCredentialValue, signRequest } from '../../helpers/fakeContext.mts';
 
 let sandbox: Sandbox;
 const credential = new BatchApi();
-
-function expand(template: string, values: Record<string, unknown>): string {
-	return template.replace(/^=/, '').replace(/\{\{\$credentials\.(\w+)\}\}/g, (_, key: string) => String(values[key] ?? ''));
-}
 
 function throwsOn(status: number): boolean {
 	const ignore = credential.test.request.ignoreHttpStatusErrors as boolean | IgnoreStatusErrorConfig | undefined;
@@ -29,13 +26,11 @@ function throwsOn(status: number): boolean {
 
 async function runTest(values: Record<string, unknown>): Promise<{ ok: boolean; message?: string; status: number }> {
 	const request = credential.test.request;
-	const headers: Record<string, string> = { 'content-type': 'application/json' };
-	for (const [name, template] of Object.entries(credential.authenticate.properties.headers as Record<string, string>)) {
-		headers[name] = expand(template, values);
-	}
-	const response = await fetch(`${expand(String(request.baseURL), values)}${request.url}`, {
+	// Signed by the credential's real `authenticate`, as n8n signs the test request.
+	const { headers } = await signRequest(credential, values as IDataObject, { url: request.url ?? '', headers: { 'content-type': 'application/json' } });
+	const response = await fetch(`${String(resolveCredentialValue(request.baseURL, values as IDataObject))}${request.url}`, {
 		method: request.method,
-		headers,
+		headers: headers as Record<string, string>,
 		body: JSON.stringify(request.body),
 	});
 	const text = await response.text();

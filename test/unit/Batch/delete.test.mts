@@ -1,28 +1,21 @@
 // Delete (GDPR remove) per app (#14): Batch's GDPR API works per app, so every App API Key of the
 // credential gets its own request, and an answer without a request ID is an error, not `requestId: null`.
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { Batch } from '../../../nodes/Batch/Batch.node';
-import type { Sandbox } from '../../../sandbox/index.mts';
-import { startSandbox } from '../../../sandbox/index.mts';
 import type { FakeOptions } from './context.mts';
 import { fakeContext } from './context.mts';
+import { useBatch } from './sandbox.mts';
 
-let sandbox: Sandbox;
-let credentials: Record<string, unknown>;
-let secondApp: string;
+const batch = await useBatch();
+const { secondAppApiKey, ...credentials } = batch.credentials;
+const secondApp = String(secondAppApiKey);
 
-async function configure(knobs: IDataObject): Promise<void> {
-	await fetch(`${sandbox.vendor('batch').url}/__sandbox/config`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ knobs }),
-	});
-}
+const configure = async (knobs: IDataObject) => await batch.configure({ knobs });
 
 async function gdprRequests(): Promise<Array<{ request_id: string; id: { value: string } }>> {
-	return ((await (await fetch(`${sandbox.vendor('batch').url}/__sandbox/state`)).json()) as { gdprRequests: never }).gdprRequests;
+	return (await batch.state<{ gdprRequests: never }>()).gdprRequests;
 }
 
 async function execute(options: Partial<FakeOptions> & { items: IDataObject[] }) {
@@ -35,15 +28,7 @@ async function execute(options: Partial<FakeOptions> & { items: IDataObject[] })
 	return { ...fake, output: output[0] };
 }
 
-beforeAll(async () => {
-	sandbox = await startSandbox({ only: ['batch'], ports: 'random' });
-	const { secondAppApiKey, ...known } = sandbox.credentials.batch as Record<string, unknown>;
-	secondApp = String(secondAppApiKey);
-	credentials = { ...known, baseUrl: sandbox.vendor('batch').url };
-});
-afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await fetch(`${sandbox.vendor('batch').url}/__sandbox/reset`, { method: 'POST' });
 	await configure({ gdprOmitRequestId: false, gdprDelayMs: 0 });
 });
 

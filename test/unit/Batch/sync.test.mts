@@ -2,20 +2,18 @@
 // stores: n8n's deduplication table (a saved workflow's trigger run) and static data (a manual run). And
 // version 1, which saved workflows keep, still running its own "Only Send Changes" exactly as before.
 import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { Batch } from '../../../nodes/Batch/Batch.node';
 import { SYNC_STATE_KEY } from '../../../nodes/Batch/helpers/sync';
 import { SYNC_STATE_KEY as ONLY_SEND_CHANGES_STATE_KEY } from '../../../nodes/Batch/helpers/syncState';
-import type { Sandbox } from '../../../sandbox/index.mts';
-import { startSandbox } from '../../../sandbox/index.mts';
 import type { FakeOptions } from './context.mts';
 import { fakeContext, upsertParameters } from './context.mts';
+import { useBatch } from './sandbox.mts';
 import type { SyncStore } from '../../helpers/syncState.mts';
 import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
 
-let sandbox: Sandbox;
-let credentials: Record<string, unknown>;
+const { credentials, configure, state } = await useBatch();
 
 interface StoredProfile {
 	attributes: Record<string, { type: string; value: unknown }>;
@@ -23,25 +21,10 @@ interface StoredProfile {
 }
 
 async function batchProfiles(): Promise<Record<string, StoredProfile>> {
-	const state = (await (await fetch(`${sandbox.vendor('batch').url}/__sandbox/state`)).json()) as { profiles: Record<string, StoredProfile> };
-	return state.profiles;
+	return (await state<{ profiles: Record<string, StoredProfile> }>()).profiles;
 }
 
-async function configure(body: IDataObject): Promise<void> {
-	await fetch(`${sandbox.vendor('batch').url}/__sandbox/config`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body),
-	});
-}
-
-beforeAll(async () => {
-	sandbox = await startSandbox({ only: ['batch'], ports: 'random' });
-	credentials = { ...sandbox.credentials.batch, baseUrl: sandbox.vendor('batch').url };
-});
-afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await fetch(`${sandbox.vendor('batch').url}/__sandbox/reset`, { method: 'POST' });
 	await configure({ timeScale: 1, knobs: { poisonCustomIds: [], visibilityDelayMs: 0 } });
 });
 

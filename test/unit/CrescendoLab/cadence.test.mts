@@ -1,7 +1,6 @@
 // The status-check cadence of a task (#16.1), on virtual time: the first check when the task is expected to
 // be done, then every Poll Interval, on a pace of its own; a 429 on a status check slows only status checks.
 import { describe, expect, it } from 'vitest';
-import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { waitForTask } from '../../../nodes/CrescendoLab/helpers/tasks';
 import type { Timing } from '../../../nodes/CrescendoLab/helpers/timing';
@@ -16,6 +15,7 @@ import {
 } from '../../../nodes/CrescendoLab/transport';
 import { Transport } from '../../../nodes/shared/transport';
 import { FakeClock } from '../../helpers/fakeClock.mts';
+import { fakeContext } from '../../helpers/fakeContext.mts';
 
 const TIMING: Timing = { pollIntervalMs: DEFAULT_POLL_INTERVAL_SECONDS * 1000, maxWaitMs: 15 * 60_000, requestsPerMinute: 15 };
 
@@ -25,17 +25,15 @@ const TIMING: Timing = { pollIntervalMs: DEFAULT_POLL_INTERVAL_SECONDS * 1000, m
  */
 function vendor(clock: FakeClock, doneAt: number, answers: Record<number, { statusCode: number; headers?: Record<string, string> }> = {}) {
 	const checks: number[] = [];
-	const ctx = {
-		getExecutionCancelSignal: () => undefined,
-		helpers: {
-			httpRequestWithAuthentication: async () => {
-				checks.push(clock.now());
-				const special = answers[checks.length];
-				if (special) return { headers: {}, body: { detail: 'Too many requests' }, ...special };
-				return { statusCode: 200, headers: {}, body: { task_id: '1', status: clock.now() >= doneAt ? 'done' : 'processing' } };
-			},
+	const ctx = fakeContext({
+		credentials: { crescendoLabApi: { apiKey: 'key' } },
+		intercept: (_, number) => {
+			checks.push(clock.now());
+			const special = answers[number];
+			if (special) return { status: special.statusCode, headers: special.headers, body: { detail: 'Too many requests' } };
+			return { status: 200, body: { task_id: '1', status: clock.now() >= doneAt ? 'done' : 'processing' } };
 		},
-	} as unknown as IExecuteFunctions;
+	});
 	const transport = new Transport(ctx, { credentialType: 'crescendoLabApi', baseUrl: 'http://vendor', clock });
 	return { ctx, transport, checks };
 }

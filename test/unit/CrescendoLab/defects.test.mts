@@ -1,24 +1,12 @@
 // The defects of issues #14 and #18 (Crescendo Lab points), each through the real node `execute` against
 // the sandbox. Every test here failed before its fix.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../../../sandbox/index.mts';
 import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
-import { FAST, crescendoSandbox, resetSandbox, runNode, sandboxCall, sandboxState, uid } from './helpers.mts';
+import { importParams, resetSandbox, runNode, sandboxCall, sandboxState, uid, useCrescendo } from './helpers.mts';
 
-let sandbox: Sandbox;
-beforeAll(async () => (sandbox = await crescendoSandbox()));
-afterAll(async () => await sandbox.close());
-beforeEach(async () => await resetSandbox(sandbox));
+const sandbox = await useCrescendo();
 
-const auto = { mappingMode: 'autoMapInputData', value: null };
-const importParams = (extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}) => ({
-	operation: 'import',
-	importKey: 'customer_id',
-	columns: auto,
-	options: { ...FAST, ...options },
-	...extra,
-});
 const maac = (extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}) => ({
 	authentication: 'maacApi',
 	...importParams(extra, options),

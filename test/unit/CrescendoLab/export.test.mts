@@ -1,14 +1,11 @@
 // Export and the two status operations through the real node `execute`, against the sandbox.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 
-import type { Sandbox } from '../../../sandbox/index.mts';
 import { exportColumns, exportRow } from '../../../sandbox/crescendoLab.mts';
-import { FAST, crescendoSandbox, resetSandbox, runNode, sandboxCall, sandboxState } from './helpers.mts';
+import { FAST, resetSandbox, runNode, sandboxCall, sandboxState, useCrescendo } from './helpers.mts';
 
-let sandbox: Sandbox;
-beforeAll(async () => (sandbox = await crescendoSandbox()));
-afterAll(async () => await sandbox.close());
+const sandbox = await useCrescendo();
 
 const SEED = [
 	{ customer_id: 'c1', display_name: '王小明, "Ming"', note: 'line one\nline two\r\nline three', cl_custom_points: '12', tags: ['vip'] },
@@ -24,7 +21,6 @@ async function storeRows(): Promise<Array<Record<string, string>>> {
 }
 
 beforeEach(async () => {
-	await resetSandbox(sandbox);
 	await sandboxCall(sandbox, 'POST', '/__sandbox/config', { knobs: { contacts: SEED } });
 });
 

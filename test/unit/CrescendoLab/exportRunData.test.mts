@@ -1,20 +1,16 @@
 // #16.6: an export too large to keep as items fails its item with a clear error instead of letting n8n die
 // serialising the run data. The limit is shrunk here so a small store crosses it; the e2e test uses the real one.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import type { Sandbox } from '../../../sandbox/index.mts';
 import { generatedCsv } from '../../../sandbox/crescendoLab.mts';
 import { readCsv } from '../../../nodes/shared/csv';
 import { describeChars, itemChars } from '../../../nodes/shared/runData';
-import { FAST, crescendoSandbox, resetSandbox, runNode, sandboxCall } from './helpers.mts';
+import { FAST, runNode, sandboxCall, useCrescendo } from './helpers.mts';
 
 
 vi.mock('../../../nodes/shared/runData', async (original) => ({ ...(await original<object>()), MAX_RUN_DATA_CHARS: 200_000 }));
 
-let sandbox: Sandbox;
-beforeAll(async () => (sandbox = await crescendoSandbox()));
-afterAll(async () => await sandbox.close());
-beforeEach(async () => await resetSandbox(sandbox));
+const sandbox = await useCrescendo();
 
 const exportItems = (options: Record<string, unknown> = {}) => ({ operation: 'export', output: 'items', options: { ...FAST, ...options } });
 

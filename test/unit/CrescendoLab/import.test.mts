@@ -1,25 +1,13 @@
 // Import (Create or Update) through the real node `execute`, over HTTP, against the sandbox.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { MAX_CONTACTS_PER_IMPORT, MAX_IMPORT_BODY_BYTES, STATUS_CHECKS_PER_MINUTE } from '../../../nodes/CrescendoLab/transport';
 import { jsonBytes } from '../../../nodes/shared/chunk';
-import type { Sandbox } from '../../../sandbox/index.mts';
 import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
-import { FAST, crescendoSandbox, resetSandbox, runNode, sandboxCall, sandboxState, uid } from './helpers.mts';
+import { FAST, importParams, resetSandbox, runNode, sandboxCall, sandboxState, uid, useCrescendo } from './helpers.mts';
 
-let sandbox: Sandbox;
-beforeAll(async () => (sandbox = await crescendoSandbox()));
-afterAll(async () => await sandbox.close());
-beforeEach(async () => await resetSandbox(sandbox));
+const sandbox = await useCrescendo();
 
-const auto = { mappingMode: 'autoMapInputData', value: null };
-const importParams = (extra: Record<string, unknown> = {}, options: Record<string, unknown> = {}) => ({
-	operation: 'import',
-	importKey: 'customer_id',
-	columns: auto,
-	options: { ...FAST, ...options },
-	...extra,
-});
 const importStarts = (run: { fake: { sent: Array<{ method: string; url: string }> } }) =>
 	run.fake.sent.filter((r) => r.method === 'POST' && r.url.includes('/member/import'));
 
@@ -36,7 +24,7 @@ describe('Crescendo Lab import: mapping and validation', () => {
 		const [start] = importStarts(run);
 		expect(start.url).toMatch(/\/cdh\/v1\/member\/import\/$/);
 		expect(run.fake.sent[0].headers).toMatchObject({ apikey: credentials.apiKey });
-		expect(run.fake.sent[0].headers).not.toHaveProperty('Authorization');
+		expect(run.fake.sent[0].headers).not.toHaveProperty('authorization');
 		expect(run.fake.sent[0].body).toEqual({
 			import_key: 'customer_id',
 			data: [
@@ -259,7 +247,7 @@ describe('Crescendo Lab import: MAAC OpenAPI v1', () => {
 		expect(run.error).toBeUndefined();
 		const [start] = run.fake.sent;
 		expect(start.url).toMatch(/\/openapi\/v1\/member\/import\/$/);
-		expect(start.headers).toMatchObject({ Authorization: `Bearer ${maacCredentials.accessToken}` });
+		expect(start.headers).toMatchObject({ authorization: `Bearer ${maacCredentials.accessToken}` });
 		expect(start.headers).not.toHaveProperty('apikey');
 		expect(start.body).toEqual({
 			import_key: 'line_uid',

@@ -1,13 +1,9 @@
 // Get Import Status and Get Export Status on the engine's one-request-per-item path.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { Sandbox } from '../../../sandbox/index.mts';
-import { FAST, crescendoSandbox, resetSandbox, runNode } from './helpers.mts';
+import { FAST, runNode, useCrescendo } from './helpers.mts';
 
-let sandbox: Sandbox;
-beforeAll(async () => (sandbox = await crescendoSandbox()));
-afterAll(async () => await sandbox.close());
-beforeEach(async () => await resetSandbox(sandbox));
+const sandbox = await useCrescendo();
 
 const budget = { maxRequestsPerMinute: FAST.maxRequestsPerMinute };
 

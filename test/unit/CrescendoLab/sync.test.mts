@@ -1,21 +1,17 @@
 // The Sync option on Crescendo Lab's contact import, against the sandbox (time 100× faster), with both
 // state stores: n8n's deduplication table (a saved workflow's trigger run) and static data (a manual run).
 import type { IDataObject } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { CrescendoLab } from '../../../nodes/CrescendoLab/CrescendoLab.node';
 import { TASK_TAGS_FIELD } from '../../../nodes/CrescendoLab/helpers/sync';
-import type { Sandbox } from '../../../sandbox/index.mts';
 import { credentials, maacCredentials } from '../../../sandbox/crescendoLab.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 import type { SyncStore } from '../../helpers/syncState.mts';
 import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
-import { FAST, crescendoSandbox, resetSandbox, sandboxCall, sandboxState, uid } from './helpers.mts';
+import { FAST, resetSandbox, sandboxCall, sandboxState, uid, useCrescendo } from './helpers.mts';
 
-let sandbox: Sandbox;
-beforeAll(async () => (sandbox = await crescendoSandbox()));
-afterAll(async () => await sandbox.close());
-beforeEach(async () => await resetSandbox(sandbox));
+const sandbox = await useCrescendo();
 
 
 /** A workflow's Crescendo Lab node across runs: the same state store every run, as n8n keeps it. */

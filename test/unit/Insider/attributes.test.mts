@@ -1,28 +1,18 @@
 // Issue #14 and #18: default attributes at the root of `attributes` (email, phone_number, uuid and the
 // other defaults), the account's metadata deciding for names the built-in list does not know, Delete
 // Attribute on email/phone/uuid, and birthdays given as a calendar date.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
-import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
 import { credentials, defaultKnobs } from '../../../sandbox/insider.mts';
 import { NODE, runNode, runNodeFailing } from './context.mts';
+import { useInsider } from './sandbox.mts';
 
-let sandbox: Sandbox;
-let baseUrl: string;
+const { baseUrl, state, configure } = await useInsider();
 
-const state = async () => (await (await fetch(`${baseUrl}/__sandbox/state`)).json()) as any;
-const configure = async (knobs: Record<string, unknown>) =>
-	await fetch(`${baseUrl}/__sandbox/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ knobs }) });
 const run = (parameters: any, items: any[] = [{}], extra: Record<string, unknown> = {}) => runNode({ baseUrl, credentials, items, parameters, ...extra });
 const upsertPaths = (requests: Array<{ url: string }>) => requests.map((request) => new URL(request.url).pathname);
 
-beforeAll(async () => {
-	sandbox = await startSandbox({ only: ['insider'], ports: 'random' });
-	baseUrl = sandbox.vendor('insider').url;
-});
-afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await fetch(`${baseUrl}/__sandbox/reset`, { method: 'POST' });
 	await configure(defaultKnobs() as unknown as Record<string, unknown>);
 	NODE.typeVersion = 1;
 });

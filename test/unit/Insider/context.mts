@@ -1,15 +1,17 @@
-// A fake n8n execution context whose authenticated requests go over real HTTP to the in-process sandbox,
-// signed the way n8n applies the credential's `authenticate` block. Unit tests then run the node's real
-// `execute` end to end against the fake vendor.
-import { Readable } from 'node:stream';
-import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INode } from 'n8n-workflow';
+// The Insider preset of the one fake n8n context (test/helpers/fakeContext.mts): authenticated requests
+// are signed by the Insider API credential's real `authenticate` and go over real HTTP to the sandbox.
+// Unit tests then run the node's real `execute` end to end against the fake vendor.
+import type { IDataObject, INode } from 'n8n-workflow';
 
 import { Insider } from '../../../nodes/Insider/Insider.node';
+import type { FakeContext, HttpCall } from '../../helpers/fakeContext.mts';
+import { fakeContext as sharedFakeContext } from '../../helpers/fakeContext.mts';
 import { everyParameterPerItem, storedParameters } from '../../helpers/storedParameters.mts';
 
 export interface RecordedRequest {
 	method: string;
 	url: string;
+	/** As sent, names in lowercase. */
 	headers: Record<string, string>;
 	body: any;
 	bytes: number;
@@ -44,104 +46,46 @@ function lookup(source: Record<string, unknown>, path: string): unknown {
 	return value;
 }
 
-export function fakeContext(options: FakeOptions) {
-	const requests: RecordedRequest[] = [];
-	const flight = { now: 0, max: 0 };
-	const items = (options.items ?? [{}]).map((json) => ({ json }));
+/** A signed request as the tests read it: the JSON body parsed back, with the status it got. */
+function recorded(call: HttpCall): RecordedRequest {
+	const body = typeof call.body === 'string' && call.body !== '' ? (JSON.parse(call.body) as unknown) : call.body;
+	return { method: call.method, url: call.url, headers: call.headers, body, bytes: call.bytes, status: call.status ?? 0 };
+}
+
+export function fakeContext(options: FakeOptions): { ctx: FakeContext } {
 	const credentials = { ...(options.credentials ?? { partnerName: 'x', requestToken: 'y' }), baseUrl: options.baseUrl };
-	const parametersOf = (itemIndex: number) =>
-		typeof options.parameters === 'function' ? options.parameters(itemIndex) : options.parameters;
-	const stored = typeof options.parameters === 'function' ? everyParameterPerItem() : storedParameters(options.parameters);
+	const parametersOf = (itemIndex: number) => (typeof options.parameters === 'function' ? options.parameters(itemIndex) : options.parameters);
+	const ctx = sharedFakeContext({
+		items: options.items,
+		params: (name, itemIndex) => lookup(parametersOf(itemIndex), name),
+		credentials: { insiderApi: credentials },
+		continueOnFail: options.continueOnFail,
+		signal: options.signal,
+		strictParameters: true,
+		node: { ...NODE, parameters: typeof options.parameters === 'function' ? everyParameterPerItem() : storedParameters(options.parameters) },
+	});
+	return { ctx };
+}
 
-	const httpRequestWithAuthentication = async (credentialType: string, request: IHttpRequestOptions) => {
-		if (credentialType !== 'insiderApi') throw new Error(`unexpected credential type ${credentialType}`);
-		const url = new URL(request.url);
-		for (const [key, value] of Object.entries(request.qs ?? {})) url.searchParams.set(key, String(value));
-		const headers: Record<string, string> = {
-			...(request.headers as Record<string, string>),
-			'X-PARTNER-NAME': String(credentials.partnerName).trim().toLowerCase(),
-			'X-REQUEST-TOKEN': credentials.requestToken,
-		};
-		let payload: string | undefined;
-		if (request.body !== undefined) {
-			payload = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-			headers['content-type'] ??= 'application/json';
-		}
-		flight.now++;
-		flight.max = Math.max(flight.max, flight.now);
-		const response = await fetch(url, { method: request.method ?? 'GET', headers, body: payload, signal: request.abortSignal as AbortSignal | undefined }).finally(
-			() => flight.now--,
-		);
-		requests.push({
-			method: request.method ?? 'GET',
-			url: url.toString(),
-			headers,
-			body: payload === undefined ? undefined : JSON.parse(payload),
-			bytes: payload === undefined ? 0 : Buffer.byteLength(payload),
-			status: response.status,
-		});
-		const responseHeaders = Object.fromEntries(response.headers.entries());
-		let body: unknown;
-		if (request.encoding === 'stream') {
-			body = Readable.fromWeb(response.body as any);
-		} else {
-			const text = await response.text();
-			body = text;
-			if (request.json && text) {
-				try {
-					body = JSON.parse(text);
-				} catch {
-					body = text;
-				}
-			}
-			if (request.json && text === '') body = undefined;
-		}
-		if (!request.ignoreHttpStatusErrors && response.status >= 400) throw new Error(`HTTP ${response.status}`);
-		return request.returnFullResponse ? { statusCode: response.status, headers: responseHeaders, body } : body;
-	};
-
-	const ctx = {
-		getInputData: () => items,
-		getNode: () => ({ ...NODE, parameters: stored }),
-		continueOnFail: () => options.continueOnFail ?? false,
-		getExecutionCancelSignal: () => options.signal,
-		getCredentials: async () => credentials,
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
-			const value = lookup(parametersOf(itemIndex), name);
-			if (value === undefined) {
-				if (fallback !== undefined) return fallback;
-				throw new Error(`Could not get parameter "${name}"`);
-			}
-			return value;
-		},
-		helpers: {
-			httpRequestWithAuthentication,
-			prepareBinaryData: async (data: Buffer | AsyncIterable<Uint8Array>, fileName?: string, mimeType?: string) => {
-				const chunks: Buffer[] = [];
-				if (Buffer.isBuffer(data)) chunks.push(data);
-				else for await (const chunk of data) chunks.push(Buffer.from(chunk));
-				const buffer = Buffer.concat(chunks);
-				return { data: buffer.toString('base64'), fileName, mimeType, fileSize: String(buffer.length) };
-			},
-		},
-	} as unknown as IExecuteFunctions;
-	return { ctx, requests, flight };
+/** The requests the credential signed that got an answer. */
+function requestsOf(ctx: FakeContext): RecordedRequest[] {
+	return ctx.calls.filter((call) => call.credentialType !== undefined && call.status !== undefined).map(recorded);
 }
 
 /** Runs the real node once; returns its first output and the requests it made. */
 export async function runNode(options: FakeOptions) {
-	const { ctx, requests, flight } = fakeContext(options);
+	const { ctx } = fakeContext(options);
 	const output = await new Insider().execute.call(ctx);
-	return { output: output[0], requests, maxInFlight: flight.max };
+	return { output: output[0], requests: requestsOf(ctx), maxInFlight: ctx.maxInFlight };
 }
 
 /** Runs the node expecting it to stop; returns the error. */
 export async function runNodeFailing(options: FakeOptions): Promise<any> {
-	const { ctx, requests } = fakeContext(options);
+	const { ctx } = fakeContext(options);
 	const error = await new Insider().execute.call(ctx).then(
 		() => undefined,
 		(failure: unknown) => failure,
 	);
 	if (!error) throw new Error('the node was expected to fail');
-	return Object.assign(error as object, { requests });
+	return Object.assign(error as object, { requests: requestsOf(ctx) });
 }

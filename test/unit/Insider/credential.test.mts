@@ -1,27 +1,22 @@
+import type { IDataObject } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { InsiderApi } from '../../../credentials/InsiderApi.credentials';
 import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
 import { credentials } from '../../../sandbox/insider.mts';
+import { resolveCredentialValue, signRequest } from '../../helpers/fakeContext.mts';
 
 let sandbox: Sandbox;
 let baseUrl: string;
-
-/** Evaluates one `={{ … }}` credential expression the way n8n does for plain JavaScript ones. */
-function evaluate(expression: string, values: Record<string, unknown>): string {
-	const body = expression.replace(/^=\{\{\s*/, '').replace(/\s*\}\}$/, '');
-	return String(new Function('$credentials', `return (${body});`)(values));
-}
 
 /** Sends the credential's own test request, signed by its own `authenticate` block. */
 async function credentialTest(values: Record<string, unknown>) {
 	const type = new InsiderApi();
 	const { request } = type.test;
-	const headers: Record<string, string> = { 'content-type': 'application/json' };
-	for (const [name, expression] of Object.entries(type.authenticate.properties.headers ?? {})) headers[name] = evaluate(String(expression), values);
-	const url = `${evaluate(String(request.baseURL), values)}${request.url}`;
-	const response = await fetch(url, { method: request.method, headers, body: JSON.stringify(request.body) });
-	return { status: response.status, headers, body: await response.json() };
+	const { headers } = await signRequest(type, values as IDataObject, { url: request.url ?? '', headers: { 'content-type': 'application/json' } });
+	const url = `${String(resolveCredentialValue(request.baseURL, values as IDataObject))}${request.url}`;
+	const response = await fetch(url, { method: request.method, headers: headers as Record<string, string>, body: JSON.stringify(request.body) });
+	return { status: response.status, headers: headers as Record<string, string>, body: await response.json() };
 }
 
 beforeAll(async () => {

@@ -1,19 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ILoadOptionsFunctions } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { Insider } from '../../../nodes/Insider/Insider.node';
-import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
 import { credentials } from '../../../sandbox/insider.mts';
 import { fakeContext, runNode, runNodeFailing } from './context.mts';
+import { useInsider } from './sandbox.mts';
 
-let sandbox: Sandbox;
-let baseUrl: string;
+const { baseUrl, state, configure } = await useInsider();
 
-const state = async () => (await (await fetch(`${baseUrl}/__sandbox/state`)).json()) as any;
-const configure = async (knobs: Record<string, unknown>) =>
-	await fetch(`${baseUrl}/__sandbox/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ knobs }) });
 const run = (parameters: any, items: any[] = [{}], extra: Record<string, unknown> = {}) => runNode({ baseUrl, credentials, items, parameters, ...extra });
 
 const seed = () => [
@@ -26,13 +22,7 @@ const seed = () => [
 	{ insider_id: 'iid-b', identifiers: { email: 'b@x.io' }, attributes: { name: 'Bob' }, events: [] },
 ];
 
-beforeAll(async () => {
-	sandbox = await startSandbox({ only: ['insider'], ports: 'random' });
-	baseUrl = sandbox.vendor('insider').url;
-});
-afterAll(async () => await sandbox.close());
 beforeEach(async () => {
-	await fetch(`${baseUrl}/__sandbox/reset`, { method: 'POST' });
 	await configure({ users: seed(), exportDelayMs: 30 });
 });
 

@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { MAX_REQUEST_BYTES } from '../../../nodes/Insider/transport';
-import { startSandbox, type Sandbox } from '../../../sandbox/index.mts';
 import { credentials } from '../../../sandbox/insider.mts';
 import { runNode, runNodeFailing } from './context.mts';
+import { useInsider } from './sandbox.mts';
 
-let sandbox: Sandbox;
-let baseUrl: string;
+const { sandbox, baseUrl, state, configure } = await useInsider();
 
-const state = async () => (await (await fetch(`${baseUrl}/__sandbox/state`)).json()) as any;
-const configure = async (knobs: Record<string, unknown>) =>
-	await fetch(`${baseUrl}/__sandbox/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ knobs }) });
 
 const autoMap = (options: Record<string, unknown> = {}) => ({ resource: 'user', operation: 'upsert', mappingMode: 'autoMap', options });
 const run = (items: any[], parameters: any = autoMap(), extra: Record<string, unknown> = {}) =>
 	runNode({ baseUrl, credentials: { ...credentials, partnerName: 'SandboxPartner ' }, items, parameters, ...extra });
 
-beforeAll(async () => {
-	sandbox = await startSandbox({ only: ['insider'], ports: 'random' });
-	baseUrl = sandbox.vendor('insider').url;
-});
-afterAll(async () => await sandbox.close());
-beforeEach(async () => {
-	await fetch(`${baseUrl}/__sandbox/reset`, { method: 'POST' });
-});
 
 describe('Insider upsert: request shape and mapping', () => {
 	it('signs with lowercase partner and token headers and sends one user per item in the service shape', async () => {
@@ -33,7 +21,8 @@ describe('Insider upsert: request shape and mapping', () => {
 		expect(requests).toHaveLength(1);
 		expect(requests[0].method).toBe('POST');
 		expect(requests[0].url).toBe(`${baseUrl}/api/user/v1/upsert`);
-		expect(requests[0].headers['X-PARTNER-NAME']).toBe('sandboxpartner');
+		expect(requests[0].headers['x-partner-name']).toBe('sandboxpartner');
+		expect(requests[0].headers['x-request-token']).toBe(credentials.requestToken);
 		expect(requests[0].headers['content-type']).toBe('application/json');
 		expect(requests[0].body).toEqual({
 			users: [

@@ -1,25 +1,15 @@
 import type { IHttpRequestOptions } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { SyneriseApi } from '../../../credentials/SyneriseApi.credentials';
 import { API_VERSION, REGION_HOSTS, syneriseBaseUrl } from '../../../nodes/Synerise/transport';
-import type { RunningVendor } from '../../../sandbox/core.mts';
-import { startVendor } from '../../../sandbox/core.mts';
-import { create, KEYS } from '../../../sandbox/synerise.mts';
+import { KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from './context.mts';
+import { useSynerise } from './sandbox.mts';
 
-let vendor: RunningVendor;
-beforeAll(async () => {
-	vendor = await startVendor(create());
-});
-afterAll(async () => await vendor.close());
-beforeEach(() => {
-	vendor.module.reset();
-	vendor.module.configure({ applyDelayMs: 0 });
-});
+const { vendor, state } = await useSynerise();
 
 const credential = new SyneriseApi();
-const state = () => vendor.module.state() as any;
 
 /** Calls preAuthentication with an httpRequest helper that records the request and does real HTTP. */
 async function preAuthenticate(data: Record<string, unknown>) {

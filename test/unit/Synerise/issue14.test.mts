@@ -1,28 +1,16 @@
 // Defects of #14 (Synerise): the delete route's two spellings, the inferred get routes and a phone lookup
 // that matches several profiles, writes reported as queued (node version 2), and trimmed list filters.
 import type { IDataObject, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { SyneriseApi } from '../../../credentials/SyneriseApi.credentials';
 import { DELETE_BY_CUSTOM_ID_SEGMENT, GET_BY_CUSTOM_ID_SEGMENT } from '../../../nodes/Synerise/transport';
 import { Synerise } from '../../../nodes/Synerise/Synerise.node';
-import type { RunningVendor } from '../../../sandbox/core.mts';
-import { startVendor } from '../../../sandbox/core.mts';
-import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from './context.mts';
+import { useSynerise } from './sandbox.mts';
 
-let vendor: RunningVendor;
-beforeAll(async () => {
-	vendor = await startVendor(create());
-});
-afterAll(async () => await vendor.close());
-beforeEach(() => {
-	vendor.module.reset();
-	vendor.module.configure({ applyDelayMs: 0 });
-});
+const { vendor, state, jwt: credential } = await useSynerise();
 
-const state = () => vendor.module.state() as any;
-const credential = () => ({ authMethod: 'jwt', apiKey: KEYS.full.apiKey, baseUrl: vendor.url });
 const paths = (run: ReturnType<typeof syneriseContext>) =>
 	run.ctx.calls.filter((call) => !call.url.includes('/login/')).map((call) => `${call.method} ${new URL(call.url).pathname}`);
 

@@ -1,24 +1,12 @@
 import type { IDataObject } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { LIST_WINDOW } from '../../../nodes/Synerise/transport';
-import type { RunningVendor } from '../../../sandbox/core.mts';
-import { startVendor } from '../../../sandbox/core.mts';
-import { create, KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from './context.mts';
+import { useSynerise } from './sandbox.mts';
 
-let vendor: RunningVendor;
-beforeAll(async () => {
-	vendor = await startVendor(create());
-});
-afterAll(async () => await vendor.close());
-beforeEach(() => {
-	vendor.module.reset();
-	vendor.module.configure({ applyDelayMs: 0 });
-});
+const { vendor, state, jwt: credential } = await useSynerise();
 
-const state = () => vendor.module.state() as any;
-const credential = () => ({ authMethod: 'jwt', apiKey: KEYS.full.apiKey, baseUrl: vendor.url });
 const paths = (run: ReturnType<typeof syneriseContext>) =>
 	run.ctx.calls.filter((call) => !call.url.includes('/login/')).map((call) => `${call.method} ${new URL(call.url).pathname}${new URL(call.url).search}`);
 

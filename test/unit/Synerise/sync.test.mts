@@ -1,30 +1,16 @@
 // The Sync option on Synerise's profile writes, against the sandbox, with both state stores: n8n's
 // deduplication table (a saved workflow's trigger run) and static data (a manual run).
 import type { IDataObject } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { RunningVendor } from '../../../sandbox/core.mts';
-import { startVendor } from '../../../sandbox/core.mts';
-import { create, KEYS } from '../../../sandbox/synerise.mts';
 import type { SyncStore } from '../../helpers/syncState.mts';
 import { nodeState, SYNC_STORES } from '../../helpers/syncState.mts';
 import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
 import { MISSING_NOT_REPORTED } from '../../../nodes/shared/sync';
 import { autoMapped, runNodeOutputs, syneriseContext } from './context.mts';
+import { useSynerise } from './sandbox.mts';
 
-let vendor: RunningVendor;
-beforeAll(async () => {
-	vendor = await startVendor(create());
-});
-afterAll(async () => await vendor.close());
-beforeEach(() => {
-	vendor.module.reset();
-	vendor.module.configure({ applyDelayMs: 0 });
-	vendor.setFaults({ error5xxRate: 0, rate429: 0, routes: [] });
-});
-
-const state = () => vendor.module.state() as any;
-const jwt = () => ({ authMethod: 'jwt', apiKey: KEYS.full.apiKey, baseUrl: vendor.url });
+const { state, jwt } = await useSynerise();
 
 
 /** A workflow's node across runs: the same state store every run, as n8n keeps it. */

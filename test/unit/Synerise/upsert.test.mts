@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { jsonBytes } from '../../../nodes/shared/chunk';
 import { MAX_BATCH_BYTES, MAX_PROFILES_PER_BATCH } from '../../../nodes/Synerise/transport';
-import type { RunningVendor } from '../../../sandbox/core.mts';
-import { startVendor } from '../../../sandbox/core.mts';
-import { create, KEYS } from '../../../sandbox/synerise.mts';
+import { KEYS } from '../../../sandbox/synerise.mts';
 import { autoMapped, runNode, syneriseContext } from './context.mts';
+import { useSynerise } from './sandbox.mts';
 
-let vendor: RunningVendor;
-beforeAll(async () => {
-	vendor = await startVendor(create());
-});
-afterAll(async () => await vendor.close());
-beforeEach(() => {
-	vendor.module.reset();
-	vendor.module.configure({ applyDelayMs: 0 });
-	vendor.setFaults({ error5xxRate: 0, rate429: 0, routes: [] });
-});
+const { vendor, state, jwt } = await useSynerise();
 
-const state = () => vendor.module.state() as any;
-const jwt = () => ({ authMethod: 'jwt', apiKey: KEYS.full.apiKey, baseUrl: vendor.url });
 const batchCalls = (run: ReturnType<typeof syneriseContext>) => run.ctx.calls.filter((call) => call.url.endsWith('/v4/clients/batch'));
 
 describe('Synerise Create or Update (batch)', () => {

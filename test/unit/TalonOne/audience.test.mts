@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { fakeContext, runNode } from './context.mts';
-import type { TalonSandbox } from './sandbox.mts';
-import { memberships, startTalon, talon } from './sandbox.mts';
+import { memberships, talon, useTalon } from './sandbox.mts';
 
-let sandbox: TalonSandbox;
-
-beforeAll(async () => {
-	sandbox = await startTalon();
-});
-afterAll(async () => {
-	await sandbox.vendor.close();
-});
-beforeEach(async () => {
-	await sandbox.reset();
-});
+const { sandbox } = await useTalon();
 
 const audience = (operation: string, extra: Record<string, unknown> = {}) => ({
 	resource: 'audience',

@@ -1,42 +1,18 @@
-import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { TalonOneCdpApi } from '../../../credentials/TalonOneCdpApi.credentials';
 import { talonErrorMessage } from '../../../nodes/TalonOne/transport';
+import { signRequest } from '../../helpers/fakeContext.mts';
 import { fakeContext, runNode } from './context.mts';
-import type { TalonSandbox } from './sandbox.mts';
-import { startTalon, talon } from './sandbox.mts';
+import { talon, useTalon } from './sandbox.mts';
 
-let sandbox: TalonSandbox;
-
-beforeAll(async () => {
-	sandbox = await startTalon();
-});
-afterAll(async () => {
-	await sandbox.vendor.close();
-});
-beforeEach(async () => {
-	await sandbox.reset();
-});
+const { sandbox } = await useTalon();
 
 const credential = new TalonOneCdpApi();
 
 /** The headers n8n would send for these credential fields, through the credential's own `authenticate`. */
 async function signedHeaders(data: Record<string, string>): Promise<Record<string, string>> {
-	const authenticate = credential.authenticate as unknown;
-	if (typeof authenticate === 'function') {
-		const signed = await (authenticate as (c: IDataObject, o: IHttpRequestOptions) => Promise<IHttpRequestOptions>).call(
-			credential,
-			data,
-			{ url: '/', headers: {} },
-		);
-		return signed.headers as Record<string, string>;
-	}
-	const fill = (template: string) =>
-		template.replace(/^=/, '').replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, name) => data[name] ?? '');
-	const headers: Record<string, string> = {};
-	for (const [name, value] of Object.entries((authenticate as any).properties.headers ?? {})) headers[name] = fill(String(value));
-	return headers;
+	return (await signRequest(credential, data, { url: '/', headers: {} })).headers as Record<string, string>;
 }
 
 /**

@@ -2,28 +2,15 @@
 // current members; the node adds the new ones and removes the ones it added before that are gone, keeping
 // the member lists in the node's static data across runs.
 import type { IDataObject } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { MIRROR_STATE_KEY } from '../../../nodes/TalonOne/helpers/audienceMirror';
 import { TalonOne } from '../../../nodes/TalonOne/TalonOne.node';
 import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
-import type { TalonSandbox } from './sandbox.mts';
-import { memberships, startTalon, talon } from './sandbox.mts';
+import { memberships, talon, useTalon } from './sandbox.mts';
 
-let sandbox: TalonSandbox;
-let audiences: number[];
-
-beforeAll(async () => {
-	sandbox = await startTalon();
-});
-afterAll(async () => {
-	await sandbox.vendor.close();
-});
-beforeEach(async () => {
-	await sandbox.reset();
-	audiences = await sandbox.seedAudiences(['a1', 'a2']);
-});
+const { sandbox, audiences } = await useTalon(['a1', 'a2']);
 
 const MIRROR = {
 	resource: 'customerProfile',

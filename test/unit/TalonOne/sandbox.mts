@@ -1,4 +1,6 @@
 // Starts the Talon.One fake in-process for unit tests and seeds audiences through its own API.
+import { afterAll, beforeEach } from 'vitest';
+
 import type { RunningVendor } from '../../../sandbox/core.mts';
 import { startVendor } from '../../../sandbox/core.mts';
 import * as talon from '../../../sandbox/talonOne.mts';
@@ -62,6 +64,23 @@ export async function startTalon(): Promise<TalonSandbox> {
 			return numeric;
 		},
 	};
+}
+
+/**
+ * The set-up of a Talon.One test file: starts the sandbox (closed after the file), resets it before each
+ * test and seeds these audiences; `audiences` holds their numeric IDs, refilled in place before each test.
+ */
+export async function useTalon(seed: string[] = []): Promise<{ sandbox: TalonSandbox; audiences: number[] }> {
+	const sandbox = await startTalon();
+	const audiences: number[] = [];
+	afterAll(async () => {
+		await sandbox.vendor.close();
+	});
+	beforeEach(async () => {
+		await sandbox.reset();
+		audiences.splice(0, audiences.length, ...(seed.length > 0 ? await sandbox.seedAudiences(seed) : []));
+	});
+	return { sandbox, audiences };
 }
 
 export function memberships(state: any, profileId: string): number[] {

@@ -2,29 +2,16 @@
 // against the sandbox, with both state stores: n8n's deduplication table (a saved workflow's trigger run)
 // and static data (a manual run).
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { SYNC_OUTPUTS } from '../../../nodes/shared/sync';
 import { TalonOne } from '../../../nodes/TalonOne/TalonOne.node';
 import type { FakeContextOptions } from '../../helpers/fakeContext.mts';
 import { fakeContext } from '../../helpers/fakeContext.mts';
 import { FakeDeduplication } from '../../helpers/fakeDeduplication.mts';
-import type { TalonSandbox } from './sandbox.mts';
-import { memberships, startTalon, talon } from './sandbox.mts';
+import { memberships, talon, useTalon } from './sandbox.mts';
 
-let sandbox: TalonSandbox;
-let audiences: number[];
-
-beforeAll(async () => {
-	sandbox = await startTalon();
-});
-afterAll(async () => {
-	await sandbox.vendor.close();
-});
-beforeEach(async () => {
-	await sandbox.reset();
-	audiences = await sandbox.seedAudiences(['a1', 'a2', 'a3']);
-});
+const { sandbox, audiences } = await useTalon(['a1', 'a2', 'a3']);
 
 type Store = 'database' | 'staticData';
 

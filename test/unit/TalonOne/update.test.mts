@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { fakeContext, runNode } from './context.mts';
-import type { TalonSandbox } from './sandbox.mts';
-import { memberships, startTalon, talon } from './sandbox.mts';
+import { memberships, talon, useTalon } from './sandbox.mts';
 
-let sandbox: TalonSandbox;
-let audiences: number[];
-
-beforeAll(async () => {
-	sandbox = await startTalon();
-});
-afterAll(async () => {
-	await sandbox.vendor.close();
-});
-beforeEach(async () => {
-	await sandbox.reset();
-	audiences = await sandbox.seedAudiences(['a1', 'a2', 'a3']);
-});
+const { sandbox, audiences } = await useTalon(['a1', 'a2', 'a3']);
 
 const params = (extra: Record<string, unknown> = {}) => ({
 	resource: 'customerProfile',

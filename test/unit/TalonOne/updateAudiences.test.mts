@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { splitChange } from '../../../nodes/TalonOne/helpers/membershipChanges';
 import { MAX_AUDIENCE_CHANGES_PER_REQUEST, MAX_ISOLATION_REQUESTS } from '../../../nodes/TalonOne/transport';
 import { routesToErrorOutput } from '../../helpers/errorOutput.mts';
 import { fakeContext, runNode } from './context.mts';
-import type { TalonSandbox } from './sandbox.mts';
-import { memberships, startTalon } from './sandbox.mts';
+import { memberships, useTalon } from './sandbox.mts';
 
-let sandbox: TalonSandbox;
-let audiences: number[];
-
-beforeAll(async () => {
-	sandbox = await startTalon();
-});
-afterAll(async () => {
-	await sandbox.vendor.close();
-});
-beforeEach(async () => {
-	await sandbox.reset();
-	audiences = await sandbox.seedAudiences(Array.from({ length: 20 }, (_, i) => `aud-${i + 1}`));
-});
+const { sandbox, audiences } = await useTalon(Array.from({ length: 20 }, (_, i) => `aud-${i + 1}`));
 
 const params = (extra: Record<string, unknown> = {}) => ({
 	resource: 'customerProfile',

@@ -7,7 +7,7 @@
 // Both times nothing that identifies a bad item reaches the sandbox (checked on the wire and in the
 // sandbox's own request counters), unless the case is about a download that has to be fetched to be judged.
 import { expect } from 'vitest';
-import type { ICredentialType, IDataObject, INodeType } from 'n8n-workflow';
+import type { IDataObject, INodeType } from 'n8n-workflow';
 
 import { routesToErrorOutput } from '../../helpers/errorOutput.mts';
 import { SandboxControl } from '../../../sandbox/control.mts';
@@ -62,7 +62,6 @@ export interface BadInputCase {
 export interface VendorRig {
 	node: () => INodeType;
 	nodeType: string;
-	credentialTypes: ICredentialType[];
 	credentials: () => Record<string, IDataObject>;
 	vendor: () => RunningVendor;
 	/** Restores the sandbox to a clean, fast state between runs. */
@@ -81,7 +80,6 @@ async function run(rig: VendorRig, testCase: BadInputCase, continueOnFail: boole
 	const result = await runNodeSpec({
 		node: rig.node(),
 		nodeType: rig.nodeType,
-		credentialTypes: rig.credentialTypes,
 		credentials: rig.credentials(),
 		params: { ...rig.baseParams, ...testCase.params },
 		items: testCase.items as IDataObject[],

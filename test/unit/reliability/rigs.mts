@@ -1,6 +1,6 @@
 // One rig per vendor for the reliability tests: the node, its credential types, and a sandbox started
 // in-process (time-scaled where the vendor's tasks and windows would make tests slow).
-import type { ICredentialType, IDataObject, INodeType } from 'n8n-workflow';
+import type { IDataObject, INodeType } from 'n8n-workflow';
 
 import type { FaultConfig } from '../../../sandbox/core.mts';
 import type { Sandbox, VendorName } from '../../../sandbox/index.mts';
@@ -11,7 +11,6 @@ export interface RigSpec {
 	vendor: VendorName;
 	node: () => INodeType;
 	nodeType: string;
-	credentialTypes: ICredentialType[];
 	/** Credential data per credential type, given the sandbox's known keys and the vendor's base URL. */
 	credentials: (known: Record<string, unknown>, baseUrl: string) => Record<string, IDataObject>;
 	timeScale?: number;
@@ -29,7 +28,6 @@ export async function startRig(spec: RigSpec): Promise<VendorRig & { sandbox: Sa
 		sandbox,
 		node: spec.node,
 		nodeType: spec.nodeType,
-		credentialTypes: spec.credentialTypes,
 		credentials: () => spec.credentials(sandbox.credentials[spec.vendor] ?? {}, vendor().url),
 		vendor,
 		baseParams: spec.baseParams,

@@ -1,7 +1,6 @@
 // Bad-input catalogue, Batch (issue #9): profile create-or-update and delete through the real node `execute`.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
-import { BatchApi } from '../../../../credentials/BatchApi.credentials';
 import { Batch } from '../../../../nodes/Batch/Batch.node';
 import type { BadInputCase, VendorRig } from '../catalogue.mts';
 import { checkCase } from '../catalogue.mts';
@@ -13,7 +12,6 @@ beforeAll(async () => {
 		vendor: 'batch',
 		node: () => new Batch(),
 		nodeType: 'n8n-nodes-customer-profiles.batch',
-		credentialTypes: [new BatchApi()],
 		credentials: (known, baseUrl) => ({ batchApi: { ...known, baseUrl } }),
 		knobs: { gdprDelayMs: 0, visibilityDelayMs: 0, sendRetryAfter: false },
 		baseParams: {

@@ -1,8 +1,6 @@
 // Bad-input catalogue, Crescendo Lab (issue #9): import and export through the real node `execute`.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
-import { CrescendoLabApi } from '../../../../credentials/CrescendoLabApi.credentials';
-import { CrescendoLabMaacApi } from '../../../../credentials/CrescendoLabMaacApi.credentials';
 import { CrescendoLab } from '../../../../nodes/CrescendoLab/CrescendoLab.node';
 import { MAX_IMPORT_BODY_BYTES } from '../../../../nodes/CrescendoLab/transport';
 import { SandboxControl } from '../../../../sandbox/control.mts';
@@ -21,7 +19,6 @@ beforeAll(async () => {
 		vendor: 'crescendoLab',
 		node: () => new CrescendoLab(),
 		nodeType: 'n8n-nodes-customer-profiles.crescendoLab',
-		credentialTypes: [new CrescendoLabApi(), new CrescendoLabMaacApi()],
 		credentials: (known, baseUrl) => ({
 			crescendoLabApi: { ...known, baseUrl },
 			crescendoLabMaacApi: { ...maacCredentials, baseUrl },

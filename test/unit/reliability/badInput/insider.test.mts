@@ -1,7 +1,6 @@
 // Bad-input catalogue, Insider (issue #9): user upsert and export download through the real node `execute`.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
-import { InsiderApi } from '../../../../credentials/InsiderApi.credentials';
 import { Insider } from '../../../../nodes/Insider/Insider.node';
 import { MAX_REQUEST_BYTES } from '../../../../nodes/Insider/transport';
 import { SandboxControl } from '../../../../sandbox/control.mts';
@@ -16,7 +15,6 @@ beforeAll(async () => {
 		vendor: 'insider',
 		node: () => new Insider(),
 		nodeType: 'n8n-nodes-customer-profiles.insider',
-		credentialTypes: [new InsiderApi()],
 		credentials: (data, baseUrl) => ({ insiderApi: { ...data, baseUrl } }),
 		timeScale: 0.01,
 		knobs: { staticFiles: {}, fail500: 0, failEdge: 0, applyDelayMs: 0 },

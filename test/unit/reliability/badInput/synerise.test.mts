@@ -2,7 +2,6 @@
 // through the real node `execute`, logging in with the sandbox's key (JWT) as n8n would.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
-import { SyneriseApi } from '../../../../credentials/SyneriseApi.credentials';
 import { MAX_BATCH_BYTES } from '../../../../nodes/Synerise/transport';
 import { Synerise } from '../../../../nodes/Synerise/Synerise.node';
 import type { BadInputCase, VendorRig } from '../catalogue.mts';
@@ -18,7 +17,6 @@ beforeAll(async () => {
 		vendor: 'synerise',
 		node: () => new Synerise(),
 		nodeType: 'n8n-nodes-customer-profiles.synerise',
-		credentialTypes: [new SyneriseApi()],
 		credentials: (known, baseUrl) => ({ syneriseApi: { ...known, baseUrl, token: '' } }),
 		timeScale: 0.01,
 		knobs: { applyDelayMs: 1500, ratePerSecond: 0, batchInvalidItems: 'drop', rejectEmailDomains: [] },
@@ -37,7 +35,6 @@ async function seedProfiles(): Promise<void> {
 	const seeded = await runNodeSpec({
 		node: rig.node(),
 		nodeType: rig.nodeType,
-		credentialTypes: rig.credentialTypes,
 		credentials: rig.credentials(),
 		params: rig.baseParams!,
 		items: [{ email: 'ann@example.com' }, { email: 'bo@example.com' }],

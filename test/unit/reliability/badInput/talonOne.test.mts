@@ -2,7 +2,6 @@
 // real node `execute`.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
-import { TalonOneCdpApi } from '../../../../credentials/TalonOneCdpApi.credentials';
 import { TalonOne } from '../../../../nodes/TalonOne/TalonOne.node';
 import type { BadInputCase, VendorRig } from '../catalogue.mts';
 import { checkCase } from '../catalogue.mts';
@@ -14,7 +13,6 @@ beforeAll(async () => {
 		vendor: 'talonOne',
 		node: () => new TalonOne(),
 		nodeType: 'n8n-nodes-customer-profiles.talonOne',
-		credentialTypes: [new TalonOneCdpApi()],
 		credentials: (known, baseUrl) => ({ talonOneCdpApi: { ...known, baseUrl } }),
 		knobs: { requestsPerSecond: 60, burst: 60, profileLatencyMs: 0, profileOverlapStatus: null },
 		baseParams: {
