@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { BulkEntry, BulkOptions, BulkSending, ChoosingBulkOptions, EntryOutcome } from './bulk';
 import { runBulk } from './bulk';
@@ -215,6 +216,16 @@ export async function runSync<P>(
 	if (!settings.changedOnly && !settings.dryRun && !settings.fullSnapshot) return (await runBulk(ctx, itemCount, options)).results.output();
 	// One run of this node's sync at a time: an overlapping one is refused before anything is sent.
 	const lock = await acquireSyncLock(ctx, tracking.stateKey);
+	const { refusal } = lock;
+	if (refusal) {
+		if (!ctx.continueOnFail()) throw refusal;
+		// On Error: Continue: every item fails with the refusal (nothing sent, nothing remembered).
+		const failEach = (itemIndex: number) => {
+			throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${refusal.message}`, { itemIndex, description: refusal.description ?? undefined });
+		};
+		const refused = (await runBulk(ctx, itemCount, { ...options, prepare: failEach } as BulkOptions<P>)).results.output();
+		return settings.fullSnapshot ? [...refused, []] : refused;
+	}
 	try {
 		return await syncRun(ctx, itemCount, tracking, options, settings);
 	} finally {

@@ -24,6 +24,8 @@ const ENTRIES = { mode: 'entries' } as const;
 const SEP = '\u001f';
 
 export interface SyncLock {
+	/** Why this run may not sync (another run holds the lock); the run must send nothing. */
+	refusal?: NodeOperationError;
 	release(): Promise<void>;
 }
 
@@ -42,8 +44,8 @@ function databaseHelpers(ctx: IExecuteFunctions, stateKey: string): Deduplicatio
 }
 
 /**
- * Takes the node's sync lock, or throws a NodeOperationError saying another run holds it (before anything is
- * sent). Runs whose state is in static data (manual runs) are not locked: n8n runs one manual execution of a
+ * Takes the node's sync lock, or answers with the refusal (a NodeOperationError saying another run holds it),
+ * before anything is sent. Runs whose state is in static data (manual runs) are not locked: n8n runs one manual execution of a
  * workflow at a time from the editor, and static data is saved only by production runs.
  */
 export async function acquireSyncLock(ctx: IExecuteFunctions, stateKey: string, now = Date.now()): Promise<SyncLock> {
@@ -58,13 +60,14 @@ export async function acquireSyncLock(ctx: IExecuteFunctions, stateKey: string, 
 		// The holder's newest key is the bucket it started in (the window of keys reaches back from there).
 		const newest = keys.findIndex((key) => held.has(key));
 		const started = new Date((Math.floor(now / LOCK_BUCKET_MS) - newest) * LOCK_BUCKET_MS);
-		throw new NodeOperationError(
+		const refusal = new NodeOperationError(
 			ctx.getNode(),
 			`Another execution of this workflow is running this node's sync (it started at about ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC), so this run sent nothing`,
 			{
 				description: `Two syncs of one node at once could lose a change. Let the other execution finish, or schedule the sync less often than it takes to run. If that execution was stopped without finishing (n8n was killed), the node is free again ${(LOCK_HOLD_BUCKETS * LOCK_BUCKET_MS) / 3_600_000} hours after it started, or at once after a run of Reset Sync State.`,
 			},
 		);
+		return { refusal, release: async () => {} };
 	}
 	return {
 		release: async () => {

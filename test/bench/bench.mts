@@ -14,6 +14,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { writeChartsFromFile, type BenchRow } from './charts.mts';
 import { engineOverhead } from './engine.mts';
+import { SYNC_CASES, type VendorCase } from '../e2e/syncCases.mts';
 import { syncStateFigures } from './syncState.mts';
 import { executeMeasured, type MeasuredRun } from './n8nProcess.mts';
 import { bulkNode, httpRequestNode, naiveTarget, profileCode, workflow, type BulkVendor } from './workloads.mts';
@@ -414,6 +415,84 @@ async function scenario7(): Promise<void> {
 	});
 }
 
+// ---- scenario 7, the other vendors: the same three runs on each sync operation of test/e2e/syncCases.mts ----
+
+/** Profiles per vendor: Talon.One takes one request per profile (no batch endpoint), so it syncs fewer. */
+const s7Size = (vendor: VendorCase) => (vendor.vendor === 'talonOne' ? Math.min(SIZES.resync, 10_000) : SIZES.resync);
+
+function scenario7VendorWorkflows(): any[] {
+	return Object.values(SYNC_CASES).flatMap((vendor) =>
+		Array.from({ length: reps }, (_, pair) => {
+			const code = `const state = $getWorkflowStaticData('global');
+state.run = (state.run || 0) + 1;
+const changed = state.run >= 3;
+const row = ${vendor.row.toString()};
+const out = new Array(${s7Size(vendor)});
+for (let i = 0; i < out.length; i++) out[i] = { json: row(i, changed && i % 100 === 0 ? 'gold' : 'silver') };
+return out;`;
+			// The vendor's documented pace, not the e2e tests' quick one.
+			const parameters = { ...vendor.node.parameters, ...(vendor.vendor === 'crescendoLab' ? { options: {} } : {}), sync: { send: 'changed', changedFieldsOnly: true } };
+			return workflow(`s7-${vendor.vendor}${pair}`, code, [{ name: 'Sync', ...vendor.node, parameters }]);
+		}),
+	);
+}
+
+async function scenario7Vendors(): Promise<void> {
+	for (const vendor of Object.values(SYNC_CASES)) {
+		if (!sandbox.vendors[vendor.vendor]) continue;
+		const size = s7Size(vendor);
+		const writes = async () =>
+			Object.entries((await sandbox.control(vendor.vendor).stats()).byRoute)
+				.filter(([route]) => /^(POST|PUT|PATCH) /.test(route) && route.includes(vendor.writeRoute))
+				.reduce((sum, [, count]) => sum + count, 0);
+		const first: number[] = [];
+		const second: number[] = [];
+		const third: number[] = [];
+		const requests: Array<{ first: number; second: number; third: number }> = [];
+		const problems: string[] = [];
+		for (let pair = 0; pair < reps; pair++) {
+			await sandbox.control(vendor.vendor).reset();
+			const run1 = await execute(`s7-${vendor.vendor}${pair}`, { timeoutMs: 60 * 60_000 });
+			const r1 = await writes();
+			const run2 = await execute(`s7-${vendor.vendor}${pair}`);
+			const r2 = (await writes()) - r1;
+			const run3 = await execute(`s7-${vendor.vendor}${pair}`);
+			const r3 = (await writes()) - r1 - r2;
+			first.push(nodeMs(run1, 'Sync'));
+			second.push(nodeMs(run2, 'Sync'));
+			third.push(nodeMs(run3, 'Sync'));
+			requests.push({ first: r1, second: r2, third: r3 });
+			if (!outputs(run3, 'Sync')) {
+				problems.push(describeFailure(run3, 'Sync'));
+				continue;
+			}
+			const items = run3.run.items('Sync');
+			const sent = items.flatMap((item, index) => (item.json.syncStatus === 'unchanged' ? [] : [{ index, fields: JSON.stringify(item.json.changedFields) }]));
+			const exact = sent.length === Math.ceil(size / 100) && sent.every(({ index, fields }) => index % 100 === 0 && fields === JSON.stringify([vendor.tierField]));
+			if (!exact) problems.push(`third run sent ${sent.length} (expected ${Math.ceil(size / 100)}), first: ${JSON.stringify(sent[0])}`);
+			if (r2 !== 0) problems.push(`identical rerun sent ${r2} requests`);
+		}
+		raw[`s7-${vendor.vendor}`] = { first, second, third, requests, problems };
+		const f = median(first);
+		rows.push({
+			scenario: `7 ${vendor.vendor} sync: ${size.toLocaleString('en-US')} profiles, identical second run`,
+			figure: `${seconds(median(second))}, ${median(requests.map((x) => x.second))} requests`,
+			baseline: `first run ${seconds(f)}, ${median(requests.map((x) => x.first))} requests`,
+			ratio: `${((median(second) / f) * 100).toFixed(1)} %`,
+			target: '0 requests, ≤ 10 %',
+			notes: problems.length ? problems.join('; ') : undefined,
+		});
+		rows.push({
+			scenario: `7 ${vendor.vendor} sync: 1 % of ${size.toLocaleString('en-US')} changed in one field`,
+			figure: `${seconds(median(third))}, ${median(requests.map((x) => x.third))} requests`,
+			baseline: `first run ${seconds(f)}`,
+			ratio: `${((median(third) / f) * 100).toFixed(1)} %`,
+			target: 'exactly the 1 %, with only that field',
+			notes: problems.length ? problems.join('; ') : `checked: only the changed profiles, changedFields = ["${vendor.tierField}"]`,
+		});
+	}
+}
+
 // ---- scenario 6: Insider profile reads against the quota ---------------------------------------------------
 
 /** Event types each read asks for: Insider charges by them (§0), so the read costs more than one unit. */
@@ -508,6 +587,7 @@ async function main(): Promise<void> {
 			...(only.has(4) && sandbox.vendors.batch ? scenario4Workflows() : []),
 			...(only.has(6) && sandbox.vendors.insider ? scenario6Workflows() : []),
 			...(only.has(7) && sandbox.vendors.synerise ? scenario7Workflows() : []),
+			...(only.has(7) ? scenario7VendorWorkflows() : []),
 		];
 		if (workflows.length) await n8n.importWorkflows(workflows);
 		if (only.has(1)) await scenario1();
@@ -529,6 +609,7 @@ async function main(): Promise<void> {
 		}
 		if (only.has(6) && sandbox.vendors.insider) await scenario6();
 		if (only.has(7) && sandbox.vendors.synerise) await scenario7();
+		if (only.has(7)) await scenario7Vendors();
 		if (only.has(8)) {
 			const figures = await syncStateFigures(SIZES.syncKeys);
 			raw.s8 = figures;

@@ -78,7 +78,9 @@ describe('Sync lock (database store)', () => {
 		const keys = state.deduplication.workflowHashes.size;
 		expect(keys).toBe(LOCK_HOLD_BUCKETS + 1);
 		// Ten minutes later the look covers one bucket the holder has not recorded.
-		await expect(acquireSyncLock(lockContext(state), 'lockedSync', now + LOCK_BUCKET_MS)).rejects.toThrow(/started at about 2026-01-01 12:00 UTC/);
+		const refused = await acquireSyncLock(lockContext(state), 'lockedSync', now + LOCK_BUCKET_MS);
+		expect(refused.refusal).toBeInstanceOf(NodeOperationError);
+		expect(refused.refusal?.message).toMatch(/started at about 2026-01-01 12:00 UTC/);
 		expect(state.deduplication.workflowHashes.size).toBe(keys);
 		await held.release();
 		await (await acquireSyncLock(lockContext(state), 'lockedSync', now + LOCK_BUCKET_MS)).release();
@@ -89,20 +91,43 @@ describe('Sync lock (database store)', () => {
 		const state = nodeState('database');
 		const now = Date.UTC(2026, 0, 1, 12, 0);
 		await acquireSyncLock(lockContext(state), 'lockedSync', now); // never released: n8n was killed
-		await expect(acquireSyncLock(lockContext(state), 'lockedSync', now + LOCK_HOLD_BUCKETS * LOCK_BUCKET_MS)).rejects.toThrow(NodeOperationError);
-		await (await acquireSyncLock(lockContext(state), 'lockedSync', now + (LOCK_HOLD_BUCKETS + 1) * LOCK_BUCKET_MS)).release();
+		expect((await acquireSyncLock(lockContext(state), 'lockedSync', now + LOCK_HOLD_BUCKETS * LOCK_BUCKET_MS)).refusal).toBeDefined();
+		const later = await acquireSyncLock(lockContext(state), 'lockedSync', now + (LOCK_HOLD_BUCKETS + 1) * LOCK_BUCKET_MS);
+		expect(later.refusal).toBeUndefined();
+		await later.release();
 
 		const stuck = nodeState('database');
 		await acquireSyncLock(lockContext(stuck), 'lockedSync');
-		await expect(acquireSyncLock(lockContext(stuck), 'lockedSync')).rejects.toThrow(NodeOperationError);
+		expect((await acquireSyncLock(lockContext(stuck), 'lockedSync')).refusal).toBeDefined();
 		await resetSyncState(lockContext(stuck), 'lockedSync');
-		await (await acquireSyncLock(lockContext(stuck), 'lockedSync')).release();
+		expect((await acquireSyncLock(lockContext(stuck), 'lockedSync')).refusal).toBeUndefined();
 	});
 
 	it('locks each node on its own: another state key is not blocked', async () => {
 		const state = nodeState('database');
 		const held = await acquireSyncLock(lockContext(state), 'lockedSync');
-		await (await acquireSyncLock(lockContext(state), 'otherSync')).release();
+		expect((await acquireSyncLock(lockContext(state), 'otherSync')).refusal).toBeUndefined();
+		await held.release();
+	});
+
+	it('with On Error: Continue, a refused run fails every item with the refusal, in input order, and sends nothing', async () => {
+		const state = nodeState('database');
+		const held = await acquireSyncLock(lockContext(state), 'lockedSync');
+		const sent: string[] = [];
+		const ctx = fakeContext({ items: people('gold') as unknown as IDataObject[], params: { sync: CHANGED }, ...state.context, continueOnFail: true });
+		const output = await runSync<Payload>(ctx, 2, tracking, {
+			prepare: (itemIndex) => people('gold')[itemIndex],
+			limits: { maxUnits: 100 },
+			send: async (batch: Array<BulkEntry<Payload>>) => {
+				sent.push(...batch.map((entry) => entry.payload.key));
+				return batch.map((entry) => ({ json: { key: entry.payload.key } }));
+			},
+		});
+		expect(sent).toEqual([]);
+		expect(output[0].map((item) => [item.pairedItem, String(item.json.error)])).toEqual([
+			[{ item: 0 }, expect.stringMatching(/^Item 0: Another execution of this workflow is running this node's sync/)],
+			[{ item: 1 }, expect.stringMatching(/^Item 1: Another execution of this workflow is running this node's sync/)],
+		]);
 		await held.release();
 	});
 
@@ -126,7 +151,7 @@ describe.each(['staticData'] as SyncStore[])('Sync lock (%s store)', (kind) => {
 	it('is not taken for manual runs, whose state n8n does not save', async () => {
 		const state = nodeState(kind);
 		const held = await acquireSyncLock(lockContext(state), 'lockedSync');
-		await (await acquireSyncLock(lockContext(state), 'lockedSync')).release();
+		expect((await acquireSyncLock(lockContext(state), 'lockedSync')).refusal).toBeUndefined();
 		await held.release();
 	});
 });
