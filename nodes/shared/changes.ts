@@ -292,35 +292,34 @@ export class DeduplicationChangeStore implements ChangeStore {
 
   constructor(private readonly helpers: DeduplicationHelpers) {}
 
-  async known(keys: ChangeKey[]): Promise<boolean[]> {
+  /** One check-and-record of the keys' texts: which were held, and which the check has just recorded. */
+  private async check(keys: ChangeKey[]): Promise<{ held: boolean[]; recorded: string[] }> {
     const texts = keys.map(keyText);
     const unique = [...new Set(texts)];
-    if (unique.length === 0) return [];
+    if (unique.length === 0) return { held: [], recorded: [] };
     const answer = await this.helpers.checkProcessedAndRecord(
       unique,
       "node",
       ENTRIES,
     );
-    this.recordedUnknownKeys = answer.new.length > 0;
-    this.lookupRecorded = answer.new as string[];
     const processed = new Set(answer.processed.map(String));
-    return texts.map((text) => processed.has(text));
+    return { held: texts.map((text) => processed.has(text)), recorded: answer.new as string[] };
+  }
+
+  async known(keys: ChangeKey[]): Promise<boolean[]> {
+    const { held, recorded } = await this.check(keys);
+    if (keys.length === 0) return held;
+    this.recordedUnknownKeys = recorded.length > 0;
+    this.lookupRecorded = recorded;
+    return held;
   }
 
   async probe(keys: ChangeKey[]): Promise<boolean[]> {
-    const texts = keys.map(keyText);
-    const unique = [...new Set(texts)];
-    if (unique.length === 0) return [];
-    const answer = await this.helpers.checkProcessedAndRecord(
-      unique,
-      "node",
-      ENTRIES,
-    );
+    const { held, recorded } = await this.check(keys);
     // The helper records what it is asked about: a probe takes that back at once.
-    if (answer.new.length > 0)
-      await this.helpers.removeProcessed(answer.new as string[], "node", ENTRIES);
-    const processed = new Set(answer.processed.map(String));
-    return texts.map((text) => processed.has(text));
+    if (recorded.length > 0)
+      await this.helpers.removeProcessed(recorded, "node", ENTRIES);
+    return held;
   }
 
   async retain(kept: Map<string, ChangeKey[]>, added: ChangeKey[], dropUnkept: boolean): Promise<void> {

@@ -366,39 +366,46 @@ function scenario7Workflows(): any[] {
 	});
 }
 
-async function scenario7(): Promise<void> {
+/** What one vendor's scenario 7 measures: its workflows, how its writes are counted, and what run 3 must send. */
+interface S7Spec {
+	label: string;
+	workflowId: (pair: number) => string;
+	size: number;
+	reset: () => Promise<void>;
+	writes: () => Promise<number>;
+	/** The problem with run 3's output, if any (it must send exactly the 1 %, with only the changed field). */
+	checkThird: (run: MeasuredRun) => string | undefined;
+	field: string;
+}
+
+/** Three runs per pair (first, identical, 1 % changed) and the two rows of figures. */
+async function measureScenario7(spec: S7Spec): Promise<void> {
 	const first: number[] = [];
 	const second: number[] = [];
 	const third: number[] = [];
 	const requests: Array<{ first: number; second: number; third: number }> = [];
 	const problems: string[] = [];
-	const batchCalls = async () => (await sandbox.control('synerise').stats()).byRoute['POST /v4/clients/batch'] ?? 0;
 	for (let pair = 0; pair < reps; pair++) {
-		await sandbox.control('synerise').reset();
-		const run1 = await execute(`s7-sync${pair}`);
-		const r1 = await batchCalls();
-		const run2 = await execute(`s7-sync${pair}`);
-		const r2 = (await batchCalls()) - r1;
-		const run3 = await execute(`s7-sync${pair}`);
-		const r3 = (await batchCalls()) - r1 - r2;
+		await spec.reset();
+		const run1 = await execute(spec.workflowId(pair), { timeoutMs: 60 * 60_000 });
+		const r1 = await spec.writes();
+		const run2 = await execute(spec.workflowId(pair));
+		const r2 = (await spec.writes()) - r1;
+		const run3 = await execute(spec.workflowId(pair));
+		const r3 = (await spec.writes()) - r1 - r2;
 		first.push(nodeMs(run1, 'Sync'));
 		second.push(nodeMs(run2, 'Sync'));
 		third.push(nodeMs(run3, 'Sync'));
 		requests.push({ first: r1, second: r2, third: r3 });
-		if (!outputs(run3, 'Sync')) {
-			problems.push(describeFailure(run3, 'Sync'));
-			continue;
-		}
-		const sent = run3.run.items('Sync').filter((item) => item.json.syncStatus === 'sent');
-		const expected = Math.ceil(SIZES.resync / 100);
-		const onlyPoints = sent.every((item) => JSON.stringify(item.json.changedFields) === '["attributes.points"]' && item.json.customId !== undefined && Number(String(item.json.customId).slice(5)) % 100 === 0);
-		if (sent.length !== expected || !onlyPoints) problems.push(`third run sent ${sent.length} (expected ${expected}), only points: ${onlyPoints}`);
+		const problem = outputs(run3, 'Sync') ? spec.checkThird(run3) : describeFailure(run3, 'Sync');
+		if (problem) problems.push(problem);
 		if (r2 !== 0) problems.push(`identical rerun sent ${r2} requests`);
 	}
-	raw.s7 = { first, second, third, requests, problems };
+	raw[`s7 ${spec.label}`] = { first, second, third, requests, problems };
 	const f = median(first);
+	const size = spec.size.toLocaleString('en-US');
 	rows.push({
-		scenario: `7 synerise sync: ${SIZES.resync.toLocaleString('en-US')} profiles, identical second run`,
+		scenario: `7 ${spec.label} sync: ${size} profiles, identical second run`,
 		figure: `${seconds(median(second))}, ${median(requests.map((x) => x.second))} requests`,
 		baseline: `first run ${seconds(f)}, ${median(requests.map((x) => x.first))} requests`,
 		ratio: `${((median(second) / f) * 100).toFixed(1)} %`,
@@ -406,12 +413,29 @@ async function scenario7(): Promise<void> {
 		notes: problems.length ? problems.join('; ') : undefined,
 	});
 	rows.push({
-		scenario: `7 synerise sync: 1 % of ${SIZES.resync.toLocaleString('en-US')} changed in one field`,
+		scenario: `7 ${spec.label} sync: 1 % of ${size} changed in one field`,
 		figure: `${seconds(median(third))}, ${median(requests.map((x) => x.third))} requests`,
 		baseline: `first run ${seconds(f)}`,
 		ratio: `${((median(third) / f) * 100).toFixed(1)} %`,
 		target: 'exactly the 1 %, with only that field',
-		notes: problems.length ? problems.join('; ') : 'checked: only the changed profiles, changedFields = ["attributes.points"]',
+		notes: problems.length ? problems.join('; ') : `checked: only the changed profiles, changedFields = ["${spec.field}"]`,
+	});
+}
+
+async function scenario7(): Promise<void> {
+	await measureScenario7({
+		label: 'synerise',
+		workflowId: (pair) => `s7-sync${pair}`,
+		size: SIZES.resync,
+		reset: async () => await sandbox.control('synerise').reset(),
+		writes: async () => (await sandbox.control('synerise').stats()).byRoute['POST /v4/clients/batch'] ?? 0,
+		field: 'attributes.points',
+		checkThird: (run) => {
+			const sent = run.run.items('Sync').filter((item) => item.json.syncStatus === 'sent');
+			const expected = Math.ceil(SIZES.resync / 100);
+			const onlyPoints = sent.every((item) => JSON.stringify(item.json.changedFields) === '["attributes.points"]' && item.json.customId !== undefined && Number(String(item.json.customId).slice(5)) % 100 === 0);
+			return sent.length !== expected || !onlyPoints ? `third run sent ${sent.length} (expected ${expected}), only points: ${onlyPoints}` : undefined;
+		},
 	});
 }
 
@@ -441,54 +465,23 @@ async function scenario7Vendors(): Promise<void> {
 	for (const vendor of Object.values(SYNC_CASES)) {
 		if (!sandbox.vendors[vendor.vendor]) continue;
 		const size = s7Size(vendor);
-		const writes = async () =>
-			Object.entries((await sandbox.control(vendor.vendor).stats()).byRoute)
-				.filter(([route]) => /^(POST|PUT|PATCH) /.test(route) && route.includes(vendor.writeRoute))
-				.reduce((sum, [, count]) => sum + count, 0);
-		const first: number[] = [];
-		const second: number[] = [];
-		const third: number[] = [];
-		const requests: Array<{ first: number; second: number; third: number }> = [];
-		const problems: string[] = [];
-		for (let pair = 0; pair < reps; pair++) {
-			await sandbox.control(vendor.vendor).reset();
-			const run1 = await execute(`s7-${vendor.vendor}${pair}`, { timeoutMs: 60 * 60_000 });
-			const r1 = await writes();
-			const run2 = await execute(`s7-${vendor.vendor}${pair}`);
-			const r2 = (await writes()) - r1;
-			const run3 = await execute(`s7-${vendor.vendor}${pair}`);
-			const r3 = (await writes()) - r1 - r2;
-			first.push(nodeMs(run1, 'Sync'));
-			second.push(nodeMs(run2, 'Sync'));
-			third.push(nodeMs(run3, 'Sync'));
-			requests.push({ first: r1, second: r2, third: r3 });
-			if (!outputs(run3, 'Sync')) {
-				problems.push(describeFailure(run3, 'Sync'));
-				continue;
-			}
-			const items = run3.run.items('Sync');
-			const sent = items.flatMap((item, index) => (item.json.syncStatus === 'unchanged' ? [] : [{ index, fields: JSON.stringify(item.json.changedFields) }]));
-			const exact = sent.length === Math.ceil(size / 100) && sent.every(({ index, fields }) => index % 100 === 0 && fields === JSON.stringify([vendor.tierField]));
-			if (!exact) problems.push(`third run sent ${sent.length} (expected ${Math.ceil(size / 100)}), first: ${JSON.stringify(sent[0])}`);
-			if (r2 !== 0) problems.push(`identical rerun sent ${r2} requests`);
-		}
-		raw[`s7-${vendor.vendor}`] = { first, second, third, requests, problems };
-		const f = median(first);
-		rows.push({
-			scenario: `7 ${vendor.vendor} sync: ${size.toLocaleString('en-US')} profiles, identical second run`,
-			figure: `${seconds(median(second))}, ${median(requests.map((x) => x.second))} requests`,
-			baseline: `first run ${seconds(f)}, ${median(requests.map((x) => x.first))} requests`,
-			ratio: `${((median(second) / f) * 100).toFixed(1)} %`,
-			target: '0 requests, ≤ 10 %',
-			notes: problems.length ? problems.join('; ') : undefined,
-		});
-		rows.push({
-			scenario: `7 ${vendor.vendor} sync: 1 % of ${size.toLocaleString('en-US')} changed in one field`,
-			figure: `${seconds(median(third))}, ${median(requests.map((x) => x.third))} requests`,
-			baseline: `first run ${seconds(f)}`,
-			ratio: `${((median(third) / f) * 100).toFixed(1)} %`,
-			target: 'exactly the 1 %, with only that field',
-			notes: problems.length ? problems.join('; ') : `checked: only the changed profiles, changedFields = ["${vendor.tierField}"]`,
+		await measureScenario7({
+			label: vendor.vendor,
+			workflowId: (pair) => `s7-${vendor.vendor}${pair}`,
+			size,
+			reset: async () => await sandbox.control(vendor.vendor).reset(),
+			writes: async () =>
+				Object.entries((await sandbox.control(vendor.vendor).stats()).byRoute)
+					.filter(([route]) => /^(POST|PUT|PATCH) /.test(route) && route.includes(vendor.writeRoute))
+					.reduce((sum, [, count]) => sum + count, 0),
+			field: vendor.tierField,
+			checkThird: (run) => {
+				const sent = run.run
+					.items('Sync')
+					.flatMap((item, index) => (item.json.syncStatus === 'unchanged' ? [] : [{ index, fields: JSON.stringify(item.json.changedFields) }]));
+				const exact = sent.length === Math.ceil(size / 100) && sent.every(({ index, fields }) => index % 100 === 0 && fields === JSON.stringify([vendor.tierField]));
+				return exact ? undefined : `third run sent ${sent.length} (expected ${Math.ceil(size / 100)}), first: ${JSON.stringify(sent[0])}`;
+			},
 		});
 	}
 }
