@@ -10,8 +10,8 @@ const state = async (sandbox: Sandbox, vendor: VendorName): Promise<any> => awai
 export interface VendorCase {
 	vendor: VendorName;
 	node: { type: string; typeVersion: number; credentials: Record<string, { id: string; name: string }>; parameters: Record<string, unknown> };
-	/** The input row of profile `i`; `tier` is the field the test changes. */
-	row: (i: number, tier: string) => Record<string, unknown>;
+	/** The input row of profile `i`; `tier` is the field the test changes (undefined: left out once sent as JSON). */
+	row: (i: number, tier: string | undefined) => Record<string, unknown>;
 	/** The requests that write profiles (the Sync option's sends). */
 	isWrite: (request: CapturedRequest) => boolean;
 	/** Fault routes that make every write fail (a substring of the write route's pattern). */

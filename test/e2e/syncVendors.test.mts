@@ -2,7 +2,8 @@
 // branch wired): one imported workflow per vendor, executed again and again (a re-import would replace its
 // static data), its input and its Dry Run switch served by a small HTTP listener the test controls. Each
 // vendor gets the same story: first run, identical rerun, one field changed, one profile left the source,
-// a dry run, and a write that fails at the vendor followed by a rerun that sends it again.
+// a dry run, a write that fails at the vendor followed by a rerun that sends it again, and a field that
+// left a profile cleared with Clear Removed Fields.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -24,6 +25,7 @@ let listener: Server;
 let baseUrl: string;
 let input: unknown[] = [];
 let dryRun = false;
+let clear = false;
 
 const captured = (vendor: VendorName) => sandbox.vendor(vendor).captured();
 
@@ -31,7 +33,7 @@ beforeAll(async () => {
 	sandbox = await startSandbox({ only: ['talonOne', 'insider', 'crescendoLab', 'batch'], ports: 'random', timeScale: TIME_SCALE, capture: true });
 	listener = createServer((req, res) => {
 		res.writeHead(200, { 'content-type': 'application/json' });
-		res.end(JSON.stringify(req.url?.endsWith('/mode') ? { dryRun } : input));
+		res.end(JSON.stringify(req.url?.endsWith('/mode') ? { dryRun, clear } : input));
 	});
 	await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', () => resolve()));
 	baseUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
@@ -46,7 +48,7 @@ afterAll(async () => {
 });
 
 describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title, vendor) => {
-	it('first run, identical rerun, a change, a removal, a dry run, and a failed write sent again', async () => {
+	it('first run, identical rerun, a change, a removal, a dry run, a failed write sent again, a removed field cleared', async () => {
 		const control = sandbox.control(vendor.vendor);
 		await control.reset();
 		const workflow = linearWorkflow({
@@ -61,7 +63,13 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 					onError: 'continueErrorOutput',
 					parameters: {
 						...vendor.node.parameters,
-						sync: { send: 'changed', changedFieldsOnly: true, fullSnapshot: true, dryRun: '={{ $("Fetch Mode").first().json.dryRun }}' },
+						sync: {
+							send: 'changed',
+							changedFieldsOnly: true,
+							fullSnapshot: true,
+							dryRun: '={{ $("Fetch Mode").first().json.dryRun }}',
+							clearRemovedFields: '={{ $("Fetch Mode").first().json.clear }}',
+						},
 					},
 				},
 			],
@@ -143,6 +151,22 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 		expect(await vendor.storedTier(sandbox, 99)).toBe('bronze');
 		const last = await run();
 		expect(last.sent).toEqual([]);
+
+		// 6. Clear Removed Fields: its first run learns which fields each profile has (sending nothing); then a
+		//    profile that lost its tier has it cleared at the vendor, once.
+		clear = true;
+		expect((await run()).sent).toEqual([]);
+		const lost = input.map((row, i) => (i === 4 ? vendor.row(4, undefined) : row));
+		input = lost;
+		const cleared = await run();
+		const clearedItems = cleared.result.items('Sync').filter((item) => item.json.syncStatus !== 'unchanged');
+		expect(clearedItems.map((item) => [item.pairedItem, item.json.clearedFields])).toEqual([[{ item: 4 }, [vendor.tierField]]]);
+		expect(await vendor.storedTier(sandbox, 4)).toBeOneOf([null, undefined]);
+		expect(await vendor.storedTier(sandbox, 5)).toBe('silver');
+		const settled = await run();
+		expect(settled.result.items('Sync').every((item) => item.json.syncStatus === 'unchanged')).toBe(true);
+		expect(settled.sent).toEqual([]);
+		clear = false;
 		console.info(`${title} sync e2e: first run ${first.result.executionTime('Sync')} ms, identical rerun ${second.result.executionTime('Sync')} ms; executions ${timings.join(', ')} ms`);
 	});
 });
