@@ -287,6 +287,38 @@ describe('Insider node in real n8n', () => {
 		expect(file.binary?.data).toMatchObject({ mimeType: 'text/csv' });
 		expect(download.logs + run.logs).not.toContain(sandboxKeys.requestToken);
 	});
+
+	it('a saved version 2 node keeps its Null Values choice: Send as Null clears the stored attribute, Leave Out keeps it', async () => {
+		await insider().reset();
+		const seeded = await fetch(`${base}/api/user/v1/upsert`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'x-partner-name': sandboxKeys.partnerName, 'x-request-token': sandboxKeys.requestToken },
+			body: JSON.stringify({ users: ['send', 'omit'].map((who) => ({ identifiers: { email: `${who}@example.com` }, attributes: { name: who, custom: { tier: 'gold' } } })) }),
+		});
+		expect(seeded.status).toBe(200);
+		for (const choice of ['send', 'omit']) {
+			const workflow = linearWorkflow({
+				id: `insiderNullValues${choice}`,
+				inputItems: [{ email: `${choice}@example.com`, tier: null }],
+				nodes: [
+					{
+						name: 'Insider',
+						type: 'insider',
+						typeVersion: 2,
+						credentials,
+						parameters: { resource: 'user', operation: 'upsert', mappingMode: 'autoMap', options: { useMetadata: false, nullValues: choice } },
+					},
+				],
+			});
+			const run = await n8n.run(workflow);
+			expect(run.status, run.logs.slice(-3000)).toBe('success');
+			expect(run.items('Insider').map((item) => item.json.status)).toEqual(['accepted']);
+		}
+		const users = (await insider().state()).users as any[];
+		const tier = (email: string) => users.find((user) => user.identifiers.email === email)?.attributes?.custom?.tier;
+		expect(tier('send@example.com') ?? null).toBeNull();
+		expect(tier('omit@example.com')).toBe('gold');
+	});
 });
 
 /** A tiny HTTP listener standing in for the Wait node's resume URL: it captures what the export posts. */
