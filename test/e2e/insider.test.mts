@@ -299,7 +299,7 @@ describe('Insider node in real n8n', () => {
 		for (const choice of ['send', 'omit']) {
 			const workflow = linearWorkflow({
 				id: `insiderNullValues${choice}`,
-				inputItems: [{ email: `${choice}@example.com`, tier: null }],
+				inputItems: [{ email: `${choice}@example.com`, name: `${choice} again`, tier: null }],
 				nodes: [
 					{
 						name: 'Insider',
@@ -318,6 +318,7 @@ describe('Insider node in real n8n', () => {
 		const tier = (email: string) => users.find((user) => user.identifiers.email === email)?.attributes?.custom?.tier;
 		expect(tier('send@example.com') ?? null).toBeNull();
 		expect(tier('omit@example.com')).toBe('gold');
+		expect(users.find((user) => user.identifiers.email === 'omit@example.com')?.attributes?.name).toBe('omit again');
 	});
 });
 
