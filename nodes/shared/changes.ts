@@ -259,7 +259,8 @@ export interface DeduplicationHelpers {
   ): Promise<void>;
 }
 
-const ENTRIES = { mode: "entries" } as const;
+/** The deduplication helpers' mode for a set of keys (not an incremental value). */
+export const ENTRIES = { mode: "entries" } as const;
 const SEP = "\u001f";
 
 /** The text n8n hashes for one key; record and attribute keys never collide. */
@@ -384,19 +385,28 @@ function hasIds(ctx: IExecuteFunctions): boolean {
 }
 
 /**
- * The database store for saved, non-manual executions when n8n offers it; otherwise (manual runs, whose
- * state n8n never saved, or an n8n without the helpers) workflow static data under `stateKey`.
+ * n8n's deduplication helpers when this run keeps its state in n8n's database: a saved, non-manual execution
+ * (manual runs' state n8n never saves) of an n8n that has the helpers; else undefined.
+ */
+export function databaseStoreHelpers(
+  ctx: IExecuteFunctions,
+): DeduplicationHelpers | undefined {
+  const helpers = deduplicationHelpers(ctx);
+  const manual =
+    typeof ctx.getMode === "function" && ctx.getMode() === "manual";
+  return helpers && !manual && hasIds(ctx) ? helpers : undefined;
+}
+
+/**
+ * The database store where `databaseStoreHelpers` finds it; otherwise workflow static data under `stateKey`.
  */
 export function changeStoreFor(
   ctx: IExecuteFunctions,
   stateKey: string,
   granularity: ChangeGranularity,
 ): ChangeStore {
-  const helpers = deduplicationHelpers(ctx);
-  const manual =
-    typeof ctx.getMode === "function" && ctx.getMode() === "manual";
-  if (helpers && !manual && hasIds(ctx))
-    return new DeduplicationChangeStore(helpers);
+  const helpers = databaseStoreHelpers(ctx);
+  if (helpers) return new DeduplicationChangeStore(helpers);
   return new StaticDataChangeStore(
     ctx.getWorkflowStaticData("node"),
     stateKey,

@@ -1,8 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { DeduplicationHelpers } from './changes';
-import { changeStoreFor, deduplicationHelpers } from './changes';
+import { databaseStoreHelpers, ENTRIES } from './changes';
 
 /**
  * Overlapping runs of one sync node are refused: each run rewrites the node's state from what it saw when it
@@ -20,7 +19,6 @@ export const LOCK_BUCKET_MS = 10 * 60_000;
 /** How long a run that never ended blocks the node: 36 buckets of 10 minutes, 6 hours. */
 export const LOCK_HOLD_BUCKETS = 36;
 
-const ENTRIES = { mode: 'entries' } as const;
 const SEP = '\u001f';
 
 export interface SyncLock {
@@ -37,19 +35,13 @@ function lockKeys(ctx: IExecuteFunctions, stateKey: string, now: number): string
 	return Array.from({ length: LOCK_HOLD_BUCKETS + 1 }, (_, back) => ['sync-lock', node, stateKey, bucket - back].join(SEP));
 }
 
-/** The database helpers when this run keeps its state in n8n's database (saved, non-manual runs). */
-function databaseHelpers(ctx: IExecuteFunctions, stateKey: string): DeduplicationHelpers | undefined {
-	if (changeStoreFor(ctx, stateKey, 'attribute').location !== 'database') return undefined;
-	return deduplicationHelpers(ctx);
-}
-
 /**
  * Takes the node's sync lock, or answers with the refusal (a NodeOperationError saying another run holds it),
  * before anything is sent. Runs whose state is in static data (manual runs) are not locked: n8n runs one manual execution of a
  * workflow at a time from the editor, and static data is saved only by production runs.
  */
 export async function acquireSyncLock(ctx: IExecuteFunctions, stateKey: string, now = Date.now()): Promise<SyncLock> {
-	const helpers = databaseHelpers(ctx, stateKey);
+	const helpers = databaseStoreHelpers(ctx);
 	if (!helpers) return NO_LOCK;
 	const keys = lockKeys(ctx, stateKey, now);
 	const answer = await helpers.checkProcessedAndRecord(keys, 'workflow', ENTRIES);
@@ -78,7 +70,7 @@ export async function acquireSyncLock(ctx: IExecuteFunctions, stateKey: string, 
 
 /** Frees the node's lock whatever holds it (Reset Sync State): the keys of every bucket of the window. */
 export async function clearSyncLock(ctx: IExecuteFunctions, stateKey: string, now = Date.now()): Promise<void> {
-	const helpers = databaseHelpers(ctx, stateKey);
+	const helpers = databaseStoreHelpers(ctx);
 	if (!helpers) return;
 	const keys = lockKeys(ctx, stateKey, now);
 	await helpers.removeProcessed(keys, 'workflow', ENTRIES);
