@@ -2,25 +2,20 @@
 // re-import would replace its static data), its input served by a small HTTP listener the test controls.
 // The workflow is the nightly-sync shape: fetch the source, sync it as a full snapshot, and wire the
 // Missing From Source output to a delete.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Sandbox } from '../../sandbox/index.mts';
 import { startSandbox } from '../../sandbox/index.mts';
 import { KEYS } from '../../sandbox/synerise.mts';
 import { N8n } from './harness.mts';
+import { SyncSource } from './syncSource.mts';
 import { linearWorkflow } from './workflows.mts';
 
 const JWT = { id: 'syneriseSyncJwt', name: 'Synerise JWT' };
 
 let sandbox: Sandbox;
 let n8n: N8n;
-let listener: Server;
-let baseUrl: string;
-let input: unknown[] = [];
-let dryRun = false;
+let source: SyncSource;
 
 const synerise = () => sandbox.vendor('synerise');
 const state = () => synerise().module.state() as any;
@@ -35,12 +30,8 @@ const batchesSince = (from: number) => (state().batches as Array<{ items: number
 
 beforeAll(async () => {
 	sandbox = await startSandbox({ only: ['synerise'], ports: 'random' });
-	listener = createServer((req, res) => {
-		res.writeHead(200, { 'content-type': 'application/json' });
-		res.end(JSON.stringify(req.url?.endsWith('/mode') ? { dryRun } : input));
-	});
-	await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', () => resolve()));
-	baseUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+	source = await SyncSource.start();
+	source.mode = { dryRun: false };
 	n8n = N8n.create();
 	await n8n.importCredentials([{ ...JWT, type: 'syneriseApi', data: { authMethod: 'jwt', apiKey: KEYS.full.apiKey, baseUrl: synerise().url, token: '' } }]);
 });
@@ -48,7 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	n8n?.dispose();
 	await sandbox?.close();
-	await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
+	await source?.close();
 });
 
 const person = (i: number, tier = 'silver') => ({ customId: `sync-${i}`, email: `sync${i}@example.com`, firstName: `Person ${i}`, tier });
@@ -61,8 +52,7 @@ describe('Profile Sync in real n8n (Synerise)', () => {
 			id: 'syneriseNightlySync',
 			inputItems: [{}],
 			nodes: [
-				{ name: 'Fetch Mode', type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, parameters: { url: `${baseUrl}/mode`, options: {} } },
-				{ name: 'Fetch Source', type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, parameters: { url: `${baseUrl}/input`, options: {} } },
+				...source.fetchNodes(),
 				{
 					name: 'Sync',
 					type: 'synerise',
@@ -95,7 +85,7 @@ describe('Profile Sync in real n8n (Synerise)', () => {
 		const statuses = (result: Awaited<ReturnType<typeof run>>) => result.items('Sync').map((item) => item.json.syncStatus);
 
 		// 1. First run: every profile is new and sent in one batch.
-		input = Array.from({ length: 50 }, (_, i) => person(i));
+		source.rows = Array.from({ length: 50 }, (_, i) => person(i));
 		const first = await run();
 		expect(batchesSince(0).map((batch) => batch.items)).toEqual([50]);
 		expect(statuses(first)).toEqual(Array(50).fill('sent'));
@@ -106,11 +96,11 @@ describe('Profile Sync in real n8n (Synerise)', () => {
 		const second = await run();
 		expect(batchesSince(1)).toEqual([]);
 		expect(statuses(second)).toEqual(Array(50).fill('unchanged'));
-		expect(second.items('Sync').map((item) => item.pairedItem)).toEqual(input.map((_, item) => ({ item })));
+		expect(second.items('Sync').map((item) => item.pairedItem)).toEqual(source.rows.map((_, item) => ({ item })));
 
 		// 3. One profile changes one field and one leaves the source: the change alone is sent, and the one
 		//    that left reaches the delete.
-		input = Array.from({ length: 50 }, (_, i) => person(i, i === 7 ? 'gold' : 'silver')).filter((_, i) => i !== 20);
+		source.rows = Array.from({ length: 50 }, (_, i) => person(i, i === 7 ? 'gold' : 'silver')).filter((_, i) => i !== 20);
 		const third = await run();
 		expect(batchesSince(1).map((batch) => batch.items)).toEqual([1]);
 		expect(third.items('Sync').filter((item) => item.json.syncStatus === 'sent').map((item) => item.json)).toEqual([
@@ -123,8 +113,8 @@ describe('Profile Sync in real n8n (Synerise)', () => {
 		expect(afterDelete.profiles.some((profile: any) => profile.customId === 'sync-20')).toBe(false);
 
 		// 4. Dry run: a change and a new profile are previewed, nothing is sent or remembered.
-		dryRun = true;
-		input = [...Array.from({ length: 50 }, (_, i) => person(i, i === 7 || i === 8 ? 'gold' : 'silver')).filter((_, i) => i !== 20), person(99)];
+		source.mode.dryRun = true;
+		source.rows = [...Array.from({ length: 50 }, (_, i) => person(i, i === 7 || i === 8 ? 'gold' : 'silver')).filter((_, i) => i !== 20), person(99)];
 		const dry = await run();
 		expect(batchesSince(2)).toEqual([]);
 		const previewed = dry.items('Sync').filter((item) => item.json.syncStatus !== 'unchanged').map((item) => ({ id: item.json.id, syncStatus: item.json.syncStatus, changedFields: item.json.changedFields }));
@@ -132,13 +122,13 @@ describe('Profile Sync in real n8n (Synerise)', () => {
 			{ id: 'customId:sync-8', syncStatus: 'changed', changedFields: ['attributes.tier'] },
 			{ id: 'customId:sync-99', syncStatus: 'new', changedFields: ['email', 'firstName', 'attributes.tier'] },
 		]);
-		dryRun = false;
+		source.mode.dryRun = false;
 		await run();
 		expect(batchesSince(2).map((batch) => batch.items)).toEqual([2]);
 
 		// 5. Synerise refuses an item: it goes to the error output, is not remembered, and is sent again next run.
 		synerise().module.configure({ batchInvalidItems: 'reject400' });
-		input = [...(input as ReturnType<typeof person>[]), { customId: 'sync-bad', email: 'not-an-email' }];
+		source.rows = [...(source.rows as ReturnType<typeof person>[]), { customId: 'sync-bad', email: 'not-an-email' }];
 		const refused = await run();
 		expect(refused.items('Sync', 2).map((item) => item.json.error)).toEqual([expect.stringMatching(/^Item 50/)]);
 		const again = await run();

@@ -4,9 +4,6 @@
 // vendor gets the same story: first run, identical rerun, one field changed, one profile left the source,
 // a dry run, a write that fails at the vendor followed by a rerun that sends it again, and a field that
 // left a profile cleared with Clear Removed Fields.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Sandbox, VendorName } from '../../sandbox/index.mts';
@@ -14,6 +11,7 @@ import { startSandbox } from '../../sandbox/index.mts';
 import { sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n, type N8nRun } from './harness.mts';
 import { SYNC_CASES } from './syncCases.mts';
+import { SyncSource } from './syncSource.mts';
 import { linearWorkflow } from './workflows.mts';
 
 const TIME_SCALE = 0.05;
@@ -21,22 +19,14 @@ const PROFILES = 30;
 
 let sandbox: Sandbox;
 let n8n: N8n;
-let listener: Server;
-let baseUrl: string;
-let input: unknown[] = [];
-let dryRun = false;
-let clear = false;
+let source: SyncSource;
 
 const captured = (vendor: VendorName) => sandbox.vendor(vendor).captured();
 
 beforeAll(async () => {
 	sandbox = await startSandbox({ only: ['talonOne', 'insider', 'crescendoLab', 'batch'], ports: 'random', timeScale: TIME_SCALE, capture: true });
-	listener = createServer((req, res) => {
-		res.writeHead(200, { 'content-type': 'application/json' });
-		res.end(JSON.stringify(req.url?.endsWith('/mode') ? { dryRun, clear } : input));
-	});
-	await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', () => resolve()));
-	baseUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+	source = await SyncSource.start();
+	source.mode = { dryRun: false, clear: false };
 	n8n = N8n.create();
 	await n8n.importCredentials(sandboxCredentials(sandbox));
 });
@@ -44,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
 	n8n?.dispose();
 	await sandbox?.close();
-	await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
+	await source?.close();
 });
 
 describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title, vendor) => {
@@ -55,8 +45,7 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 			id: `sync-${vendor.vendor}`,
 			inputItems: [{}],
 			nodes: [
-				{ name: 'Fetch Mode', type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, parameters: { url: `${baseUrl}/mode`, options: {} } },
-				{ name: 'Fetch Source', type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, parameters: { url: `${baseUrl}/input`, options: {} } },
+				...source.fetchNodes(),
 				{
 					name: 'Sync',
 					...vendor.node,
@@ -92,7 +81,7 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 			Array.from({ length: PROFILES }, (_, i) => vendor.row(i, tier(i))).filter((_, i) => !without.includes(i));
 
 		// 1. First run: every profile is new and sent.
-		input = rows(() => 'silver');
+		source.rows = rows(() => 'silver');
 		const first = await run();
 		expect(keysOf(first.sent)).toEqual(all);
 		expect(new Set(statuses(first.result))).not.toContain('unchanged');
@@ -104,11 +93,11 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 		const second = await run();
 		expect(second.sent).toEqual([]);
 		expect(statuses(second.result)).toEqual(Array(PROFILES).fill('unchanged'));
-		expect(second.result.items('Sync').map((item) => item.pairedItem)).toEqual(input.map((_, item) => ({ item })));
+		expect(second.result.items('Sync').map((item) => item.pairedItem)).toEqual(source.rows.map((_, item) => ({ item })));
 
 		// 3. One profile changes one field and one leaves the source: that profile alone is sent, with that
 		//    field alone, and the one that left is on Missing From Source.
-		input = rows((i) => (i === 7 ? 'gold' : 'silver'), [20]);
+		source.rows = rows((i) => (i === 7 ? 'gold' : 'silver'), [20]);
 		const third = await run();
 		expect(third.sent).toEqual([{ key: vendor.key(7), fields: [vendor.tierField] }]);
 		const changed = third.result.items('Sync').filter((item) => item.json.syncStatus !== 'unchanged');
@@ -119,8 +108,8 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 		expect(await vendor.storedTier(sandbox, 7)).toBe('gold');
 
 		// 4. Dry run: a change and a new profile are previewed; nothing is sent or remembered.
-		dryRun = true;
-		input = [...rows((i) => (i === 7 || i === 8 ? 'gold' : 'silver'), [20]), vendor.row(99, 'bronze')];
+		source.mode.dryRun = true;
+		source.rows = [...rows((i) => (i === 7 || i === 8 ? 'gold' : 'silver'), [20]), vendor.row(99, 'bronze')];
 		const dry = await run();
 		expect(dry.sent).toEqual([]);
 		const previewed = dry.result
@@ -132,7 +121,7 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 			{ status: 'new', changedFields: expect.arrayContaining([vendor.tierField]) },
 		]);
 		expect(dry.result.items('Sync', 1)).toEqual([]);
-		dryRun = false;
+		source.mode.dryRun = false;
 
 		// 5. Every write fails at the vendor (5xx until the retries run out): the items go to the error output,
 		//    nothing is remembered, and the next run sends the same two profiles again.
@@ -154,10 +143,10 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 
 		// 6. Clear Removed Fields: its first run learns which fields each profile has (sending nothing); then a
 		//    profile that lost its tier has it cleared at the vendor, once.
-		clear = true;
+		source.mode.clear = true;
 		expect((await run()).sent).toEqual([]);
-		const lost = input.map((row, i) => (i === 4 ? vendor.row(4, undefined) : row));
-		input = lost;
+		const lost = source.rows.map((row, i) => (i === 4 ? vendor.row(4, undefined) : row));
+		source.rows = lost;
 		const cleared = await run();
 		const clearedItems = cleared.result.items('Sync').filter((item) => item.json.syncStatus !== 'unchanged');
 		expect(clearedItems.map((item) => [item.pairedItem, item.json.clearedFields])).toEqual([[{ item: 4 }, [vendor.tierField]]]);
@@ -166,7 +155,7 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 		const settled = await run();
 		expect(settled.result.items('Sync').every((item) => item.json.syncStatus === 'unchanged')).toBe(true);
 		expect(settled.sent).toEqual([]);
-		clear = false;
+		source.mode.clear = false;
 		console.info(`${title} sync e2e: first run ${first.result.executionTime('Sync')} ms, identical rerun ${second.result.executionTime('Sync')} ms; executions ${timings.join(', ')} ms`);
 	});
 });
