@@ -10,6 +10,7 @@ if (args[0] === '--clear') {
 	const summaries = args.map((name) => readSummary(name));
 	args.forEach((name, index) => {
 		if (summaries[index].crashed) process.stdout.write(`\n✘ ${name} left no summary: counted as one failure\n`);
+		for (const failed of summaries[index].failedNames) process.stdout.write(`✘ ${name}: ${failed}\n`);
 	});
 	process.stdout.write(`\nTotal: ${formatCounts(total(summaries))}\n`);
 }

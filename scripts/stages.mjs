@@ -15,6 +15,7 @@ export class Stages {
 		this.records = [];
 		this.tests = { passed: 0, failed: 0, skipped: 0 };
 		this.skippedNames = [];
+		this.failedNames = [];
 	}
 
 	/** Runs one stage; returns its value (or true) when it passed, false when it threw. */
@@ -67,6 +68,7 @@ export class Stages {
 			process.stdout.write(`${record.ok ? '✔' : '✘'} ${record.name} (${record.seconds} s)${record.note ? `: ${record.note}` : ''}\n`);
 		}
 		for (const name of this.skippedNames) process.stdout.write(`  skipped: ${name}\n`);
+		for (const name of this.failedNames) process.stdout.write(`  failed: ${name}\n`);
 		const crashed = this.records.filter((record) => !record.ok && !record.countedTests).map(() => CRASH);
 		return total([this.tests, ...crashed]);
 	}
@@ -74,7 +76,7 @@ export class Stages {
 	/** The runner's end: one line per stage, the summary written and printed; returns the exit code. */
 	summarize() {
 		step('Summary');
-		writeSummary(this.name, this.print());
+		writeSummary(this.name, this.print(), this.failedNames);
 		return this.failed() ? 1 : 0;
 	}
 }
@@ -96,6 +98,7 @@ export function vitest(stages, project, args = [], env = {}) {
 	if (counts.crashed) throw new Error(`vitest (${project}) exited ${result.status} without a report`);
 	stages.tests = total([stages.tests, counts]);
 	stages.skippedNames.push(...counts.skippedNames);
+	stages.failedNames.push(...counts.failedNames);
 	const line = formatCounts(counts, { skippedIfAny: true });
 	if (counts.failed > 0) {
 		if (record) record.countedTests = true;

@@ -44,18 +44,22 @@ export function clearSummary(name) {
 	rmSync(summaryFile(name), { force: true });
 }
 
-/** Writes a runner's summary and prints its closing `N passed, N failed, N skipped` line. */
-export function writeSummary(name, { passed, failed, skipped = 0 }) {
+/**
+ * Writes a runner's summary and prints its closing `N passed, N failed, N skipped` line. `failedNames` (each
+ * failed test and the first line of its error) go into the summary too, so that CI's closing lines, the only
+ * part of a long log that is sure to be read, name them.
+ */
+export function writeSummary(name, { passed, failed, skipped = 0 }, failedNames = []) {
 	mkdirSync(ARTIFACTS, { recursive: true });
-	writeFileSync(summaryFile(name), JSON.stringify({ passed, failed, skipped }));
+	writeFileSync(summaryFile(name), JSON.stringify({ passed, failed, skipped, failedNames }));
 	process.stdout.write(`${formatCounts({ passed, failed, skipped })}\n`);
 }
 
 /** A runner's counts, with `crashed: true` (and one failure) when it left no readable summary. */
 export function readSummary(name) {
 	const counts = readJson(summaryFile(name));
-	if (!counts || typeof counts !== 'object') return { ...CRASH, crashed: true };
-	return { ...total([counts]), crashed: false };
+	if (!counts || typeof counts !== 'object') return { ...CRASH, crashed: true, failedNames: [] };
+	return { ...total([counts]), crashed: false, failedNames: Array.isArray(counts.failedNames) ? counts.failedNames : [] };
 }
 
 /** Where a vitest project's JSON report goes (vitest's `--outputFile.json`). */
@@ -68,18 +72,27 @@ export function clearVitestReport(project) {
 	rmSync(vitestReportFile(project), { force: true });
 }
 
+/** The first line of a failed test's first message, short enough for a closing summary. */
+function firstLine(messages) {
+	const line = String(messages?.[0] ?? '').split('\n').find((text) => text.trim() !== '') ?? '';
+	return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
 /**
- * A vitest project's counts from its JSON report, and the skipped tests by name; with `crashed: true` (and one
- * failure) when the run left no readable report.
+ * A vitest project's counts from its JSON report, the skipped tests by name and the failed ones with the first
+ * line of their error; with `crashed: true` (and one failure) when the run left no readable report.
  */
 export function readVitestReport(project) {
 	const report = readJson(vitestReportFile(project));
-	if (!report || typeof report.numPassedTests !== 'number') return { ...CRASH, crashed: true, skippedNames: [] };
+	if (!report || typeof report.numPassedTests !== 'number') return { ...CRASH, crashed: true, skippedNames: [], failedNames: [] };
 	const skippedNames = [];
+	const failedNames = [];
 	for (const file of report.testResults ?? []) {
 		for (const test of file.assertionResults ?? []) {
 			if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
 				skippedNames.push(`${project}: ${test.fullName ?? test.title}`);
+			} else if (test.status === 'failed') {
+				failedNames.push(`${project}: ${test.fullName ?? test.title}: ${firstLine(test.failureMessages)}`);
 			}
 		}
 	}
@@ -89,5 +102,6 @@ export function readVitestReport(project) {
 		skipped: report.numPendingTests + report.numTodoTests,
 		crashed: false,
 		skippedNames,
+		failedNames,
 	};
 }
