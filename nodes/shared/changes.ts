@@ -106,6 +106,8 @@ export interface ChangeStore {
   forget(keys: ChangeKey[]): Promise<void>;
   /** Undoes whatever `known` wrote, for a run that only looks (a dry run). */
   forgetLookup(): Promise<void>;
+  /** Whether `retain` will rewrite the state after what `known` saw (so that keys not kept are lost). */
+  rewritesOnRetain(): boolean;
 }
 
 type Remembered = string | Record<string, string>;
@@ -204,6 +206,11 @@ export class StaticDataChangeStore implements ChangeStore {
     // Looking writes nothing here.
   }
 
+  rewritesOnRetain(): boolean {
+    // A record's entry is only ever replaced whole or added to: records absent from the run keep theirs.
+    return false;
+  }
+
   async record(accepted: Map<string, ChangeKey[]>): Promise<void> {
     for (const [id, allKeys] of accepted) {
       // Presence is implied by the entry itself.
@@ -286,8 +293,10 @@ export function keyText(key: ChangeKey): string {
 export class DeduplicationChangeStore implements ChangeStore {
   readonly location = "database" as const;
 
+  /** Whether step 1 ran on some keys. */
+  private looked = false;
   /** Whether step 1 recorded keys the set did not hold (a new or changed record). */
-  private recordedUnknownKeys = true;
+  private recordedUnknownKeys = false;
   /** The keys step 1 recorded that the set did not hold. */
   private lookupRecorded: string[] = [];
 
@@ -310,8 +319,10 @@ export class DeduplicationChangeStore implements ChangeStore {
   async known(keys: ChangeKey[]): Promise<boolean[]> {
     const { held, recorded } = await this.check(keys);
     if (keys.length === 0) return held;
-    this.recordedUnknownKeys = recorded.length > 0;
-    this.lookupRecorded = recorded;
+    // Step 1 may come in parts (records built later in the run): what any part recorded counts.
+    this.looked = true;
+    if (recorded.length > 0) this.recordedUnknownKeys = true;
+    this.lookupRecorded.push(...recorded);
     return held;
   }
 
@@ -327,7 +338,7 @@ export class DeduplicationChangeStore implements ChangeStore {
     // When the set held every key of the run, step 1 recorded nothing and no record changed, so there is
     // nothing to drop: skipping the rewrite makes an unchanged re-sync cheap. A removed field's fingerprint
     // is not a key of the run, so it goes only with a rewrite (else the same value sent back would look held).
-    if (!this.recordedUnknownKeys && !dropUnkept) {
+    if (!this.rewritesOnRetain() && !dropUnkept) {
       const texts = [...new Set(added.map(keyText))];
       if (texts.length > 0)
         await this.helpers.checkProcessedAndRecord(texts, "node", ENTRIES);
@@ -337,6 +348,10 @@ export class DeduplicationChangeStore implements ChangeStore {
     const texts = [...new Set([...kept.values()].flat().map(keyText))];
     if (texts.length > 0)
       await this.helpers.checkProcessedAndRecord(texts, "node", ENTRIES);
+  }
+
+  rewritesOnRetain(): boolean {
+    return !this.looked || this.recordedUnknownKeys;
   }
 
   async forgetLookup(): Promise<void> {
@@ -629,6 +644,20 @@ export class ChangeTracker {
     this.kept.set(id, kept);
     if (removedKeys.length > 0) this.removedKeys.set(id, removedKeys);
     return removed;
+  }
+
+  /**
+   * Keeps a key of a record decided unchanged that the store may not hold yet (an input key, see
+   * syncShortcut.ts): it stays true whatever this run's requests do.
+   */
+  keepAlso(key: ChangeKey): void {
+    this.kept.set(key.id, [...(this.kept.get(key.id) ?? []), key]);
+    this.added.push(key);
+  }
+
+  /** Whether retaining will rewrite the state, dropping what this run did not load and keep. */
+  rewritesOnRetain(): boolean {
+    return this.kept.size > 0 || this.loaded.size > 0 ? this.store.rewritesOnRetain() : false;
   }
 
   /** Called once every decision is made, before anything is sent. */

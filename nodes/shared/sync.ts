@@ -3,11 +3,13 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { BulkEntry, BulkOptions, BulkSending, ChoosingBulkOptions, EntryOutcome } from './bulk';
 import { runBulk } from './bulk';
-import type { ChangeKey, ChangeTracker } from './changes';
-import { forgetChanges, loadChanges } from './changes';
+import type { ChangeCandidate, ChangeKey, ChangeTracker } from './changes';
+import { changeStoreFor, forgetChanges, loadChanges } from './changes';
 import { errorJson, itemRanges } from './results';
 import { requestFailed } from './errors';
 import { acquireSyncLock, clearSyncLock } from './syncLock';
+import type { InputHint } from './syncShortcut';
+import { inputHintsKey, inputKey, InputShortcut } from './syncShortcut';
 
 /**
  * Profile Sync, the same in every node: with "Send: Only Changed Since Last Run" a record is sent only when it
@@ -180,6 +182,9 @@ type Plan<P> =
 	| { unchanged: IDataObject }
 	| { send: P; group: Group; changedFields: string[]; clearedFields: string[] };
 
+/** One item before the decisions: its payload and record, the error that failed it, or its input hint (not built). */
+type Prepared<P> = { payload: P; record: SyncRecord } | { error: unknown } | { skipped: InputHint };
+
 interface Group {
 	id: string;
 	items: number[];
@@ -194,6 +199,8 @@ interface Group {
 	/** Items of this record still waiting for the vendor's answer. */
 	pending: number;
 	failed: boolean;
+	/** The input key remembered with the record (a record on one item, see syncShortcut.ts). */
+	input?: ChangeKey;
 }
 
 /**
@@ -240,28 +247,6 @@ async function syncRun<P>(
 	options: BulkOptions<P> | ChoosingBulkOptions<P>,
 	settings: SyncSettings,
 ): Promise<INodeExecutionData[][]> {
-	const prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }> = [];
-	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
-		try {
-			const payload = await options.prepare(itemIndex);
-			prepared.push({ payload, record: tracking.record(payload) });
-		} catch (error) {
-			prepared.push({ error });
-		}
-	}
-	const groups = new Map<string, Group>();
-	prepared.forEach((entry, itemIndex) => {
-		if ('error' in entry) return;
-		const { id, fields } = entry.record;
-		let group = groups.get(id);
-		if (!group) {
-			group = { id, items: [], fields: {}, changedFields: [], removedFields: [], remember: [], always: false, pending: 0, failed: false };
-			groups.set(id, group);
-		}
-		group.items.push(itemIndex);
-		Object.assign(group.fields, fields);
-		if (entry.record.always) group.always = true;
-	});
 	const clearing = settings.changedOnly && settings.clearRemovedFields && tracking.clear !== undefined;
 	if (settings.changedOnly && settings.clearRemovedFields && !clearing) {
 		ctx.addExecutionHints?.({
@@ -271,15 +256,48 @@ async function syncRun<P>(
 		});
 	}
 	const clearable = tracking.clearable ?? (() => true);
+	// Clear Removed Fields needs every field of every record, so it builds every item.
+	const shortcut = settings.changedOnly && !clearing ? InputShortcut.open(ctx, tracking.stateKey, (id) => tracking.missing?.(id) ?? {}) : undefined;
+	const prepared = new Array<Prepared<P>>(itemCount);
+	const build = async (itemIndex: number) => {
+		try {
+			const payload = await options.prepare(itemIndex);
+			prepared[itemIndex] = { payload, record: tracking.record(payload) };
+		} catch (error) {
+			prepared[itemIndex] = { error };
+		}
+	};
+	const skipped = shortcut ? await heldInputs(ctx, tracking.stateKey, shortcut, itemCount) : { hints: new Map<number, InputHint>(), location: undefined };
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) if (!skipped.hints.has(itemIndex)) await build(itemIndex);
+	// A record that another item of this run builds is decided on all its items: its skipped items are built too.
+	const builtIds = new Set(prepared.flatMap((entry) => ('record' in entry ? [entry.record.id] : [])));
+	for (const [itemIndex, hint] of skipped.hints) {
+		if (builtIds.has(hint.id)) {
+			skipped.hints.delete(itemIndex);
+			await build(itemIndex);
+		}
+	}
+	const groups = new Map<string, Group>();
+	const candidates = groupRecords(prepared, groups);
 	const tracker = await loadChanges(
 		ctx,
 		tracking.stateKey,
 		'attribute',
-		[...groups.values()].map((group) => ({ id: group.id, attributes: group.fields })),
+		candidates,
 		true,
 		clearing ? { names: clearCandidates(ctx, tracking, groups, clearable), tracks: clearable } : undefined,
 	);
+	if (skipped.hints.size > 0 && (tracker.store.location !== skipped.location || tracker.rewritesOnRetain())) {
+		// The state is about to be rewritten with only what this run keeps: the skipped records must be
+		// loaded and kept too, or their fingerprints would be lost. They are built and decided as usual.
+		const late = [...skipped.hints.keys()];
+		skipped.hints.clear();
+		for (const itemIndex of late) await build(itemIndex);
+		await tracker.load(groupRecords(prepared, groups, late));
+	}
+	for (const [itemIndex, hint] of skipped.hints) prepared[itemIndex] = { skipped: hint };
 	const plan = decide(prepared, groups, tracker, tracking, settings, clearing);
+	if (shortcut) rememberInputs(shortcut, prepared, groups, tracker, tracking);
 
 	if (settings.dryRun) {
 		// Looking at the database store records what it did not know; a dry run takes that back.
@@ -292,7 +310,12 @@ async function syncRun<P>(
 
 	const settleGroup = (group: Group, accepted: boolean) => {
 		if (!accepted) group.failed = true;
-		if (--group.pending === 0 && !group.failed) tracker.accept(group.id, group.remember);
+		if (--group.pending !== 0 || group.failed) return;
+		tracker.accept(group.id, group.remember);
+		if (shortcut && group.input) {
+			const itemIndex = group.items[0];
+			shortcut.keep(itemIndex, group.id, tracking.unchanged((prepared[itemIndex] as { payload: P }).payload));
+		}
 	};
 	const tracked = (sendBatch: BulkSending<P>['send']) => async (batch: Array<BulkEntry<P>>, batchNumber: number): Promise<EntryOutcome[]> => {
 		const planned = batch.map((entry) => plan[entry.itemIndex] as Extract<Plan<P>, { send: P }>);
@@ -337,20 +360,98 @@ async function syncRun<P>(
 		prepare: (itemIndex) => {
 			const item = plan[itemIndex];
 			if ('fail' in item) throw item.fail;
-			if ('unchanged' in item) return (prepared[itemIndex] as { payload: P }).payload;
+			// An unchanged item is settled at once; a skipped one was never built.
+			if ('unchanged' in item) return (prepared[itemIndex] as { payload?: P }).payload as P;
 			return item.send;
 		},
 		settle: (_, itemIndex) => {
 			const item = plan[itemIndex];
 			return 'unchanged' in item ? item.unchanged : undefined;
 		},
-	} as BulkOptions<P> | ChoosingBulkOptions<P>).finally(async () => await tracker.save());
+	} as BulkOptions<P> | ChoosingBulkOptions<P>).finally(async () => {
+		await tracker.save();
+		shortcut?.save();
+	});
 	const output = run.results.output();
 	return settings.fullSnapshot ? [...output, snapshotOutput(ctx, tracking, idsOf(prepared), tracker, true)] : output;
 }
 
-function idsOf(prepared: Array<{ record: SyncRecord } | { error: unknown }>): Array<string | undefined> {
-	return prepared.map((entry) => ('record' in entry ? entry.record.id : undefined));
+function idsOf<P>(prepared: Array<Prepared<P>>): Array<string | undefined> {
+	return prepared.map((entry) => ('record' in entry ? entry.record.id : 'skipped' in entry ? entry.skipped.id : undefined));
+}
+
+/**
+ * Adds the records of these items (every item when left out) to the run's groups, a record on several items
+ * decided once on all of them (later items win); returns the new records, for the state to be asked about.
+ */
+function groupRecords<P>(prepared: Array<Prepared<P>>, groups: Map<string, Group>, itemIndexes?: number[]): ChangeCandidate[] {
+	const added: Group[] = [];
+	for (const itemIndex of itemIndexes ?? prepared.keys()) {
+		const entry = prepared[itemIndex];
+		if (!entry || !('record' in entry)) continue;
+		const { id, fields } = entry.record;
+		let group = groups.get(id);
+		if (!group) {
+			group = { id, items: [], fields: {}, changedFields: [], removedFields: [], remember: [], always: false, pending: 0, failed: false };
+			groups.set(id, group);
+			added.push(group);
+		}
+		group.items.push(itemIndex);
+		Object.assign(group.fields, fields);
+		if (entry.record.always) group.always = true;
+	}
+	return added.map((group) => ({ id: group.id, attributes: group.fields }));
+}
+
+/**
+ * The items whose hint names a record whose input key the state holds: unchanged without being built. One
+ * look at the store (it leaves no trace); a store that fails to answer skips nothing. A record named by
+ * several hints is built, as the usual decision takes all its items into account.
+ */
+async function heldInputs(
+	ctx: IExecuteFunctions,
+	stateKey: string,
+	shortcut: InputShortcut,
+	itemCount: number,
+): Promise<{ hints: Map<number, InputHint>; location?: string }> {
+	const candidates: Array<[number, InputHint]> = [];
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		const hint = shortcut.hint(itemIndex);
+		if (hint) candidates.push([itemIndex, hint]);
+	}
+	if (candidates.length === 0) return { hints: new Map() };
+	const store = changeStoreFor(ctx, stateKey, 'attribute');
+	let held: boolean[];
+	try {
+		held = await store.probe(candidates.map(([itemIndex, hint]) => inputKey(hint.id, shortcut.prints[itemIndex]!)));
+	} catch {
+		return { hints: new Map() };
+	}
+	const hints = new Map(candidates.filter((_, position) => held[position]));
+	const named = new Map<string, number>();
+	for (const hint of hints.values()) named.set(hint.id, (named.get(hint.id) ?? 0) + 1);
+	for (const [itemIndex, hint] of hints) if (named.get(hint.id)! > 1) hints.delete(itemIndex);
+	return { hints, location: store.location };
+}
+
+/**
+ * The input keys of this run (see syncShortcut.ts): a record built from one item, not sent for its action, is
+ * remembered with its item's input key once accepted, and an unchanged one keeps it now; skipped items keep
+ * their hints.
+ */
+function rememberInputs<P>(shortcut: InputShortcut, prepared: Array<Prepared<P>>, groups: Map<string, Group>, tracker: ChangeTracker, tracking: SyncTracking<P>): void {
+	prepared.forEach((entry, itemIndex) => {
+		if ('skipped' in entry) shortcut.keep(itemIndex, entry.skipped.id, entry.skipped.output);
+	});
+	for (const group of groups.values()) {
+		const print = group.items.length === 1 && !group.always ? shortcut.prints[group.items[0]] : undefined;
+		if (print === undefined) continue;
+		group.input = inputKey(group.id, print);
+		group.remember = [...group.remember, group.input];
+		if (group.status !== 'unchanged') continue;
+		tracker.keepAlso(group.input);
+		shortcut.keep(group.items[0], group.id, tracking.unchanged((prepared[group.items[0]] as { payload: P }).payload));
+	}
 }
 
 /** Why Missing From Source has no answer when the last snapshot's keys did not reach this execution. */
@@ -410,7 +511,7 @@ function snapshotOutput<P>(
 
 /** Every item's plan: its error, unchanged, or the payload to send (narrowed to the changed fields when asked). */
 function decide<P>(
-	prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }>,
+	prepared: Array<Prepared<P>>,
 	groups: Map<string, Group>,
 	tracker: ChangeTracker,
 	tracking: SyncTracking<P>,
@@ -420,6 +521,7 @@ function decide<P>(
 	const plan = new Array<Plan<P>>(prepared.length);
 	prepared.forEach((entry, itemIndex) => {
 		if ('error' in entry) plan[itemIndex] = { fail: entry.error };
+		else if ('skipped' in entry) plan[itemIndex] = { unchanged: { ...entry.skipped.output, syncStatus: 'unchanged' } };
 	});
 	for (const group of groups.values()) {
 		const known = tracker.isKnown(group.id);
@@ -461,7 +563,7 @@ function decide<P>(
 /** One item per input item: what a real run would do with it, or why it is invalid. */
 function dryRunOutput<P>(
 	ctx: IExecuteFunctions,
-	prepared: Array<{ payload: P; record: SyncRecord } | { error: unknown }>,
+	prepared: Array<Prepared<P>>,
 	plan: Array<Plan<P>>,
 	clearing: boolean,
 ): INodeExecutionData[] {
@@ -473,10 +575,10 @@ function dryRunOutput<P>(
 			// A preview shows every invalid item on the main output (with its own status), whatever Continue On Fail says.
 			json = { syncStatus: 'invalid', ...errorJson(requestFailed(ctx.getNode(), entry.error, itemIndex), itemIndex) };
 		} else if ('unchanged' in item) {
-			json = { id: entry.record.id, syncStatus: 'unchanged', changedFields: [], ...cleared([]) };
+			json = { id: 'skipped' in entry ? entry.skipped.id : entry.record.id, syncStatus: 'unchanged', changedFields: [], ...cleared([]) };
 		} else {
 			const { group, changedFields, clearedFields, send } = item as Extract<Plan<P>, { send: P }>;
-			json = { id: entry.record.id, syncStatus: group.status, changedFields, ...cleared(clearedFields), payload: send as IDataObject };
+			json = { id: group.id, syncStatus: group.status, changedFields, ...cleared(clearedFields), payload: send as IDataObject };
 		}
 		return { json, pairedItem: { item: itemIndex } };
 	});
@@ -610,6 +712,7 @@ export async function resetSyncState(ctx: IExecuteFunctions, stateKey: string): 
 	await clearSyncLock(ctx, stateKey);
 	delete ctx.getWorkflowStaticData('node')[snapshotKey(stateKey)];
 	delete ctx.getWorkflowStaticData('node')[clearCandidatesKey(stateKey)];
+	delete ctx.getWorkflowStaticData('node')[inputHintsKey(stateKey)];
 	return [
 		ctx.getInputData().map((_, itemIndex) => ({
 			json: { syncStateReset: true, forgottenRecords: forgotten.records, forgottenDatabaseEntries: forgotten.databaseEntries },

@@ -19,5 +19,11 @@ export function storedParameters(value: unknown): INodeParameters {
 
 /** Stored parameters of a fake that resolves every parameter per item: each path holds an expression. */
 export function everyParameterPerItem(): INodeParameters {
-	return new Proxy({} as INodeParameters, { has: () => true, get: (_, key) => (typeof key === 'string' ? PER_ITEM : undefined) });
+	return new Proxy({} as INodeParameters, {
+		has: () => true,
+		get: (_, key) => (typeof key === 'string' ? PER_ITEM : undefined),
+		// Listed as one expression, so that code walking the stored parameters sees one.
+		ownKeys: () => ['perItem'],
+		getOwnPropertyDescriptor: () => ({ value: PER_ITEM, enumerable: true, configurable: true }),
+	});
 }

@@ -80,7 +80,7 @@ describe.each(SYNC_STORES)('Batch Sync, node version 2 (%s store)', (kind) => {
 		const workflow = node(kind);
 		await workflow.upsert(profiles(2), { send: 'changed', fullSnapshot: true });
 		expect(Object.keys(workflow.staticData).sort()).toEqual(
-			kind === 'staticData' ? [SYNC_STATE_KEY, `${SYNC_STATE_KEY}Snapshot`] : [`${SYNC_STATE_KEY}Snapshot`],
+			kind === 'staticData' ? [SYNC_STATE_KEY, `${SYNC_STATE_KEY}Inputs`, `${SYNC_STATE_KEY}Snapshot`] : [`${SYNC_STATE_KEY}Inputs`, `${SYNC_STATE_KEY}Snapshot`],
 		);
 		expect(SYNC_STATE_KEY).not.toBe(ONLY_SEND_CHANGES_STATE_KEY);
 	});
@@ -184,7 +184,7 @@ describe.each(SYNC_STORES)('Batch Sync, node version 2 (%s store)', (kind) => {
 		// A state a version 1 node of the same name left in static data goes too.
 		workflow.staticData[ONLY_SEND_CHANGES_STATE_KEY] = { v: 1, granularity: 'profile', profiles: { u0: 'e3962323e22a1d19' } };
 		const reset = await workflow.reset();
-		expect(reset.json).toEqual([{ syncStateReset: true, forgottenRecords: kind === 'staticData' ? 3 : 0, forgottenDatabaseEntries: kind === 'database' ? 3 * 3 : 0 }]);
+		expect(reset.json).toEqual([{ syncStateReset: true, forgottenRecords: kind === 'staticData' ? 3 : 0, forgottenDatabaseEntries: kind === 'database' ? 3 * 4 : 0 }]);
 		expect(workflow.staticData).toEqual({});
 		expect((await workflow.upsert(profiles(3))).ids).toEqual(['u0', 'u1', 'u2']);
 	});

@@ -166,7 +166,7 @@ describe.each(SYNC_STORES)('Crescendo Lab Sync (%s store)', (kind) => {
 		// Per contact: its presence key and one fingerprint for each of its 3 fields.
 		expect(reset.json).toEqual([
 			kind === 'database'
-				? { syncStateReset: true, forgottenRecords: 0, forgottenDatabaseEntries: 4 * 4 }
+				? { syncStateReset: true, forgottenRecords: 0, forgottenDatabaseEntries: 4 * 5 }
 				: { syncStateReset: true, forgottenRecords: 4, forgottenDatabaseEntries: 0 },
 		]);
 		expect(reset.tasks).toHaveLength(0);

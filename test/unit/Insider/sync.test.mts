@@ -235,7 +235,7 @@ describe.each(SYNC_STORES)('Insider Sync (%s store)', (kind) => {
 		expect(reset.calls).toHaveLength(0);
 		// Per user: a presence key, the email and three attributes in the database; one entry in static data.
 		expect(reset.json).toEqual([
-			{ syncStateReset: true, forgottenRecords: kind === 'staticData' ? 4 : 0, forgottenDatabaseEntries: kind === 'database' ? 4 * 5 : 0 },
+			{ syncStateReset: true, forgottenRecords: kind === 'staticData' ? 4 : 0, forgottenDatabaseEntries: kind === 'database' ? 4 * 6 : 0 },
 		]);
 		expect(workflow.deduplication.hashes.size).toBe(0);
 		expect(workflow.staticData).toEqual({});

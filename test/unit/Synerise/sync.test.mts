@@ -230,7 +230,7 @@ describe('Synerise Sync: Reset Sync State', () => {
 		await workflow.run('upsert', people(4), CHANGED);
 		expect((await workflow.run('upsert', people(4), CHANGED)).writes).toHaveLength(0);
 		const reset = await workflow.run('resetSyncState', [{}], {});
-		expect(reset.json).toEqual([{ syncStateReset: true, forgottenRecords: 0, forgottenDatabaseEntries: 4 * 5 }]);
+		expect(reset.json).toEqual([{ syncStateReset: true, forgottenRecords: 0, forgottenDatabaseEntries: 4 * 6 }]);
 		const after = await workflow.run('upsert', people(4), CHANGED);
 		expect((after.writes[0].body as unknown[]).length).toBe(4);
 	});
