@@ -85,14 +85,15 @@ export class InputShortcut {
 
 	/**
 	 * The shortcut for this run, or undefined when the node's expressions read more than the item's JSON. The
-	 * parameters' fingerprint covers the node type, its version, every parameter as written but the Sync
-	 * options (they choose what is sent, not the record an item builds), and the credential.
+	 * Sync options are left out of both the check and the fingerprint: they are read once per run and choose
+	 * what is sent, not the record an item builds. The fingerprint covers the node type, its version, every
+	 * other parameter as written, and the credential.
 	 */
 	static open(ctx: IExecuteFunctions, stateKey: string, defaultOutput: (id: string) => IDataObject): InputShortcut | undefined {
 		const node = ctx.getNode();
-		if (!itemPureParameters(node.parameters)) return undefined;
 		const parameters = { ...node.parameters };
 		delete parameters[SYNC_PARAMETER];
+		if (!itemPureParameters(parameters)) return undefined;
 		const params = fingerprint({ type: node.type, version: node.typeVersion, parameters, credentials: node.credentials ?? {} });
 		const staticData = ctx.getWorkflowStaticData('node');
 		const key = inputHintsKey(stateKey);

@@ -2,16 +2,15 @@
 // n8n's deduplication table, per workflow and node, in its database; the three sync runs execute
 // ONE imported workflow three times, and each run's input comes from a small HTTP listener the test
 // controls (an HTTP Request node fetches it), because re-importing the workflow would replace its state.
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Sandbox } from '../../sandbox/index.mts';
 import { startSandbox } from '../../sandbox/index.mts';
 import { N8n } from './harness.mts';
+import { storedState as storedStateIn } from './storedState.mts';
 import { linearWorkflow } from './workflows.mts';
 
 const CREDENTIAL = { id: 'batchSandboxCred01', name: 'Batch sandbox' };
@@ -49,15 +48,7 @@ function accepted(calls: CallRecord[]): CallRecord[] {
 
 const sentIds = (calls: CallRecord[]) => calls.flatMap((call) => call.customIds);
 
-/** What n8n's SQLite database holds for a workflow: its deduplication entries and its static data. */
-function storedState(workflowId: string): { entries: number; staticData: string } {
-	const database = join(n8n.userFolder, '.n8n', 'database.sqlite');
-	const query = (sql: string) => execFileSync('sqlite3', [database, sql], { encoding: 'utf8' }).trim();
-	const rows = query(`SELECT value FROM processed_data WHERE workflowId = '${workflowId}'`);
-	const parse = (text: string): any => (typeof JSON.parse(text) === 'string' ? JSON.parse(JSON.parse(text)) : JSON.parse(text));
-	const entries = rows === '' ? 0 : rows.split('\n').reduce((sum, row) => sum + (parse(row).data as unknown[]).length, 0);
-	return { entries, staticData: query(`SELECT coalesce(staticData, '') FROM workflow_entity WHERE id = '${workflowId}'`) };
-}
+const storedState = (workflowId: string) => storedStateIn(n8n.userFolder, workflowId);
 
 function batchNode(parameters: Record<string, unknown>) {
 	return {

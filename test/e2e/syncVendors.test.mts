@@ -10,6 +10,7 @@ import type { Sandbox, VendorName } from '../../sandbox/index.mts';
 import { startSandbox } from '../../sandbox/index.mts';
 import { sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { N8n, type N8nRun } from './harness.mts';
+import { inputHintCount, storedState } from './storedState.mts';
 import { SYNC_CASES } from './syncCases.mts';
 import { SyncSource } from './syncSource.mts';
 import { linearWorkflow } from './workflows.mts';
@@ -88,6 +89,9 @@ describe.each(Object.entries(SYNC_CASES))('Profile Sync in real n8n: %s', (title
 		expect(first.result.items('Sync')).toHaveLength(PROFILES);
 		expect(first.result.items('Sync', 1)).toEqual([]);
 		expect(await vendor.storedTier(sandbox, 3)).toBe('silver');
+		// The node's expressions read only the item, so each profile has an input hint (syncShortcut.ts):
+		// the identical rerun below takes every item as unchanged without building it.
+		expect(inputHintCount(storedState(n8n.userFolder, workflow.id), 'Sync')).toBe(PROFILES);
 
 		// 2. Identical rerun: nothing is sent; every item says unchanged, in input order.
 		const second = await run();

@@ -176,8 +176,8 @@ describe.each(SYNC_STORES)('the unchanged-input shortcut (%s store)', (kind) => 
 		const reparametered = await run(input, { parameters: { ...PURE, city: '={{ $json.city.toUpperCase() }}' } });
 		expect(reparametered.built).toEqual([0, 1, 2, 3]);
 		expect(reparametered.sent).toEqual([]);
-		// Changing only the Sync options keeps the shortcut.
-		expect((await run(input, { parameters: { ...PURE, city: '={{ $json.city.toUpperCase() }}' }, sync: { send: 'changed' } })).built).toEqual([]);
+		// Changing only the Sync options keeps the shortcut, even to an expression that reads another node.
+		expect((await run(input, { parameters: { ...PURE, city: '={{ $json.city.toUpperCase() }}' }, sync: { send: 'changed', dryRun: '={{ $("Mode").first().json.dryRun }}' } })).built).toEqual([]);
 		const withBinary = await run(input.map((row, i) => (i === 1 ? { ...row, binary: true } : row)), { parameters: { ...PURE, city: '={{ $json.city.toUpperCase() }}' } });
 		expect(withBinary.built).toEqual([1]);
 		// The same record on two items: both are built and decided together.
