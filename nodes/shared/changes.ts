@@ -662,8 +662,11 @@ export class ChangeTracker {
 
   /** Called once every decision is made, before anything is sent. */
   async retain(): Promise<void> {
-    // A run without a single valid record leaves the state as it is.
-    if (this.kept.size === 0) return;
+    // A run without a single valid record leaves the state as it is (taking back what a look-up recorded).
+    if (this.kept.size === 0) {
+      await this.store.forgetLookup();
+      return;
+    }
     await this.store.retain(this.kept, this.added, this.removedKeys.size > 0);
   }
 
@@ -708,10 +711,12 @@ export async function loadChanges(
    * which fields presence is kept for.
    */
   fields?: { names: readonly string[]; tracks: (field: string) => boolean },
+  /** The store this run already asked (see syncShortcut.ts); by default the one `changeStoreFor` finds. */
+  store: ChangeStore = changeStoreFor(ctx, stateKey, granularity),
 ): Promise<ChangeTracker> {
   const fieldPresence = fields !== undefined;
   const tracker = new ChangeTracker(
-    changeStoreFor(ctx, stateKey, granularity),
+    store,
     granularity,
     presence,
     fieldPresence,

@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { BulkEntry, BulkOptions, BulkSending, ChoosingBulkOptions, EntryOutcome } from './bulk';
 import { runBulk } from './bulk';
-import type { ChangeCandidate, ChangeKey, ChangeTracker } from './changes';
+import type { ChangeCandidate, ChangeKey, ChangeStore, ChangeTracker } from './changes';
 import { changeStoreFor, forgetChanges, loadChanges } from './changes';
 import { errorJson, itemRanges } from './results';
 import { requestFailed } from './errors';
@@ -267,7 +267,8 @@ async function syncRun<P>(
 			prepared[itemIndex] = { error };
 		}
 	};
-	const skipped = shortcut ? await heldInputs(ctx, tracking.stateKey, shortcut, itemCount) : { hints: new Map<number, InputHint>(), location: undefined };
+	const store = changeStoreFor(ctx, tracking.stateKey, 'attribute');
+	const skipped = shortcut ? await heldInputs(store, shortcut, itemCount) : { hints: new Map<number, InputHint>(), location: undefined };
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) if (!skipped.hints.has(itemIndex)) await build(itemIndex);
 	// A record that another item of this run builds is decided on all its items: its skipped items are built too.
 	const builtIds = new Set(prepared.flatMap((entry) => ('record' in entry ? [entry.record.id] : [])));
@@ -286,6 +287,7 @@ async function syncRun<P>(
 		candidates,
 		true,
 		clearing ? { names: clearCandidates(ctx, tracking, groups, clearable), tracks: clearable } : undefined,
+		store,
 	);
 	if (skipped.hints.size > 0 && (tracker.store.location !== skipped.location || tracker.rewritesOnRetain())) {
 		// The state is about to be rewritten with only what this run keeps: the skipped records must be
@@ -405,12 +407,13 @@ function groupRecords<P>(prepared: Array<Prepared<P>>, groups: Map<string, Group
 
 /**
  * The items whose hint names a record whose input key the state holds: unchanged without being built. One
- * look at the store (it leaves no trace); a store that fails to answer skips nothing. A record named by
- * several hints is built, as the usual decision takes all its items into account.
+ * look-up in the run's store, part of the run's own: in the database store the keys it did not hold are
+ * recorded by it and dropped again when the state is rewritten (taking each back would cost n8n a scan of
+ * the whole set per key). A store that fails to answer skips nothing. A record named by several hints is
+ * built, as the usual decision takes all its items into account.
  */
 async function heldInputs(
-	ctx: IExecuteFunctions,
-	stateKey: string,
+	store: ChangeStore,
 	shortcut: InputShortcut,
 	itemCount: number,
 ): Promise<{ hints: Map<number, InputHint>; location?: string }> {
@@ -420,10 +423,9 @@ async function heldInputs(
 		if (hint) candidates.push([itemIndex, hint]);
 	}
 	if (candidates.length === 0) return { hints: new Map() };
-	const store = changeStoreFor(ctx, stateKey, 'attribute');
 	let held: boolean[];
 	try {
-		held = await store.probe(candidates.map(([itemIndex, hint]) => inputKey(hint.id, shortcut.prints[itemIndex]!)));
+		held = await store.known(candidates.map(([itemIndex, hint]) => inputKey(hint.id, shortcut.prints[itemIndex]!)));
 	} catch {
 		return { hints: new Map() };
 	}

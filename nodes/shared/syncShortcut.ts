@@ -52,12 +52,27 @@ export function itemPureParameters(value: NodeParameterValueType | INodeParamete
 	return true;
 }
 
+type Hints = Record<string, [string] | [string, IDataObject]>;
+
+/**
+ * Kept as one JSON string, not as an object: n8n wraps every object of static data in a proxy when it loads
+ * it and walks them all when it saves, which for 100,000 hints costs minutes; a string costs a parse.
+ */
 interface StoredHints {
-	v: 1;
+	v: 2;
 	/** The fingerprint of the node's parameters the hints were made under. */
 	params: string;
-	/** Input fingerprint → [record ID] or [record ID, unchanged output] when that differs from the ID's default. */
-	hints: Record<string, [string] | [string, IDataObject]>;
+	/** JSON of input fingerprint → [record ID] or [record ID, unchanged output] when that differs from the ID's default. */
+	hints: string;
+}
+
+function readHints(stored: StoredHints | undefined, params: string): Hints {
+	if (stored?.v !== 2 || stored.params !== params || typeof stored.hints !== 'string') return {};
+	try {
+		return JSON.parse(stored.hints) as Hints;
+	} catch {
+		return {};
+	}
 }
 
 export interface InputHint {
@@ -67,7 +82,7 @@ export interface InputHint {
 
 /** One run's view of the shortcut: each item's input fingerprint, the hints of the last run, those of this run. */
 export class InputShortcut {
-	private readonly next: Record<string, [string] | [string, IDataObject]> = {};
+	private readonly next: Hints = {};
 	private changed: boolean;
 
 	private constructor(
@@ -76,7 +91,7 @@ export class InputShortcut {
 		private readonly params: string,
 		/** Per item: its input fingerprint, or undefined when the item cannot take the shortcut (it has binary data). */
 		readonly prints: Array<string | undefined>,
-		private readonly previous: Record<string, [string] | [string, IDataObject]>,
+		private readonly previous: Hints,
 		/** The output an unchanged record shows when its hint stores none. */
 		private readonly defaultOutput: (id: string) => IDataObject,
 	) {
@@ -97,8 +112,7 @@ export class InputShortcut {
 		const params = fingerprint({ type: node.type, version: node.typeVersion, parameters, credentials: node.credentials ?? {} });
 		const staticData = ctx.getWorkflowStaticData('node');
 		const key = inputHintsKey(stateKey);
-		const stored = staticData[key] as StoredHints | undefined;
-		const previous = stored?.v === 1 && stored.params === params && stored.hints ? stored.hints : {};
+		const previous = readHints(staticData[key] as StoredHints | undefined, params);
 		const prints = ctx.getInputData().map((item) => (item.binary ? undefined : fingerprint([params, item.json])));
 		return new InputShortcut(staticData, key, params, prints, previous, defaultOutput);
 	}
@@ -124,6 +138,6 @@ export class InputShortcut {
 	/** Writes this run's hints into static data when they differ from the last run's (n8n then saves them). */
 	save(): void {
 		if (!this.changed && Object.keys(this.next).length === Object.keys(this.previous).length) return;
-		this.staticData[this.key] = { v: 1, params: this.params, hints: this.next } satisfies StoredHints as unknown as IDataObject;
+		this.staticData[this.key] = { v: 2, params: this.params, hints: JSON.stringify(this.next) } satisfies StoredHints as unknown as IDataObject;
 	}
 }

@@ -1,7 +1,7 @@
 // `npm run bench` (through scripts/bench.mjs): issue #8's scenarios in real n8n against the sandbox. Prints
 // one table (scenario, figure, baseline, ratio) with the machine's cores and memory, and writes the figures
 // to test/.artifacts/bench.json. Options: --only=1,3 (scenarios), --reps=N (runs per side of a
-// comparison, default 3), --vendors=batch (the vendors of scenarios 1 and 2), --quick (small sizes, to try the set-up),
+// comparison, default 3), --vendors=batch (the vendors of scenarios 1, 2 and 7), --quick (small sizes, to try the set-up),
 // --charts-only (redraw docs/images/bench-*.svg from the last bench.json, running nothing).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { prepareTemplate } from '../e2e/globalSetup.mts';
 import { N8n } from '../e2e/harness.mts';
-import { startSandbox, type Sandbox } from '../../sandbox/index.mts';
+import { startSandbox, type Sandbox, type VendorName } from '../../sandbox/index.mts';
 import { sandboxCredentialRef, sandboxCredentials } from '../../sandbox/n8nCredentials.mts';
 import { writeChartsFromFile, type BenchRow } from './charts.mts';
 import { engineOverhead } from './engine.mts';
@@ -173,6 +173,9 @@ async function scenario1(): Promise<void> {
 }
 
 // ---- scenario 2: throughput against the documented limits ---------------------------------------------------
+
+/** Scenario 7's vendors: all, or those of --vendors. */
+const inScenario7 = (vendor: VendorName) => Boolean(sandbox.vendors[vendor]) && (flag('vendors')?.split(',').includes(vendor) ?? true);
 
 /** Scenario 2's vendors: all, or those of --vendors. */
 const inScenario2 = (vendor: 'crescendoLab' | 'batch') => sandbox.vendors[vendor] && (flag('vendors')?.split(',').includes(vendor) ?? true);
@@ -445,7 +448,7 @@ async function scenario7(): Promise<void> {
 const s7Size = (vendor: VendorCase) => (vendor.vendor === 'talonOne' ? Math.min(SIZES.resync, 10_000) : SIZES.resync);
 
 function scenario7VendorWorkflows(): any[] {
-	return Object.values(SYNC_CASES).flatMap((vendor) =>
+	return Object.values(SYNC_CASES).filter((vendor) => inScenario7(vendor.vendor)).flatMap((vendor) =>
 		Array.from({ length: reps }, (_, pair) => {
 			const code = `const state = $getWorkflowStaticData('global');
 state.run = (state.run || 0) + 1;
@@ -463,7 +466,7 @@ return out;`;
 
 async function scenario7Vendors(): Promise<void> {
 	for (const vendor of Object.values(SYNC_CASES)) {
-		if (!sandbox.vendors[vendor.vendor]) continue;
+		if (!inScenario7(vendor.vendor)) continue;
 		const size = s7Size(vendor);
 		await measureScenario7({
 			label: vendor.vendor,
@@ -579,7 +582,7 @@ async function main(): Promise<void> {
 			...(only.has(3) ? scenario3Workflows() : []),
 			...(only.has(4) && sandbox.vendors.batch ? scenario4Workflows() : []),
 			...(only.has(6) && sandbox.vendors.insider ? scenario6Workflows() : []),
-			...(only.has(7) && sandbox.vendors.synerise ? scenario7Workflows() : []),
+			...(only.has(7) && inScenario7('synerise') ? scenario7Workflows() : []),
 			...(only.has(7) ? scenario7VendorWorkflows() : []),
 		];
 		if (workflows.length) await n8n.importWorkflows(workflows);
@@ -601,7 +604,7 @@ async function main(): Promise<void> {
 			}
 		}
 		if (only.has(6) && sandbox.vendors.insider) await scenario6();
-		if (only.has(7) && sandbox.vendors.synerise) await scenario7();
+		if (only.has(7) && inScenario7('synerise')) await scenario7();
 		if (only.has(7)) await scenario7Vendors();
 		if (only.has(8)) {
 			const figures = await syncStateFigures(SIZES.syncKeys);

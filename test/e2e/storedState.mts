@@ -22,8 +22,8 @@ export function storedState(userFolder: string, workflowId: string): StoredState
 /** How many input hints (nodes/shared/syncShortcut.ts) a node's static data holds, over its sync state keys. */
 export function inputHintCount(state: StoredState, nodeName: string): number {
 	if (state.staticData === '') return 0;
-	const node = (JSON.parse(state.staticData) as Record<string, Record<string, { hints?: object }>>)[`node:${nodeName}`] ?? {};
+	const node = (JSON.parse(state.staticData) as Record<string, Record<string, { hints?: string }>>)[`node:${nodeName}`] ?? {};
 	return Object.entries(node)
 		.filter(([key]) => key.endsWith('Inputs'))
-		.reduce((sum, [, value]) => sum + Object.keys(value.hints ?? {}).length, 0);
+		.reduce((sum, [, value]) => sum + Object.keys(JSON.parse(value.hints ?? '{}') as object).length, 0);
 }
