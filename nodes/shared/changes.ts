@@ -322,7 +322,8 @@ export class DeduplicationChangeStore implements ChangeStore {
     // Step 1 may come in parts (records built later in the run): what any part recorded counts.
     this.looked = true;
     if (recorded.length > 0) this.recordedUnknownKeys = true;
-    this.lookupRecorded.push(...recorded);
+    // Concatenated, not spread into push: a first run records hundreds of thousands of keys.
+    this.lookupRecorded = this.lookupRecorded.length === 0 ? recorded : this.lookupRecorded.concat(recorded);
     return held;
   }
 

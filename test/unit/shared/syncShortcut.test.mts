@@ -229,3 +229,18 @@ describe.each(SYNC_STORES)('the unchanged-input shortcut (%s store)', (kind) => 
 		expect((await run(input.slice(1), { sync: snapshot })).outputs[1]).toEqual([]);
 	});
 });
+
+describe('the unchanged-input shortcut at size', () => {
+	it('a first run of 40,000 records keeps its state in the database (no fallback), and the rerun builds none', async () => {
+		const { run, state } = node('database');
+		const input = rows(40_000);
+		const first = await run(input);
+		expect(first.sent).toHaveLength(40_000);
+		// 40,000 × (2 fields, presence, input key): one look-up recorded 120,000 unknown keys at once.
+		expect(state.deduplication.hashes.size).toBe(160_000);
+		expect(Object.keys(state.staticData)).toEqual([inputHintsKey('shortcutSync')]);
+		const second = await run(input);
+		expect(second.built).toEqual([]);
+		expect(second.sent).toEqual([]);
+	});
+});
