@@ -443,7 +443,7 @@ async function heldInputs(
  */
 function rememberInputs<P>(shortcut: InputShortcut, prepared: Array<Prepared<P>>, groups: Map<string, Group>, tracker: ChangeTracker, tracking: SyncTracking<P>): void {
 	prepared.forEach((entry, itemIndex) => {
-		if ('skipped' in entry) shortcut.keep(itemIndex, entry.skipped.id, entry.skipped.output);
+		if ('skipped' in entry) shortcut.carry(itemIndex);
 	});
 	for (const group of groups.values()) {
 		const print = group.items.length === 1 && !group.always ? shortcut.prints[group.items[0]] : undefined;

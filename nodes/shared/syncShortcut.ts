@@ -125,6 +125,12 @@ export class InputShortcut {
 		return { id: stored[0], output: stored[1] ?? this.defaultOutput(stored[0]) };
 	}
 
+	/** Carries an item's hint of the last run over to this run's (an item skipped as unchanged). */
+	carry(itemIndex: number): void {
+		const print = this.prints[itemIndex];
+		if (print !== undefined && this.previous[print]) this.next[print] = this.previous[print];
+	}
+
 	/** This run's hint for an item whose record the vendor holds as the item builds it. */
 	keep(itemIndex: number, id: string, output: IDataObject): void {
 		const print = this.prints[itemIndex];
