@@ -268,13 +268,13 @@ async function syncRun<P>(
 		}
 	};
 	const store = changeStoreFor(ctx, tracking.stateKey, 'attribute');
-	const skipped = shortcut ? await heldInputs(store, shortcut, itemCount) : { hints: new Map<number, InputHint>(), location: undefined };
-	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) if (!skipped.hints.has(itemIndex)) await build(itemIndex);
+	const skipped = shortcut ? await heldInputs(store, shortcut, itemCount) : new Map<number, InputHint>();
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) if (!skipped.has(itemIndex)) await build(itemIndex);
 	// A record that another item of this run builds is decided on all its items: its skipped items are built too.
 	const builtIds = new Set(prepared.flatMap((entry) => ('record' in entry ? [entry.record.id] : [])));
-	for (const [itemIndex, hint] of skipped.hints) {
+	for (const [itemIndex, hint] of skipped) {
 		if (builtIds.has(hint.id)) {
-			skipped.hints.delete(itemIndex);
+			skipped.delete(itemIndex);
 			await build(itemIndex);
 		}
 	}
@@ -289,15 +289,15 @@ async function syncRun<P>(
 		clearing ? { names: clearCandidates(ctx, tracking, groups, clearable), tracks: clearable } : undefined,
 		store,
 	);
-	if (skipped.hints.size > 0 && (tracker.store.location !== skipped.location || tracker.rewritesOnRetain())) {
-		// The state is about to be rewritten with only what this run keeps: the skipped records must be
-		// loaded and kept too, or their fingerprints would be lost. They are built and decided as usual.
-		const late = [...skipped.hints.keys()];
-		skipped.hints.clear();
+	// The state is about to be rewritten with only what this run keeps, or the look-up moved to the static-data
+	// fallback, which never saw the input keys: the skipped records are built and decided as usual.
+	if (skipped.size > 0 && (tracker.store !== store || tracker.rewritesOnRetain())) {
+		const late = [...skipped.keys()];
+		skipped.clear();
 		for (const itemIndex of late) await build(itemIndex);
 		await tracker.load(groupRecords(prepared, groups, late));
 	}
-	for (const [itemIndex, hint] of skipped.hints) prepared[itemIndex] = { skipped: hint };
+	for (const [itemIndex, hint] of skipped) prepared[itemIndex] = { skipped: hint };
 	const plan = decide(prepared, groups, tracker, tracking, settings, clearing);
 	if (shortcut) rememberInputs(shortcut, prepared, groups, tracker, tracking);
 
@@ -314,10 +314,7 @@ async function syncRun<P>(
 		if (!accepted) group.failed = true;
 		if (--group.pending !== 0 || group.failed) return;
 		tracker.accept(group.id, group.remember);
-		if (shortcut && group.input) {
-			const itemIndex = group.items[0];
-			shortcut.keep(itemIndex, group.id, tracking.unchanged((prepared[itemIndex] as { payload: P }).payload));
-		}
+		if (shortcut && group.input) keepHint(shortcut, group, prepared, tracking);
 	};
 	const tracked = (sendBatch: BulkSending<P>['send']) => async (batch: Array<BulkEntry<P>>, batchNumber: number): Promise<EntryOutcome[]> => {
 		const planned = batch.map((entry) => plan[entry.itemIndex] as Extract<Plan<P>, { send: P }>);
@@ -416,24 +413,30 @@ async function heldInputs(
 	store: ChangeStore,
 	shortcut: InputShortcut,
 	itemCount: number,
-): Promise<{ hints: Map<number, InputHint>; location?: string }> {
+): Promise<Map<number, InputHint>> {
 	const candidates: Array<[number, InputHint]> = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		const hint = shortcut.hint(itemIndex);
 		if (hint) candidates.push([itemIndex, hint]);
 	}
-	if (candidates.length === 0) return { hints: new Map() };
+	if (candidates.length === 0) return new Map();
 	let held: boolean[];
 	try {
 		held = await store.known(candidates.map(([itemIndex, hint]) => inputKey(hint.id, shortcut.prints[itemIndex]!)));
 	} catch {
-		return { hints: new Map() };
+		return new Map();
 	}
 	const hints = new Map(candidates.filter((_, position) => held[position]));
 	const named = new Map<string, number>();
 	for (const hint of hints.values()) named.set(hint.id, (named.get(hint.id) ?? 0) + 1);
 	for (const [itemIndex, hint] of hints) if (named.get(hint.id)! > 1) hints.delete(itemIndex);
-	return { hints, location: store.location };
+	return hints;
+}
+
+/** This run's hint for a record built from one item, which the vendor now holds as that item builds it. */
+function keepHint<P>(shortcut: InputShortcut, group: Group, prepared: Array<Prepared<P>>, tracking: SyncTracking<P>): void {
+	const itemIndex = group.items[0];
+	shortcut.keep(itemIndex, group.id, tracking.unchanged((prepared[itemIndex] as { payload: P }).payload));
 }
 
 /**
@@ -452,7 +455,7 @@ function rememberInputs<P>(shortcut: InputShortcut, prepared: Array<Prepared<P>>
 		group.remember = [...group.remember, group.input];
 		if (group.status !== 'unchanged') continue;
 		tracker.keepAlso(group.input);
-		shortcut.keep(group.items[0], group.id, tracking.unchanged((prepared[group.items[0]] as { payload: P }).payload));
+		keepHint(shortcut, group, prepared, tracking);
 	}
 }
 

@@ -83,7 +83,7 @@ export interface InputHint {
 /** One run's view of the shortcut: each item's input fingerprint, the hints of the last run, those of this run. */
 export class InputShortcut {
 	private readonly next: Hints = {};
-	private changed: boolean;
+	private changed = false;
 
 	private constructor(
 		private readonly staticData: IDataObject,
@@ -94,9 +94,7 @@ export class InputShortcut {
 		private readonly previous: Hints,
 		/** The output an unchanged record shows when its hint stores none. */
 		private readonly defaultOutput: (id: string) => IDataObject,
-	) {
-		this.changed = false;
-	}
+	) {}
 
 	/**
 	 * The shortcut for this run, or undefined when the node's expressions read more than the item's JSON. The
